@@ -1,0 +1,42 @@
+"""What a check returns: per node shapes, params, FLOPs, inferred values and located issues."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, JsonValue
+
+from torchcanvas.graph.validate import Issue
+
+ShownShape = list[int | str]  # "B" stands for the batch dimension
+
+
+class IssueModel(BaseModel):
+    message: str
+    node: str | None = None
+    param: str | None = None
+    fix: str | None = None
+    module: str | None = None
+    severity: str = "error"
+
+    @classmethod
+    def of(cls, issue: Issue) -> IssueModel:
+        return cls(**issue.as_dict())
+
+
+class NodeResult(BaseModel):
+    id: str
+    inputs: dict[str, ShownShape] = Field(default_factory=dict)
+    outputs: dict[str, ShownShape] = Field(default_factory=dict)
+    params: int = 0  # trainable parameter count
+    flops: int = 0  # per sample, as counted by torch.utils.flop_counter
+    inferred: dict[str, JsonValue] = Field(default_factory=dict)  # params filled in from the input shape
+    errors: list[IssueModel] = Field(default_factory=list)
+
+
+class CheckResult(BaseModel):
+    ok: bool
+    nodes: dict[str, NodeResult]
+    # Inside each module definition, the results for its first instance.
+    modules: dict[str, dict[str, NodeResult]] = Field(default_factory=dict)
+    issues: list[IssueModel] = Field(default_factory=list)  # every issue, node issues included
+    total_params: int = 0
+    total_flops: int = 0
