@@ -1,0 +1,145 @@
+"""Errors a user can cause become 4xx JSON with a readable message; nothing user-made is a 500.
+
+Shapes of the error bodies:
+- request validation (422) and invalid JSON (400):
+  ``{"detail": [{"loc": ["body", "nodes", 2, "params"], "message": "...", "node": "conv1"}]}``
+  (``node`` names the graph node when the error lies inside one);
+- a graph that cannot be used (422): ``{"detail": "...", "issues": [{message, node, param, fix, module, severity}]}``;
+- everything else (404, 413, ...): ``{"detail": "..."}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from torchcanvas.graph.validate import GraphError, Issue
+
+log = logging.getLogger("torchcanvas.api")
+
+
+def field_error(loc: Sequence[str | int], message: str, status_code: int = status.HTTP_422_UNPROCESSABLE_CONTENT) -> HTTPException:
+    """An error about one field of the request, in the same shape as a validation error."""
+    return HTTPException(status_code, detail=[{"loc": list(loc), "message": message}])
+
+
+def graph_error_response(issues: Sequence[Issue]) -> JSONResponse:
+    n = len(issues)
+    summary = str(issues[0]) if n == 1 else f"the graph has {n} problems; the first: {issues[0]}" if n else "the graph is invalid"
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": summary, "issues": [i.as_dict() for i in issues]},
+    )
+
+
+def _node_at(body: Any, loc: Sequence[str | int]) -> str | None:
+    """The id of the innermost graph node that ``loc`` (a pydantic error location) points into."""
+    node_id = None
+    cur = body
+    for i, part in enumerate(loc):
+        try:
+            cur = cur[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if i > 0 and loc[i - 1] == "nodes" and isinstance(part, int) and isinstance(cur, dict):
+            nid = cur.get("id")
+            node_id = nid if isinstance(nid, str) else node_id
+    return node_id
+
+
+_NODE_KINDS = frozenset({"input", "output", "layer", "module"})
+
+
+def _is_union_tag(loc: Sequence[str | int], i: int) -> bool:
+    """Pydantic puts the node kind after a node's index (nodes.2.layer.params); noise to a reader."""
+    return i >= 2 and loc[i] in _NODE_KINDS and isinstance(loc[i - 1], int) and loc[i - 2] == "nodes"
+
+
+def _readable(error: dict[str, Any], body: Any) -> dict[str, Any]:
+    loc = [p for p in error.get("loc", ()) if isinstance(p, str | int)]
+    kind = error.get("type", "")
+    if kind == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error", "")
+        return {"loc": ["body"], "message": f"the request body is not valid JSON{': ' + reason if reason else ''}", "type": kind}
+    where = ".".join(str(p) for i, p in enumerate(loc) if i > 0 and not _is_union_tag(loc, i))
+    msg = error.get("msg", "invalid value")
+    out: dict[str, Any] = {"loc": loc, "message": f"{where}: {msg}" if where else msg, "type": kind}
+    if loc and loc[0] == "body" and (node := _node_at(body, loc[1:])):
+        out["node"] = node
+    return out
+
+
+async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [_readable(e, exc.body) for e in exc.errors()]
+    invalid_json = any(e["type"] == "json_invalid" for e in errors)
+    code = status.HTTP_400_BAD_REQUEST if invalid_json else status.HTTP_422_UNPROCESSABLE_CONTENT
+    return JSONResponse(status_code=code, content={"detail": errors})
+
+
+async def _graph_error_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GraphError)
+    return graph_error_response(exc.issues)
+
+
+async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A bug, not a user error: log the trace, tell the user only that it happened.
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(status_code=500, content={"detail": "internal server error; see the server log"})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(GraphError, _graph_error_handler)
+    app.add_exception_handler(Exception, _unexpected_handler)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed.
+
+    Pure ASGI (not BaseHTTPMiddleware) so that the body is counted as it arrives instead of
+    being buffered first.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    def _too_large(self) -> str:
+        return f"the request body is larger than the limit of {self.max_bytes} bytes"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            try:
+                too_big = int(length) > self.max_bytes
+            except ValueError:
+                await JSONResponse({"detail": "invalid Content-Length header"}, 400)(scope, receive, send)
+                return
+            if too_big:
+                await JSONResponse({"detail": self._too_large()}, 413)(scope, receive, send)
+                return
+
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI passes HTTPException raised while reading the body through to
+                    # its handler, which answers 413 with this detail.
+                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=self._too_large())
+            return message
+
+        await self.app(scope, limited_receive, send)

@@ -1,0 +1,82 @@
+"""The FastAPI application: the API under /api/v1 and the built front end at /."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from starlette.concurrency import run_in_threadpool
+
+from torchcanvas.api import errors, static
+from torchcanvas.api.routes import augment, catalog, check, codegen, export, health, models, templates
+from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.settings import Settings
+
+API_PREFIX = "/api/v1"
+log = logging.getLogger("torchcanvas.api")
+
+
+def _version() -> str:
+    try:
+        return version("torchcanvas")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Migrations to head at every start: idempotent, and a fresh data dir just works.
+        await run_in_threadpool(upgrade, engine)
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="torchcanvas",
+        version=_version(),
+        description="Build PyTorch models on a canvas: the graph document in, shapes, code and saved models out.",
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    errors.install(app)
+    api = APIRouter(prefix=API_PREFIX)
+    for module in (health, catalog, check, codegen, export, models, templates, augment):
+        api.include_router(module.router)
+    app.include_router(api)
+    static.install(app, settings)  # after the API: its catch-all route must come last
+
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"])
+    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)  # outermost: before anything reads
+    return app
+
+
+def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
+    """Run the server (blocking) on ``host:port``, by default 127.0.0.1:8000.
+
+    The API has no authentication: it is meant for one user on their own machine. Binding to
+    another interface exposes every saved model to the network, hence the warning.
+    """
+    import uvicorn
+
+    settings = settings or Settings()
+    host = host or settings.host
+    port = port or settings.port
+    if host not in {"127.0.0.1", "localhost", "::1"}:
+        log.warning("serving on %s: the API has no authentication, anyone who can reach it can use it", host)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -1,0 +1,101 @@
+"""Saving models: every save writes the current state and appends a numbered version."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from torchcanvas.db.models import ModelVersion, SavedModel, utcnow
+
+
+def _append_version(session: Session, model: SavedModel, note: str) -> ModelVersion:
+    version = ModelVersion(
+        model_id=model.id,
+        number=model.version,
+        name=model.name,
+        description=model.description,
+        graph=model.graph,
+        note=note,
+        created_at=model.updated_at,
+    )
+    session.add(version)
+    return version
+
+
+def create(session: Session, *, name: str, description: str, graph: dict[str, Any], thumbnail: str | None, note: str = "create") -> SavedModel:
+    now = utcnow()
+    model = SavedModel(
+        id=uuid.uuid4(), name=name, description=description, graph=graph, thumbnail=thumbnail,
+        version=1, created_at=now, updated_at=now,
+    )
+    session.add(model)
+    _append_version(session, model, note)
+    session.commit()
+    return model
+
+
+def get(session: Session, model_id: uuid.UUID, *, for_update: bool = False) -> SavedModel | None:
+    stmt = select(SavedModel).where(SavedModel.id == model_id)
+    if for_update:
+        # Two saves of one model must not both take the same version number (PostgreSQL locks
+        # the row; SQLite has one writer at a time anyway and ignores FOR UPDATE).
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def page(session: Session, *, limit: int, offset: int) -> tuple[list[SavedModel], int]:
+    total = session.scalar(select(func.count()).select_from(SavedModel)) or 0
+    rows = session.scalars(
+        select(SavedModel).order_by(SavedModel.updated_at.desc(), SavedModel.id).limit(limit).offset(offset)
+    ).all()
+    return list(rows), total
+
+
+VERSIONED = ("name", "description", "graph")
+
+
+def update(session: Session, model: SavedModel, changes: dict[str, Any], note: str = "save") -> SavedModel:
+    """Apply ``changes`` (any of name, description, graph, thumbnail) and commit.
+
+    A new version is written only when a versioned field (name, description, graph) actually
+    changes, so an autosave of an unchanged graph, or a new thumbnail alone, adds none.
+    """
+    changed = any(k in changes and changes[k] != getattr(model, k) for k in VERSIONED)
+    for key, value in changes.items():
+        setattr(model, key, value)
+    if changed or "thumbnail" in changes:
+        model.updated_at = utcnow()
+    if changed:
+        model.version += 1
+        _append_version(session, model, note)
+    session.commit()
+    return model
+
+
+def delete(session: Session, model: SavedModel) -> None:
+    session.delete(model)
+    session.commit()
+
+
+def versions(session: Session, model_id: uuid.UUID) -> list[ModelVersion]:
+    stmt = select(ModelVersion).where(ModelVersion.model_id == model_id).order_by(ModelVersion.number)
+    return list(session.scalars(stmt).all())
+
+
+def version(session: Session, model_id: uuid.UUID, number: int) -> ModelVersion | None:
+    stmt = select(ModelVersion).where(ModelVersion.model_id == model_id, ModelVersion.number == number)
+    return session.scalars(stmt).one_or_none()
+
+
+def restore(session: Session, model: SavedModel, old: ModelVersion) -> SavedModel:
+    """Make an old version current again, as a new version (history is never rewritten)."""
+    now = utcnow()
+    model.name, model.description, model.graph = old.name, old.description, old.graph
+    model.version += 1
+    model.updated_at = now
+    _append_version(session, model, f"restore:{old.number}")
+    session.commit()
+    return model

@@ -1,0 +1,62 @@
+"""Alembic environment: migrates the engine handed over by torchcanvas.db.migrate, or, from the
+alembic CLI, the database named by the torchcanvas settings."""
+
+from __future__ import annotations
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import Engine
+
+from torchcanvas.db.models import Base
+from torchcanvas.db.session import make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _engine() -> Engine:
+    engine = config.attributes.get("engine")
+    if engine is not None:
+        return engine
+    # Run from the alembic CLI: configure logging from alembic.ini (never when embedded in
+    # the server, where it would replace uvicorn's logging).
+    if config.config_file_name is not None:
+        fileConfig(config.config_file_name)
+    from torchcanvas.settings import Settings
+
+    return make_engine(config.get_main_option("sqlalchemy.url") or Settings().resolved_database_url)
+
+
+def run_migrations_offline() -> None:
+    from torchcanvas.settings import Settings
+
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url") or Settings().resolved_database_url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            # SQLite cannot ALTER most things; batch mode recreates the table instead.
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+        connection.commit()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
