@@ -39,11 +39,16 @@ class Catalog(BaseModel):
 
 
 @cache
-def catalog() -> Catalog:
+def _layers() -> dict[str, LayerSpec]:
     layers = build_layers()
     layers.update({name: o.spec for name, o in OPS.items()})
+    return layers
+
+
+@cache
+def catalog() -> Catalog:
     return Catalog(
-        layers=layers,
+        layers=_layers(),
         losses=build_losses(),
         optimizers=build_optimizers(),
         schedulers=build_schedulers(),
@@ -53,7 +58,7 @@ def catalog() -> Catalog:
 
 
 def layer_spec(type: str) -> LayerSpec | None:
-    return catalog().layers.get(type)
+    return _layers().get(type)
 
 
 def op(type: str) -> Op | None:

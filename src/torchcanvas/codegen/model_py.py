@@ -1,0 +1,259 @@
+"""model.py: one nn.Module class per module definition, then the model itself.
+
+A plain chain becomes an ``nn.Sequential`` subclass whose layers are named attributes; anything
+that branches gets an explicit ``forward`` with a shape comment on every line. Small emitters,
+one per node kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from torchcanvas.catalog import LayerSpec, layer_spec, op
+from torchcanvas.codegen.render import comment, literal
+from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
+from torchcanvas.graph.names import RESERVED, Namespace, camel
+from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, show_shape
+
+
+def class_names(graph: Graph) -> dict[str | None, str]:
+    """Class name per module definition (key None: the model itself)."""
+    ns = Namespace(RESERVED | {"Tensor"})
+    names: dict[str | None, str] = {None: ns.take(camel(graph.name))}
+    for m in graph.modules:
+        names[m.name] = ns.take(camel(m.name))
+    return names
+
+
+def model_class_name(graph: Graph) -> str:
+    return class_names(graph)[None]
+
+
+# ---- constructor calls --------------------------------------------------------------------------------
+
+
+def _param_literal(spec: LayerSpec, name: str, value: Any) -> str:
+    p = spec.param(name)
+    if p is not None and p.type == "ints" and isinstance(value, list) and value and all(v == value[0] for v in value):
+        # kernel_size=(5, 5) reads better as 5, and torch treats them the same
+        if p.length is None or len(value) == p.length:
+            return literal(value[0])
+    return literal(value)
+
+
+def constructor(spec: LayerSpec, params: dict[str, Any]) -> str:
+    """``nn.Conv2d(3, 6, 5, padding=2)``: required params by position, changed defaults by keyword."""
+    args: list[str] = []
+    positional = True
+    for p in spec.params:
+        if p.name not in params:
+            continue
+        value = params[p.name]
+        if (p.required or p.infer) and positional and not p.keyword_only:
+            args.append(_param_literal(spec, p.name, value))
+            continue
+        positional = False
+        if not (p.required or p.infer) and value == p.default:
+            continue
+        args.append(f"{p.name}={_param_literal(spec, p.name, value)}")
+    return f"nn.{spec.type}({', '.join(args)})"
+
+
+# ---- one class ----------------------------------------------------------------------------------------
+
+
+def _is_chain(body: BodyAnalysis) -> bool:
+    """One input, one output, and a single path through single-in, single-out modules."""
+    b = body.body
+    if len(b.inputs()) != 1 or len(b.outputs()) != 1:
+        return False
+    for n in body.topo.order:
+        info = body.infos[n.id]
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            if spec is None or spec.is_op or len(spec.input_ports(info.params)) != 1 or len(spec.output_ports(info.params)) != 1:
+                return False
+        elif isinstance(n, ModuleNode):
+            if info.body is None or len(info.body.body.inputs()) != 1 or len(info.body.body.outputs()) != 1:
+                return False
+    return all(len(c) == 1 for c in body.topo.consumers.values()) and len(body.topo.consumers) == len(b.nodes) - 1
+
+
+def _shape_note(info: NodeInfo, used: list[str]) -> str:
+    metas = [(p, info.outputs[p]) for p in used if p in info.outputs]
+    if len(metas) == 1:
+        return show_shape(metas[0][1].shape)
+    return ", ".join(f"{p}: {show_shape(m.shape)}" for p, m in metas)
+
+
+@dataclass
+class _Emitter:
+    body: BodyAnalysis
+    classes: dict[str | None, str]
+    imports: set[str]
+    init: list[str] = field(default_factory=list)
+    forward: list[str] = field(default_factory=list)
+
+    def member(self, info: NodeInfo) -> str | None:
+        n = info.node
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            assert spec is not None
+            if spec.is_op:
+                if n.type in ("Concat", "Split"):
+                    self.imports.add("torch")
+                return None
+            return constructor(spec, info.params)
+        if isinstance(n, ModuleNode):
+            return f"{self.classes[n.module]}()"
+        return None
+
+    def emit_class(self, name: str, doc: str) -> list[str]:
+        chain = _is_chain(self.body)
+        base = "nn.Sequential" if chain else "nn.Module"
+        lines = [f"class {name}({base}):"]
+        if doc:
+            lines.append(f"    # {comment(doc)}")
+        lines += ["    def __init__(self):", "        super().__init__()"]
+        for n in self.body.topo.order:
+            info = self.body.infos[n.id]
+            made = self.member(info)
+            if made is not None:
+                note = f"  # {_shape_note(info, list(info.outputs))}" if chain else ""
+                lines.append(f"        self.{info.attr} = {made}{note}")
+        if not chain:
+            lines += ["", *self.emit_forward()]
+        return lines
+
+    def emit_forward(self) -> list[str]:
+        topo, infos = self.body.topo, self.body.infos
+        remaining = {k: len(v) for k, v in topo.consumers.items()}
+        names = Namespace()
+        var: dict[tuple[str, str], str] = {}
+        live: set[str] = set()
+        args = []
+        for n in self.body.body.inputs():
+            v = names.take(infos[n.id].attr)
+            var[(n.id, "out")] = v
+            live.add(v)
+            args.append(v)
+        lines = [f"    def forward(self, {', '.join(args)}):"]
+        returns: dict[str, str] = {}
+        for n in topo.order:
+            info = infos[n.id]
+            if isinstance(n, InputNode):
+                continue
+            incoming = topo.incoming.get(n.id, {})
+            ports = self._input_ports(info)
+            sources = [incoming[p] for p in ports]
+            in_vars = [var[s] for s in sources]
+            freed = []
+            for s in sources:
+                remaining[s] -= 1
+                if remaining[s] == 0:
+                    freed.append(var[s])
+            if isinstance(n, OutputNode):
+                returns[n.id] = in_vars[0]
+                continue
+            live -= set(freed)
+            out_ports = self._output_ports(info)
+            outs = []
+            for port in out_ports:
+                uses = len(topo.consumers.get((n.id, port), []))
+                if uses == 0:
+                    outs.append("_")
+                    continue
+                if uses > 1:
+                    v = names.take(info.attr) if info.attr not in live else names.take(info.attr, numbered=True)
+                elif in_vars and in_vars[0] in freed and in_vars[0] not in live and in_vars[0] not in outs:
+                    v = in_vars[0]
+                else:
+                    v = next((c for c in ("x", "out", "h") if c not in live and c not in outs and c in names.used), None) or (
+                        names.take("out") if "out" not in names.used else names.take("out", numbered=True)
+                    )
+                var[(n.id, port)] = v
+                live.add(v)
+                outs.append(v)
+            call = self._call(info, in_vars)
+            target = self._unpack(info, outs)
+            used = [p for p, o in zip(out_ports, outs, strict=True) if o != "_"]
+            lines.append(f"        {target} = {call}  # {_shape_note(info, used)}")
+        lines.append(f"        return {', '.join(returns[o.id] for o in self.body.body.outputs())}")
+        return lines
+
+    def _input_ports(self, info: NodeInfo) -> list[str]:
+        n = info.node
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            assert spec is not None
+            return [p for p in spec.input_ports(info.params) if p in info.inputs]
+        if isinstance(n, ModuleNode):
+            assert info.body is not None
+            return [i.id for i in info.body.body.inputs()]
+        return ["in"]
+
+    def _output_ports(self, info: NodeInfo) -> list[str]:
+        n = info.node
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            assert spec is not None
+            return spec.output_ports(info.params)
+        assert isinstance(n, ModuleNode) and info.body is not None
+        return [o.id for o in info.body.body.outputs()]
+
+    def _call(self, info: NodeInfo, in_vars: list[str]) -> str:
+        n = info.node
+        if isinstance(n, LayerNode):
+            o = op(n.type)
+            if o is not None:
+                return o.expr(in_vars, info.params)
+        return f"self.{info.attr}({', '.join(in_vars)})"
+
+    @staticmethod
+    def _unpack(info: NodeInfo, outs: list[str]) -> str:
+        n = info.node
+        if isinstance(n, LayerNode) and n.type == "LSTM":
+            return f"{outs[0]}, ({outs[1]}, {outs[2]})"  # LSTM returns (output, (h_n, c_n))
+        return ", ".join(outs)
+
+
+def _module_order(a: Analysis) -> list[str]:
+    """Module definitions, each after the ones it uses."""
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order or name not in a.module_bodies:
+            return
+        for n in a.module_bodies[name].body.nodes:
+            if isinstance(n, ModuleNode):
+                visit(n.module)
+        order.append(name)
+
+    for m in a.graph.modules:
+        visit(m.name)
+    return order
+
+
+def render_model_py(a: Analysis) -> str:
+    graph = a.graph
+    classes = class_names(graph)
+    imports = {"torch.nn"}
+    blocks: list[list[str]] = []
+    for name in _module_order(a):
+        emitter = _Emitter(a.module_bodies[name], classes, imports)
+        blocks.append(emitter.emit_class(classes[name], graph.module(name).description if graph.module(name) else ""))
+    top = _Emitter(a.top, classes, imports)
+    blocks.append(top.emit_class(classes[None], graph.description))
+    head = [f'"""{comment(graph.name).replace(chr(92), "/").replace(chr(34), chr(39))}: generated by torchcanvas."""', ""]
+    if "torch" in imports:
+        head.append("import torch")
+    head.append("import torch.nn as nn")
+    out = head + [""]
+    for block in blocks:
+        out += ["", *block, ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def example_input_shapes(a: Analysis) -> list[TensorMeta]:
+    return [a.top.infos[n.id].outputs["out"] for n in a.graph.inputs()]

@@ -1,0 +1,69 @@
+"""Typed rendering: the only way a value from a document reaches generated source.
+
+Each function takes an already validated value and returns a Python literal or a comment; none of
+them pastes text into code. Strings become ``repr()`` literals, numbers are re-created from their
+type, comments lose every non-printable character (a newline would end the comment).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from typing import Any
+
+
+class RenderError(ValueError):
+    pass
+
+
+def literal(v: Any) -> str:
+    """A Python literal for a JSON-like value."""
+    if v is None:
+        return "None"
+    if isinstance(v, bool):
+        return "True" if v else "False"
+    if isinstance(v, int):
+        return str(int(v))
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise RenderError(f"cannot render {v!r}")
+        return repr(float(v))
+    if isinstance(v, str):
+        return repr(str(v))
+    if isinstance(v, (list, tuple)):
+        items = [literal(x) for x in v]
+        return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"
+    raise RenderError(f"cannot render a value of type {type(v).__name__}")
+
+
+def comment(text: str, limit: int = 100) -> str:
+    """Text safe to place after ``#``: printable, one line, bounded."""
+    clean = "".join(c if c.isprintable() else " " for c in str(text)).strip()
+    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+
+
+def _ruff() -> str | None:
+    try:
+        from ruff.__main__ import find_ruff_bin
+
+        return str(find_ruff_bin())
+    except (ImportError, FileNotFoundError):
+        return shutil.which("ruff")
+
+
+_RUFF = _ruff()
+
+
+def format_source(source: str, filename: str = "model.py") -> str:
+    """ruff format with fixed settings (the user's own config must not change our output), then compile."""
+    if _RUFF is not None:
+        done = subprocess.run(
+            [_RUFF, "format", "--isolated", "--line-length", "100", "--stdin-filename", filename, "-"],
+            input=source, capture_output=True, text=True, timeout=30, check=False,
+        )
+        if done.returncode != 0:
+            raise RenderError(f"generated {filename} does not format: {done.stderr.strip()[:500]}")
+        source = done.stdout
+    compile(source, filename, "exec")
+    return source

@@ -1,0 +1,83 @@
+"""Turning display names into Python identifiers.
+
+Every identifier that code generation writes passes through a ``Namespace``: it is made legal
+(unicode folded to ASCII, other characters replaced), never a keyword, builtin or nn.Module
+attribute, and unique. The in-memory model uses the same names, so that a parameter is called
+``conv1.weight`` in both.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+import unicodedata
+
+import torch.nn as nn
+
+# Names a submodule attribute must not take: they would shadow nn.Module's own API.
+_MODULE_ATTRS = {n for n in dir(nn.Module) if not n.startswith("__")}
+# Names the generated files use themselves.
+_GENERATED = {"torch", "nn", "F", "self", "math", "model"}
+RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins)) | _MODULE_ATTRS | _GENERATED
+
+_SHORT = {
+    "Conv": "conv", "ConvTranspose": "deconv", "BatchNorm": "bn", "InstanceNorm": "inorm", "LayerNorm": "ln",
+    "GroupNorm": "gn", "RMSNorm": "rms", "Linear": "fc", "MaxPool": "pool", "AvgPool": "pool",
+    "AdaptiveAvgPool": "avgpool", "AdaptiveMaxPool": "maxpool", "Dropout": "dropout", "Embedding": "embed",
+    "MultiheadAttention": "attn", "TransformerEncoderLayer": "encoder", "TransformerDecoderLayer": "decoder",
+}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^0-9A-Za-z_]+", "_", text).strip("_")
+    return text
+
+
+def snake(text: str) -> str:
+    """A display name as a snake_case identifier stem (may need ``Namespace`` to be unique)."""
+    s = _fold(text)
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", s).lower() if not s.islower() and not s.isupper() else s.lower()
+    s = re.sub(r"_+", "_", s)
+    if not s or s[0].isdigit():
+        s = "layer_" + s if s else "layer"
+    return s
+
+
+def camel(text: str) -> str:
+    """A display name as a class name. Valid CapWords-ish names are kept as they are (LeNet_bn)."""
+    s = _fold(text)
+    if not s:
+        return "Net"
+    if not s.isidentifier() or not s[0].isupper():
+        s = "".join(part[:1].upper() + part[1:] for part in re.split(r"_+", s) if part)
+        if not s or s[0].isdigit():
+            s = "Net" + s
+    return s
+
+
+def stem_for_type(layer_type: str) -> str:
+    """conv, bn, fc, relu ... : the short name engineers give an unnamed layer."""
+    base = re.sub(r"[123]d$", "", layer_type)
+    return _SHORT.get(base) or snake(base)
+
+
+class Namespace:
+    """Hands out unique, legal, unshadowing identifiers."""
+
+    def __init__(self, reserved: set[str] | None = None):
+        self.used: set[str] = set(RESERVED if reserved is None else reserved)
+
+    def take(self, stem: str, numbered: bool = False) -> str:
+        """``stem`` if free (``stem1`` first when ``numbered``), else the next free ``stemN``."""
+        stem = stem if stem.isidentifier() else snake(stem)
+        if not numbered and stem not in self.used:
+            self.used.add(stem)
+            return stem
+        i = 1
+        while f"{stem}{i}" in self.used:
+            i += 1
+        name = f"{stem}{i}"
+        self.used.add(name)
+        return name

@@ -1,0 +1,448 @@
+"""Shape, parameter and FLOP inference over a graph document.
+
+Each node is computed from its type, its params and its input shapes only, so results are cached
+under exactly that key: re-checking a graph after a one-param edit recomputes the edited node
+and whatever downstream node actually sees a new input shape. Common layers use closed-form rules
+(``rules.py``); anything else runs on the meta device, where no memory is allocated.
+
+The batch dimension is symbolic ("B"). It is carried through the computation as a large prime
+that no real dimension uses, and shown as "B" again.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from torchcanvas.catalog import LayerSpec, catalog, layer_spec, op, resolve_params
+from torchcanvas.catalog.ops import OpModule
+from torchcanvas.graph.model import Body, Graph, InputNode, LayerNode, ModuleDef, ModuleNode, Node, OutputNode
+from torchcanvas.graph.names import Namespace, snake, stem_for_type
+from torchcanvas.graph.validate import Issue, Topology, io_issues, module_issues, topology
+from torchcanvas.shapes import rules
+
+BATCH = 1_000_003  # stands for "B"; above the largest dimension a document may declare
+MAX_PARAMS = 2_000_000_000  # per model: 8 GB of float32 weights
+MAX_ACTIVATION = 2_000_000_000  # elements per sample in one tensor
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class TensorMeta:
+    shape: Shape
+    dtype: str = "float32"
+
+    def shown(self) -> list[int | str]:
+        return [show_dim(d) for d in self.shape]
+
+
+def show_dim(d: int) -> int | str:
+    if d == BATCH:
+        return "B"
+    if d > BATCH and d % BATCH == 0:
+        return f"B*{d // BATCH}"
+    return d
+
+
+def show_shape(shape: Shape) -> str:
+    return "(" + ", ".join(str(show_dim(d)) for d in shape) + ")"
+
+
+@dataclass
+class NodeInfo:
+    """What the analysis knows about one node."""
+
+    node: Node
+    attr: str  # the Python attribute/variable stem for this node (same in code and in memory)
+    inputs: dict[str, TensorMeta] = field(default_factory=dict)
+    outputs: dict[str, TensorMeta] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)  # resolved: defaults, given and inferred
+    inferred: dict[str, Any] = field(default_factory=dict)
+    n_params: int = 0
+    flops: int = 0  # for the whole (symbolic) batch; divided by BATCH when reported
+    issues: list[Issue] = field(default_factory=list)
+    body: BodyAnalysis | None = None  # for a module node: the analysis of its definition
+
+
+@dataclass
+class BodyAnalysis:
+    body: Body
+    module: str | None
+    topo: Topology
+    infos: dict[str, NodeInfo]
+    issues: list[Issue]
+
+    @property
+    def ok(self) -> bool:
+        return not self.issues and all(not i.issues for i in self.infos.values())
+
+
+@dataclass
+class Analysis:
+    graph: Graph
+    top: BodyAnalysis
+    issues: list[Issue]  # every issue, node issues included
+    module_bodies: dict[str, BodyAnalysis]  # the first instance's analysis of each module
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.severity == "error" for i in self.issues)
+
+
+# ---- per-node computation, cached -------------------------------------------------------------------
+
+
+class _LRU(OrderedDict[Any, Any]):
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or(self, key: Any, make: Any) -> Any:
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = make()
+        self[key] = value
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+_NODE_CACHE = _LRU(50_000)
+
+
+@dataclass(frozen=True)
+class _Computed:
+    outputs: tuple[TensorMeta | None, ...] | None
+    n_params: int = 0
+    flops: int = 0
+    error: str | None = None
+
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64, "float16": torch.float16,
+           "bfloat16": torch.bfloat16, "int64": torch.int64, "bool": torch.bool}
+_DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
+
+
+def instantiate(spec: LayerSpec, params: dict[str, Any]) -> torch.nn.Module:
+    """The torch module for a layer with resolved params (lists become tuples)."""
+    o = op(spec.type)
+    if o is not None:
+        return OpModule(o, params)
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    return getattr(torch.nn, spec.type)(**kwargs)
+
+
+def _flatten(out: Any) -> list[torch.Tensor | None]:
+    if isinstance(out, (tuple, list)):
+        return [t for o in out for t in _flatten(o)]
+    return [out]
+
+
+def _meta_compute(spec: LayerSpec, params: dict[str, Any], ins: list[TensorMeta], n_out: int) -> _Computed:
+    try:
+        with torch.device("meta"):
+            mod = instantiate(spec, params).eval()
+            n_params = sum(p.numel() for p in mod.parameters())
+            if n_params > MAX_PARAMS:
+                return _Computed(None, n_params, 0, _too_many(n_params))
+            xs = [torch.empty(m.shape, dtype=_DTYPES[m.dtype]) for m in ins]
+            with FlopCounterMode(display=False) as counter:
+                out = mod(*xs)
+    except Exception as e:  # torch reports shape errors with many exception types
+        return _Computed(None, error=_clean_error(e))
+    flat = _flatten(out)[:n_out]
+    metas = tuple(None if t is None else TensorMeta(tuple(t.shape), _DTYPE_NAMES.get(t.dtype, "float32")) for t in flat)
+    return _Computed(metas, n_params, counter.get_total_flops())
+
+
+def _too_many(n: int) -> str:
+    return f"this layer would have {n:,} parameters ({n * 4 / 1e9:,.1f} GB of float32), over the limit of {MAX_PARAMS:,}"
+
+
+def _clean_error(e: Exception) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    text = re.sub(r"\b1000003\b", "B", text)
+    return text[:300]
+
+
+def compute_node(spec: LayerSpec, params: dict[str, Any], ins: list[TensorMeta], n_out: int) -> _Computed:
+    key = (spec.type, json.dumps(params, sort_keys=True), tuple(ins), n_out)
+
+    def make() -> _Computed:
+        rule = rules.RULES.get(spec.type)
+        if rule is not None:
+            try:
+                got = rule(params, [m.shape for m in ins])
+            except rules.NotHandled:
+                got = None
+            if got is not None:
+                shapes, n_params, flops = got
+                if n_params > MAX_PARAMS:
+                    return _Computed(None, n_params, 0, _too_many(n_params))
+                dtype = ins[0].dtype if ins else "float32"
+                return _Computed(tuple(TensorMeta(s, dtype) for s in shapes), n_params, flops)
+        return _meta_compute(spec, params, ins, n_out)
+
+    return _NODE_CACHE.get_or(key, make)
+
+
+# ---- the walk over a body --------------------------------------------------------------------------
+
+_NOUNS = {
+    "in_features": "input features", "in1_features": "features on in1", "in2_features": "features on in2",
+    "in_channels": "input channels", "num_features": "channels", "num_channels": "channels",
+    "normalized_shape": "features in the last dimension", "input_size": "input features", "embed_dim": "features",
+    "d_model": "features",
+}
+
+
+def _label(n: Node) -> str:
+    return f"'{n.name or n.id}'"
+
+
+class _Analyzer:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.defs: dict[str, ModuleDef] = {m.name: m for m in graph.modules}
+        self.module_bodies: dict[str, BodyAnalysis] = {}
+        self.broken_modules = {i.module for i in module_issues(graph) if i.module} | {
+            n.module for m in [graph, *graph.modules] for n in m.nodes if isinstance(n, ModuleNode) and n.module not in self.defs
+        }
+
+    def body(self, body: Body, module: str | None, given: dict[str, TensorMeta] | None) -> BodyAnalysis:
+        topo, issues = topology(body, module)
+        issues += io_issues(body, module)
+        names = Namespace()
+        infos: dict[str, NodeInfo] = {}
+        for n in body.nodes:  # names in document order, so they do not move when edges change
+            infos[n.id] = NodeInfo(n, _attr_name(n, names))
+        for n in topo.order:
+            info = infos[n.id]
+            incoming = topo.incoming.get(n.id, {})
+            ins: dict[str, TensorMeta] = {}
+            for port, (src, src_port) in incoming.items():
+                meta = infos[src].outputs.get(src_port)
+                if meta is not None:
+                    ins[port] = meta
+            info.inputs = ins
+            upstream_broken = len(ins) < len(incoming)
+            if isinstance(n, InputNode):
+                meta = (given or {}).get(n.id)
+                info.outputs = {"out": meta or TensorMeta(tuple(BATCH if d == "B" else int(d) for d in n.shape), n.dtype)}
+            elif isinstance(n, OutputNode):
+                if "in" not in incoming:
+                    info.issues.append(Issue("the output is not connected", node=n.id, module=module,
+                                             fix="connect the last layer's output port to it"))
+            elif isinstance(n, LayerNode):
+                if not upstream_broken:
+                    self.layer(info, set(incoming), module)
+            elif isinstance(n, ModuleNode) and not upstream_broken:
+                self.module_node(info, set(incoming), module)
+            issues += info.issues
+        return BodyAnalysis(body, module, topo, infos, issues)
+
+    def layer(self, info: NodeInfo, connected: set[str], module: str | None) -> None:
+        n = info.node
+        assert isinstance(n, LayerNode)
+        spec = layer_spec(n.type)
+        if spec is None:
+            info.issues.append(Issue(f"unknown layer type '{n.type}'", node=n.id, module=module,
+                                     fix="pick a layer from the palette"))
+            return
+        params, errors = resolve_params(spec, n.params)
+        for e in errors:
+            info.issues.append(Issue(f"{spec.type} {_label(n)}: {e.message}", node=n.id, param=e.param, fix=e.fix, module=module))
+        if errors:
+            return
+        in_ports = spec.input_ports(params)
+        extra = connected - set(in_ports)
+        for port in sorted(extra):
+            info.issues.append(Issue(f"{spec.type} {_label(n)} has no input port '{port}'", node=n.id, module=module,
+                                     fix=f"connect to one of: {', '.join(in_ports)}"))
+        missing = [p for p in in_ports if p not in info.inputs and not _optional(spec, p)]
+        if missing:
+            info.issues.append(Issue(f"{spec.type} {_label(n)} needs an input on port '{missing[0]}'", node=n.id,
+                                     module=module, fix="connect a tensor to it"))
+        if extra or missing:
+            return
+        for p in spec.params:
+            if p.infer is None:
+                continue
+            src = info.inputs.get(p.infer.port)
+            if src is None:
+                continue
+            shape = src.shape
+            if len(shape) < abs(p.infer.dim) + (0 if p.infer.dim < 0 else 1):
+                info.issues.append(Issue(f"{spec.type} {_label(n)} needs a tensor with at least {abs(p.infer.dim) + 1} dimensions "
+                                         f"but receives {show_shape(shape)}", node=n.id, param=p.name, module=module,
+                                         fix="reshape or flatten the input first"))
+                return
+            actual = shape[p.infer.dim]
+            if actual == BATCH:
+                info.issues.append(Issue(f"{spec.type} {_label(n)} would take {p.name} from the batch dimension of "
+                                         f"{show_shape(shape)}", node=n.id, param=p.name, module=module,
+                                         fix="check the input shape, or set batch_first"))
+                return
+            value: Any = [actual] if p.infer.as_list else actual
+            if p.name in params:
+                given = params[p.name]
+                if given != value and not (p.infer.as_list and given == actual):
+                    noun = _NOUNS.get(p.name, p.name)
+                    info.issues.append(Issue(
+                        f"{spec.type} {_label(n)} expects {_fmt(given)} {noun} but receives {actual}",
+                        node=n.id, param=p.name, module=module,
+                        fix=f"set {p.name}={_fmt(value)}, or leave it on auto"))
+                    return
+            else:
+                params[p.name] = value
+                info.inferred[p.name] = value
+        info.params = params
+        out_ports = spec.output_ports(params)
+        ins = [info.inputs[p] for p in in_ports if p in info.inputs]
+        got = compute_node(spec, params, ins, len(out_ports))
+        info.n_params, info.flops = got.n_params, got.flops
+        if got.error or got.outputs is None:
+            info.issues.append(Issue(f"{spec.type} {_label(n)}: {got.error}", node=n.id, module=module,
+                                     fix=_fix_for(spec, got.error or "")))
+            return
+        for port, meta in zip(out_ports, got.outputs, strict=False):
+            if meta is None:
+                continue
+            per_sample = _per_sample(meta.shape)
+            if per_sample > MAX_ACTIVATION:
+                info.issues.append(Issue(f"{spec.type} {_label(n)} outputs {show_shape(meta.shape)}, "
+                                         f"{per_sample:,} values per sample; the limit is {MAX_ACTIVATION:,}",
+                                         node=n.id, module=module, fix="reduce the sizes"))
+                return
+            info.outputs[port] = meta
+
+    def module_node(self, info: NodeInfo, connected: set[str], module: str | None) -> None:
+        n = info.node
+        assert isinstance(n, ModuleNode)
+        if n.module in self.broken_modules:
+            return  # reported once by module_issues
+        d = self.defs[n.module]
+        ports = [i.id for i in d.inputs()]
+        for port in sorted(connected - set(ports)):
+            info.issues.append(Issue(f"module {n.module} has no input port '{port}'", node=n.id, module=module,
+                                     fix=f"connect to one of: {', '.join(ports)}"))
+        missing = [p for p in ports if p not in info.inputs]
+        if missing:
+            info.issues.append(Issue(f"module {n.module} {_label(n)} needs an input on port '{missing[0]}'",
+                                     node=n.id, module=module, fix="connect a tensor to it"))
+            return
+        inner = self.body(d, n.module, dict(info.inputs))
+        first = self.module_bodies.setdefault(n.module, inner)
+        if first is not inner:
+            clash = _inferred_clash(first, inner)
+            if clash:
+                info.issues.append(Issue(
+                    f"module {n.module} is used here with inputs that make its {clash} differ from its first use",
+                    node=n.id, module=module,
+                    fix="set that param explicitly inside the module, or make a second module for these inputs"))
+        info.body = inner
+        if not inner.ok:
+            first_issue = inner.issues[0]
+            info.issues.append(Issue(f"module {n.module} has errors: {first_issue.message}", node=n.id, module=module,
+                                     fix=f"open {n.module} to fix it"))
+            return
+        for out in d.outputs():
+            meta = inner.infos[out.id].inputs.get("in")
+            if meta is not None:
+                info.outputs[out.id] = meta
+        info.n_params = sum(i.n_params for i in inner.infos.values())
+        info.flops = sum(i.flops for i in inner.infos.values())
+
+
+def _optional(spec: LayerSpec, port: str) -> bool:
+    return any(p.name == port and p.optional for p in spec.inputs)
+
+
+def _per_sample(shape: Shape) -> int:
+    total = 1
+    for d in shape:
+        total *= d if d != BATCH else 1
+    return total
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, list):
+        return "[" + ", ".join(str(x) for x in v) + "]"
+    return str(v)
+
+
+def _fix_for(spec: LayerSpec, error: str) -> str:
+    if "channels" in error and spec.param("in_channels"):
+        return "leave in_channels on auto, or change the previous layer's channels"
+    if "size" in error.lower() and spec.param("kernel_size"):
+        return "use a smaller kernel_size or stride, or feed a larger input"
+    if "shape" in error or "size" in error:
+        return "check the shapes on the incoming edges"
+    return "check this node's params"
+
+
+def _inferred_clash(a: BodyAnalysis, b: BodyAnalysis) -> str | None:
+    for nid, ia in a.infos.items():
+        ib = b.infos.get(nid)
+        if ib is None:
+            continue
+        for k, v in ia.inferred.items():
+            if ib.inferred.get(k, v) != v:
+                return f"{ia.attr}.{k} ({_fmt(v)} vs {_fmt(ib.inferred[k])})"
+        if ia.body and ib.body:
+            inner = _inferred_clash(ia.body, ib.body)
+            if inner:
+                return f"{ia.attr}.{inner}"
+    return None
+
+
+def _attr_name(n: Node, names: Namespace) -> str:
+    if isinstance(n, OutputNode):
+        return names.take(snake(n.name) if n.name else "out")
+    if n.name:
+        return names.take(snake(n.name))
+    if n.id.isidentifier() and not n.id.startswith("_"):
+        return names.take(snake(n.id))
+    if isinstance(n, LayerNode):
+        return names.take(stem_for_type(n.type), numbered=True)
+    if isinstance(n, ModuleNode):
+        return names.take(snake(n.module), numbered=True)
+    return names.take("x")
+
+
+def analyze(graph: Graph) -> Analysis:
+    """The full analysis that check(), build_model() and codegen share."""
+    a = _Analyzer(graph)
+    issues = module_issues(graph)
+    top = a.body(graph, None, None)
+    issues += top.issues
+    # Module definitions that are not used anywhere are still checked on their declared inputs.
+    for m in graph.modules:
+        if m.name not in a.module_bodies and m.name not in a.broken_modules:
+            a.module_bodies[m.name] = a.body(m, m.name, None)
+            issues += a.module_bodies[m.name].issues
+    for m, body in a.module_bodies.items():
+        if body is not None and body not in (top,):
+            issues += [i for i in body.issues if i not in issues]
+    return Analysis(graph, top, _dedupe(issues), a.module_bodies)
+
+
+def _dedupe(issues: list[Issue]) -> list[Issue]:
+    seen: set[Issue] = set()
+    out = []
+    for i in issues:
+        if i not in seen:
+            seen.add(i)
+            out.append(i)
+    return out
+
+
+__all__ = ["BATCH", "Analysis", "BodyAnalysis", "NodeInfo", "TensorMeta", "analyze", "catalog", "instantiate", "show_shape"]
