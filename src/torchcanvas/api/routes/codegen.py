@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import io
-import posixpath
-import zipfile
 from enum import StrEnum
 
 from fastapi import APIRouter, Response
@@ -26,19 +23,6 @@ class GeneratedFiles(BaseModel):
     files: dict[str, str]
 
 
-def zip_files(folder: str, files: dict[str, str]) -> bytes:
-    """A zip, built in memory, holding ``files`` under one top folder."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, text in sorted(files.items()):
-            # File names come from codegen, not the user; still, never let one climb out.
-            rel = posixpath.normpath(name.replace("\\", "/")).lstrip("/")
-            if rel.startswith(".."):
-                raise ValueError(f"codegen produced an unsafe file name: {name!r}")
-            zf.writestr(f"{folder}/{rel}", text)
-    return buf.getvalue()
-
-
 @router.post(
     "",
     response_model=GeneratedFiles,
@@ -52,6 +36,7 @@ def zip_files(folder: str, files: dict[str, str]) -> bytes:
 def generate_code(graph: Graph, format: Format = Format.json) -> GeneratedFiles | Response:
     files = codegen.generate(graph)  # GraphError -> 422 with its issues (torchcanvas.api.errors)
     if format is Format.zip:
-        folder = safe_name(graph.name)
-        return Response(zip_files(folder, files), media_type="application/zip", headers=attachment(f"{folder}.zip"))
+        # codegen builds the zip (in memory) with its top folder named after the model class.
+        filename = safe_name(codegen.model_class_name(graph).lower()) + ".zip"
+        return Response(codegen.zip_project(graph, files), media_type="application/zip", headers=attachment(filename))
     return GeneratedFiles(files=files)

@@ -22,4 +22,5 @@ router = APIRouter(prefix="/export", tags=["export"])
 )
 def export_onnx(graph: Graph) -> Response:
     data = codegen.export_onnx(graph)  # GraphError -> 422 with its issues
-    return Response(data, media_type="application/octet-stream", headers=attachment(f"{safe_name(graph.name)}.onnx"))
+    filename = safe_name(codegen.model_class_name(graph).lower()) + ".onnx"  # as the code zip is named
+    return Response(data, media_type="application/octet-stream", headers=attachment(filename))
