@@ -137,7 +137,8 @@ def introspect(cls: type, overrides: dict[str, dict[str, Any]] | None = None, sk
         sig = None
     specs: list[ParamSpec] = []
     seen: set[str] = set()
-    hidden = sig is None or any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values())
+    # RNN, LSTM and GRU take *args in their own __init__; classes without one inherit Module's.
+    hidden = "__init__" in vars(cls) and (sig is None or any(p.kind == p.VAR_POSITIONAL for p in sig.parameters.values()))
     if sig is not None:
         for name, p in sig.parameters.items():
             if name in skipped or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):

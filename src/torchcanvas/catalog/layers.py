@@ -131,7 +131,7 @@ _add(["LSTM"], "Recurrent", {**_RNN_COMMON, "proj_size": {"type": "int", "defaul
 
 # --- Attention and transformers ------------------------------------------------------------------------
 _add(["MultiheadAttention"], "Transformer", {
-    "embed_dim": {"type": "int", "required": True, **FEATURES},
+    "embed_dim": {"type": "int", "required": True, "infer": InferRule(port="query", dim=-1)},
     "num_heads": {"type": "int", "required": True, "example": 4, **POSITIVE},
     "dropout": {"type": "float", **PROB}, "bias": {"type": "bool"}, "add_bias_kv": {"type": "bool"},
     "add_zero_attn": {"type": "bool"}, "kdim": {"type": "int", "nullable": True, **POSITIVE},

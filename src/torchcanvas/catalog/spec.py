@@ -6,6 +6,7 @@ Specs are pydantic models so that the editor receives exactly this structure as 
 
 from __future__ import annotations
 
+import difflib
 import math
 from typing import Literal
 
@@ -202,7 +203,7 @@ def resolve_params(spec: Spec, given: dict[str, JsonValue]) -> tuple[dict[str, J
     names = {p.name for p in spec.params}
     for k in given:
         if k not in names:
-            close = [n for n in names if n.lower().startswith(k.lower()[:3])]
+            close = difflib.get_close_matches(k, sorted(names), n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"{spec.type} takes: {', '.join(sorted(names)) or 'no params'}"
             errors.append(ParamError(k[:64], f"{spec.type} has no param '{k[:64]}'", f"remove it; {hint}"))
     out: dict[str, JsonValue] = {}

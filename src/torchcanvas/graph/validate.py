@@ -107,8 +107,17 @@ def topology(body: Body, module: str | None = None) -> tuple[Topology, list[Issu
             if indeg[s] == 0:
                 queue.append(s)
     if len(order) < len(by_id):
+        # What is left is the cycles plus whatever hangs below them; peel off the latter.
+        left = {nid for nid in by_id if indeg[nid] > 0}
+        changed = True
+        while changed:
+            changed = False
+            for nid in list(left):
+                if not succ[nid] & left:
+                    left.discard(nid)
+                    changed = True
         for nid in by_id:
-            if indeg[nid] > 0:
+            if nid in left:
                 issues.append(
                     Issue(
                         "this node is part of a cycle",

@@ -1,0 +1,149 @@
+"""The command line: check, codegen, export-onnx, catalog, serve."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from torchcanvas.graph.model import Graph
+from torchcanvas.graph.validate import GraphError
+
+
+def _load(path: str) -> Graph:
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text()
+    except OSError as e:
+        raise SystemExit(f"error: cannot read {path}: {e.strerror}") from e
+    try:
+        return Graph.model_validate_json(text)
+    except ValidationError as e:
+        lines = [f"error: {path} is not a valid graph document:"]
+        for err in e.errors()[:20]:
+            loc = ".".join(str(p) for p in err["loc"])
+            lines.append(f"  {loc}: {err['msg']}")
+        raise SystemExit("\n".join(lines)) from e
+
+
+def _fmt_count(n: int) -> str:
+    for unit, size in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= size:
+            return f"{n / size:.1f}{unit}"
+    return str(n)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from torchcanvas.shapes import check
+
+    graph = _load(args.graph)
+    result = check(graph)
+    if args.json:
+        print(result.model_dump_json(indent=2))
+        return 0 if result.ok else 1
+    rows = [("node", "type", "output shape", "params", "FLOPs")]
+    for node in graph.nodes:
+        r = result.nodes[node.id]
+        kind = getattr(node, "type", None) or getattr(node, "module", None) or node.kind
+        shapes = "; ".join(f"({', '.join(map(str, s))})" for s in r.outputs.values()) or ("error" if r.errors else "")
+        rows.append((node.id, kind, shapes, f"{r.params:,}", _fmt_count(r.flops)))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    for i, row in enumerate(rows):
+        print("  ".join(c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(row, widths, strict=True))))
+        if i == 0:
+            print("  ".join("-" * w for w in widths))
+    print(f"\ntotal: {result.total_params:,} params, {_fmt_count(result.total_flops)} FLOPs per sample")
+    if result.issues:
+        print(f"\n{len(result.issues)} error(s):", file=sys.stderr)
+        for issue in result.issues:
+            where = ".".join(p for p in (issue.module, issue.node) if p) or "graph"
+            param = f" [{issue.param}]" if issue.param else ""
+            print(f"  {where}{param}: {issue.message}" + (f"\n    fix: {issue.fix}" if issue.fix else ""), file=sys.stderr)
+        return 1
+    return 0
+
+
+def _report(e: GraphError) -> int:
+    print(f"error: the graph has {len(e.issues)} problem(s):", file=sys.stderr)
+    for issue in e.issues:
+        print(f"  {issue}", file=sys.stderr)
+    return 1
+
+
+def cmd_codegen(args: argparse.Namespace) -> int:
+    from torchcanvas.codegen import generate
+
+    try:
+        files = generate(_load(args.graph))
+    except GraphError as e:
+        return _report(e)
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (out / name).write_text(text)
+    print(f"wrote {', '.join(files)} to {out}/")
+    return 0
+
+
+def cmd_export_onnx(args: argparse.Namespace) -> int:
+    from torchcanvas.codegen import export_onnx
+
+    try:
+        data = export_onnx(_load(args.graph))
+    except GraphError as e:
+        return _report(e)
+    Path(args.output).write_bytes(data)
+    print(f"wrote {args.output} ({len(data):,} bytes)")
+    return 0
+
+
+def cmd_catalog(args: argparse.Namespace) -> int:
+    from torchcanvas.catalog import catalog
+
+    print(json.dumps(catalog().model_dump(), indent=2 if args.pretty else None))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from torchcanvas.api import serve
+
+    serve(host=args.host, port=args.port)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="torchcanvas", description="Build PyTorch models as graphs: check shapes, generate code.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("check", help="shapes, params and FLOPs of every node; exit 1 on errors")
+    p.add_argument("graph", help="graph document (JSON), or - for stdin")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("codegen", help="write model.py, train.py, requirements.txt and README.md")
+    p.add_argument("graph")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.set_defaults(func=cmd_codegen)
+
+    p = sub.add_parser("export-onnx", help="export the model to ONNX")
+    p.add_argument("graph")
+    p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
+    p.set_defaults(func=cmd_export_onnx)
+
+    p = sub.add_parser("catalog", help="print the catalog as JSON")
+    p.add_argument("--pretty", action="store_true")
+    p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("serve", help="serve the web editor")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.set_defaults(func=cmd_serve)
+
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

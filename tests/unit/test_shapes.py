@@ -1,0 +1,163 @@
+"""Shape inference: auto-filled params, located errors, partial results, limits, modules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from torchcanvas.graph.model import Graph
+from torchcanvas.shapes import build_model, check
+
+
+def chain(layers: list[tuple[str, str, dict[str, Any]]], shape: list[Any], modules: list | None = None) -> Graph:
+    nodes: list[dict[str, Any]] = [{"id": "x", "kind": "input", "shape": shape}]
+    for nid, typ, params in layers:
+        if typ.startswith("module:"):
+            nodes.append({"id": nid, "kind": "module", "module": typ.split(":", 1)[1]})
+        else:
+            nodes.append({"id": nid, "kind": "layer", "type": typ, "params": params})
+    nodes.append({"id": "y", "kind": "output"})
+    ids = [n["id"] for n in nodes]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    return Graph.model_validate({"name": "Net", "nodes": nodes, "edges": edges, "modules": modules or []})
+
+
+LENET = [
+    ("conv1", "Conv2d", {"out_channels": 6, "kernel_size": 5}),
+    ("relu1", "ReLU", {}),
+    ("pool1", "MaxPool2d", {"kernel_size": 2}),
+    ("conv2", "Conv2d", {"out_channels": 16, "kernel_size": 5}),
+    ("relu2", "ReLU", {}),
+    ("pool2", "MaxPool2d", {"kernel_size": 2}),
+    ("flat", "Flatten", {}),
+    ("fc1", "Linear", {"out_features": 120}),
+]
+
+
+def test_in_features_is_inferred() -> None:
+    r = check(chain(LENET, ["B", 3, 32, 32]))
+    assert r.ok
+    assert r.nodes["pool2"].outputs["out"] == ["B", 16, 5, 5]
+    assert r.nodes["fc1"].inferred == {"in_features": 400}
+    assert r.nodes["conv1"].inferred == {"in_channels": 3}
+    assert r.nodes["fc1"].params == 400 * 120 + 120
+    assert r.nodes["conv1"].flops == 2 * 28 * 28 * 25 * 6 * 3
+
+
+def test_mismatch_names_node_param_and_fix() -> None:
+    layers = [*LENET[:-1], ("fc1", "Linear", {"in_features": 256, "out_features": 120}), ("fc2", "Linear", {"out_features": 2})]
+    r = check(chain(layers, ["B", 3, 32, 32]))
+    assert not r.ok
+    [issue] = r.issues
+    assert issue.node == "fc1" and issue.param == "in_features"
+    assert issue.message == "Linear 'fc1' expects 256 input features but receives 400"
+    assert issue.fix == "set in_features=400, or leave it on auto"
+    # The nodes before the error keep their shapes; the one after cannot be computed.
+    assert r.nodes["flat"].outputs["out"] == ["B", 400]
+    assert r.nodes["fc2"].outputs == {}
+
+
+def test_independent_branch_keeps_shapes() -> None:
+    g = Graph.model_validate({
+        "nodes": [
+            {"id": "x", "kind": "input", "shape": ["B", 8]},
+            {"id": "bad", "kind": "layer", "type": "Linear", "params": {"in_features": 3, "out_features": 4}},
+            {"id": "good", "kind": "layer", "type": "Linear", "params": {"out_features": 5}},
+            {"id": "y1", "kind": "output"}, {"id": "y2", "kind": "output"},
+        ],
+        "edges": [
+            {"source": {"node": "x"}, "target": {"node": "bad", "port": "in"}},
+            {"source": {"node": "x"}, "target": {"node": "good", "port": "in"}},
+            {"source": {"node": "bad"}, "target": {"node": "y1", "port": "in"}},
+            {"source": {"node": "good"}, "target": {"node": "y2", "port": "in"}},
+        ],
+    })
+    r = check(g)
+    assert [i.node for i in r.issues] == ["bad"]
+    assert r.nodes["good"].outputs["out"] == ["B", 5]
+
+
+def test_torch_errors_are_located() -> None:
+    r = check(chain([("conv", "Conv2d", {"out_channels": 4, "kernel_size": 9})], ["B", 3, 5, 5]))
+    [issue] = r.issues
+    assert issue.node == "conv"
+    assert "Conv2d 'conv'" in issue.message and "kernel" in issue.message.lower()
+    assert issue.fix
+
+
+def test_bad_param_type_and_unknown_param() -> None:
+    r = check(chain([("fc", "Linear", {"out_features": "ten", "bais": True})], ["B", 4]))
+    by_param = {i.param: i for i in r.issues}
+    assert "expected an integer" in by_param["out_features"].message
+    assert "did you mean 'bias'" in (by_param["bais"].fix or "")
+
+
+def test_absurd_sizes_are_refused_before_allocation() -> None:
+    r = check(chain([("fc", "Linear", {"out_features": 10_000_000})], ["B", 1_000_000]))
+    [issue] = r.issues
+    assert issue.node == "fc" and "parameters" in issue.message and "limit" in issue.message
+
+
+def test_batch_dimension_is_symbolic() -> None:
+    r = check(chain([("flat", "Flatten", {"start_dim": 0})], ["B", 3, 4]))
+    assert r.nodes["flat"].outputs["out"] == ["B*12"]
+
+
+def test_modules_nest_and_report_inner_shapes() -> None:
+    inner = {"name": "ConvBnAct", "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]},
+        {"id": "conv", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 3, "padding": 1}},
+        {"id": "bn", "kind": "layer", "type": "BatchNorm2d"},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "conv", "port": "in"}},
+        {"source": {"node": "conv"}, "target": {"node": "bn", "port": "in"}},
+        {"source": {"node": "bn"}, "target": {"node": "out", "port": "in"}},
+    ]}
+    outer = {"name": "Block", "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]},
+        {"id": "a", "kind": "module", "module": "ConvBnAct"},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "a", "port": "in"}},
+        {"source": {"node": "a", "port": "out"}, "target": {"node": "out", "port": "in"}},
+    ]}
+    g = chain([("b1", "module:Block", {}), ("b2", "module:Block", {})], ["B", 4, 16, 16], modules=[inner, outer])
+    r = check(g)
+    assert r.ok, r.issues
+    assert r.nodes["b2"].outputs["out"] == ["B", 4, 16, 16]
+    assert r.nodes["b1"].params == 4 * 4 * 9 + 4 + 8
+    assert r.modules["ConvBnAct"]["conv"].inferred == {"in_channels": 4}
+    assert len(list(build_model(g).parameters())) == 8
+
+
+def test_module_that_contains_itself() -> None:
+    loop = {"name": "Loop", "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 4]},
+        {"id": "me", "kind": "module", "module": "Loop"},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "me", "port": "in"}},
+        {"source": {"node": "me", "port": "out"}, "target": {"node": "out", "port": "in"}},
+    ]}
+    r = check(chain([("l", "module:Loop", {})], ["B", 4], modules=[loop]))
+    assert any("contains itself" in i.message and i.module == "Loop" for i in r.issues)
+
+
+def test_cycle_is_reported_on_its_nodes() -> None:
+    g = chain([("a", "ReLU", {}), ("b", "ReLU", {})], ["B", 4])
+    g.edges.append(g.edges[2].model_copy(update={"source": g.edges[2].target.model_copy(update={"node": "b", "port": "out"}),
+                                                   "target": g.edges[2].target.model_copy(update={"node": "a", "port": "in2"})}))
+    r = check(g)
+    assert {i.node for i in r.issues if "cycle" in i.message} == {"a", "b"}
+
+
+@pytest.mark.parametrize("shape", [["B", 3, 32, 32], [4, 3, 32, 32]])
+def test_edit_reuses_cache(shape: list[Any]) -> None:
+    g = chain(LENET, shape)
+    first = check(g)
+    g.nodes[-2].params["out_features"] = 64  # type: ignore[union-attr]
+    second = check(g)
+    assert second.nodes["fc1"].outputs["out"][-1] == 64
+    assert first.nodes["pool2"] == second.nodes["pool2"]
