@@ -1,0 +1,110 @@
+"""Augmentation preview: (before, after) images of an offline image data set.
+
+The pipeline is built from the same ``torchvision.transforms.v2`` classes and validated params as
+the generated train.py (``getattr(v2, type)(**params)``; no exec or eval), after the same
+conversion to a float image in [0, 1].
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import torch
+from PIL import Image
+from torchvision import tv_tensors
+from torchvision.transforms import v2
+
+from torchcanvas.catalog.training import (
+    EXCLUDED,
+    Resolved,
+    _lengths,
+    build_datasets,
+    build_transforms,
+    transform_kwargs,
+)
+from torchcanvas.catalog.spec import resolve_params
+from torchcanvas.graph.model import Choice
+from torchcanvas.graph.validate import GraphError, Issue
+
+PREVIEW_DATASETS = ("Digits", "LFWFaces")
+
+
+def build_pipeline(transforms: list[Resolved], image_size: int | None = None) -> v2.Compose:
+    """The train.py pipeline: conversion to float in [0, 1] first, then the chosen transforms."""
+    steps: list[Any] = [v2.ToImage()]
+    if image_size is not None:
+        steps.append(v2.Resize((image_size, image_size)))
+    steps.append(v2.ToDtype(torch.float32, scale=True))
+    steps += [getattr(v2, t.spec.type)(**transform_kwargs(t.spec.type, t.values)) for t in transforms]
+    return v2.Compose(steps)
+
+
+def resolve_transforms(transforms: list[Choice], field: str = "transforms") -> list[Resolved]:
+    table = build_transforms()
+    issues: list[Issue] = []
+    out: list[Resolved] = []
+    for i, c in enumerate(transforms):
+        spec = table.get(c.type)
+        if spec is None:
+            issues.append(Issue(f"unknown transform '{c.type}'", param=f"{field}[{i}]", fix=f"choose one of: {', '.join(sorted(table))}"))
+            continue
+        values, errors = resolve_params(spec, c.params)
+        errors += _lengths(spec, values)
+        issues += [Issue(f"transform {c.type}: {e.message}", param=f"{field}[{i}].{e.param}", fix=e.fix) for e in errors]
+        out.append(Resolved(spec, values))
+    if issues:
+        raise GraphError(issues)
+    return out
+
+
+@cache
+def offline_images(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 images (N, C, H, W) and labels, exactly as the generated train.py builds them."""
+    if name == "Digits":
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        images = torch.tensor(digits.images * (255 / 16)).round().to(torch.uint8).unsqueeze(1)
+        return images, torch.tensor(digits.target)
+    if name == "LFWFaces":
+        import torch.nn.functional as F
+        from skimage.data import lfw_subset
+
+        faces = torch.tensor(lfw_subset(), dtype=torch.float32).unsqueeze(1)
+        faces = F.interpolate(faces, size=(32, 32), mode="bilinear", align_corners=False).repeat(1, 3, 1, 1)
+        images = (faces.clamp(0, 1) * 255).round().to(torch.uint8)
+        return images, torch.cat([torch.ones(100), torch.zeros(100)]).long()
+    raise KeyError(name)
+
+
+def _to_pil(x: torch.Tensor) -> Image.Image:
+    x = x.detach().float()
+    if x.dtype != torch.uint8:
+        x = (x.clamp(0, 1) * 255).round()
+    arr = x.to(torch.uint8).permute(1, 2, 0).numpy()
+    return Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr[:, :, :3])
+
+
+def preview(dataset: Choice, transforms: list[Choice], n: int = 8, seed: int = 0) -> list[tuple[Image.Image, Image.Image]]:
+    """``n`` (before, after) pairs; a transform giving several images (TenCrop) shows the first."""
+    if dataset.type not in PREVIEW_DATASETS:
+        why = EXCLUDED.get(dataset.type) or ("not an offline image data set" if dataset.type in build_datasets() else "unknown")
+        raise GraphError([Issue(f"no preview for dataset '{dataset.type}': {why}", param="dataset",
+                                fix=f"preview one of: {', '.join(PREVIEW_DATASETS)}")])
+    n = max(1, min(int(n), 64))
+    pipeline = build_pipeline(resolve_transforms(transforms))
+    plain = build_pipeline([])
+    images, _ = offline_images(dataset.type)
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randperm(len(images), generator=g)[:n]
+    out = []
+    with torch.random.fork_rng(devices=[]):  # v2 draws from the global generator; leave the server's alone
+        torch.manual_seed(seed)
+        for i in idx.tolist():
+            img = tv_tensors.Image(images[i])
+            after = pipeline(img)
+            while isinstance(after, (tuple, list)):
+                after = after[0]
+            out.append((_to_pil(plain(img)), _to_pil(after)))
+    return out

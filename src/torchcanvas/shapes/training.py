@@ -1,0 +1,94 @@
+"""Does the training config fit the graph? The data set's samples against the input node, and the
+model's output against the loss and the data set's targets."""
+
+from __future__ import annotations
+
+import torch
+
+from torchcanvas.catalog.training import Resolved, ResolvedTraining, resolve_training
+from torchcanvas.graph.model import Graph
+from torchcanvas.graph.validate import GraphError, Issue
+
+Shape = list[int | str]
+
+
+def _fmt(shape: list[int | str]) -> str:
+    return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def sample_shape(rt: ResolvedTraining, transforms: list[Resolved], field: str) -> tuple[list[int] | None, list[Issue]]:
+    """One sample's shape after a pipeline, found by running it on a blank image (it is cheap)."""
+    if not rt.dataset.spec.is_image:
+        return list(rt.sample_shape), []
+    from torchvision import tv_tensors
+
+    from torchcanvas.catalog.preview import build_pipeline
+
+    size = int(rt.dataset.values["image_size"]) if rt.dataset.spec.type == "ImageFolder" else None  # type: ignore[arg-type]
+    shape = list(rt.dataset.spec.sample_shape) if size is None else [3, 32, 32]
+    blank = tv_tensors.Image(torch.zeros(shape, dtype=torch.uint8))
+    for i in range(len(transforms) + 1):  # grow the pipeline to name the transform that fails
+        try:
+            x = build_pipeline(transforms[:i], size)(blank)
+        except Exception as e:  # noqa: BLE001 - torchvision raises many types; report it on the transform
+            t = transforms[i - 1]
+            return None, [Issue(f"transform {t.spec.type} fails on {_fmt(list(blank.shape))} images: {str(e)[:200]}",
+                                param=f"training.{field}[{i - 1}]", fix="change its params or remove it")]
+    if isinstance(x, (tuple, list)):
+        x = x[0]  # train.py folds the crops into the batch
+    issues = []
+    if x.dtype != torch.float32:
+        issues.append(Issue(f"the {field} pipeline gives {str(x.dtype).removeprefix('torch.')} images; the model's weights are float32",
+                            param=f"training.{field}", fix="remove the ToDtype transform or set its dtype to float32"))
+    return list(x.shape), issues
+
+
+def _expected_output(rt: ResolvedTraining) -> list[int] | None:
+    spec = rt.loss.spec
+    if rt.dataset.spec.task == "classification":
+        return [rt.num_classes] if rt.num_classes else None
+    target = list(rt.dataset.spec.target_shape)
+    if spec.output == "gaussian":
+        return [2 * target[0], *target[1:]]
+    return target
+
+
+def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> list[Issue]:
+    """Located issues between the training config and the graph's input / output shapes."""
+    try:
+        rt = resolve_training(graph.training)
+    except GraphError as e:
+        return e.issues
+    issues: list[Issue] = []
+    name = rt.dataset.spec.type
+    inputs, outputs = graph.inputs(), graph.outputs()
+    in_id = inputs[0].id if inputs else None
+    out_id = outputs[0].id if outputs else None
+
+    train_shape, train_issues = sample_shape(rt, rt.train_transforms, "train_transforms")
+    test_shape, test_issues = sample_shape(rt, rt.test_transforms, "test_transforms")
+    issues += train_issues + test_issues
+    if train_shape and test_shape and train_shape != test_shape:
+        issues.append(Issue(f"the train transforms give samples of shape {_fmt(train_shape)} but the test transforms give {_fmt(test_shape)}",
+                            param="training.test_transforms", fix=f"make both pipelines end at the same size, e.g. add Resize or CenterCrop to {_fmt(train_shape[1:])}"))
+    shape = test_shape or train_shape
+    if shape is not None and list(input_shape) != ["B", *shape]:
+        where = f"the input node '{in_id}'" if in_id else "the graph's input"
+        given = list(input_shape[1:]) if input_shape and input_shape[0] == "B" else list(input_shape)
+        issues.append(Issue(f"dataset {name} gives samples of shape {_fmt(shape)} but {where} expects {_fmt(given)}",
+                            node=in_id, param="shape", fix=f"set the input shape to {_fmt(['B', *shape])}"))
+
+    expected = _expected_output(rt)
+    loss = rt.loss.spec.type
+    if expected is not None and list(output_shape) != ["B", *expected]:
+        if rt.dataset.spec.task == "classification":
+            why = f"{loss} on {name} needs one score per class, (B, {rt.num_classes})"
+            fix = f"end the model with a layer giving {rt.num_classes} features, e.g. Linear(out_features={rt.num_classes})"
+        elif rt.loss.spec.output == "gaussian":
+            why = f"{loss} needs a mean and a variance per target: {_fmt(['B', *expected])}"
+            fix = f"end the model with Linear(out_features={expected[0]})"
+        else:
+            why = f"{loss} compares the output with {name}'s targets of shape {_fmt(['B', *expected])}"
+            fix = f"end the model with a layer giving {_fmt(['B', *expected])}, e.g. Linear(out_features={expected[-1]})"
+        issues.append(Issue(f"the model's output has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix))
+    return issues

@@ -1,0 +1,141 @@
+"""The training catalog is complete, its params validate, and bad configs give clear errors."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from torchcanvas.catalog.training import (
+    EXCLUDED,
+    all_losses,
+    all_optimizers,
+    build_datasets,
+    build_losses,
+    build_optimizers,
+    build_schedulers,
+    build_transforms,
+    resolve_training,
+)
+from torchcanvas.codegen.train_py import render_train_py, requirements
+from torchcanvas.graph.model import Graph, TrainingConfig
+from torchcanvas.graph.validate import GraphError
+
+SCHEDULERS = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ReduceLROnPlateau",
+              "OneCycleLR", "LinearLR", "PolynomialLR", "ConstantLR", "CyclicLR"]
+TRANSFORMS = ["ColorJitter", "Pad", "RandomCrop", "Grayscale", "RandomAffine", "RandomGrayscale", "RandomHorizontalFlip",
+              "RandomVerticalFlip", "RandomPerspective", "RandomRotation", "TenCrop", "RandomErasing", "Resize", "CenterCrop",
+              "RandomResizedCrop", "Normalize", "ToImage", "ToDtype"]
+DATASETS = ["Regression1D", "Digits", "DigitsRows", "LFWFaces", "Moons", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "SVHN",
+            "STL10", "ImageFolder"]
+
+
+def test_every_loss_is_in_the_catalog_or_excluded_with_a_reason():
+    losses = build_losses()
+    assert "LinearCrossEntropyLoss" in all_losses() or not hasattr(torch.nn, "LinearCrossEntropyLoss")
+    for name in all_losses():
+        assert name in losses or len(EXCLUDED.get(name, "")) > 20, name
+        assert not (name in losses and name in EXCLUDED), name
+
+
+def test_every_optimizer_is_in_the_catalog_or_excluded_with_a_reason():
+    opts = build_optimizers()
+    for name in all_optimizers():
+        assert name in opts or len(EXCLUDED.get(name, "")) > 20, name
+    assert {"SGD", "Adam", "AdamW", "LBFGS", "RMSprop"} <= set(opts)
+    assert all(opts[n].param("lr") is None for n in opts)  # lr comes from TrainingConfig.lr
+    assert opts["Adam"].param("betas").type == "float_list" and opts["Adam"].param("betas").length == 2
+
+
+def test_hidden_loss_params():
+    for spec in build_losses().values():
+        names = {p.name for p in spec.params}
+        assert not names & {"size_average", "reduce", "weight", "pos_weight"}, spec.type
+
+
+def test_required_tables_are_present():
+    assert set(SCHEDULERS) == set(build_schedulers())
+    assert set(TRANSFORMS) <= set(build_transforms())
+    assert set(DATASETS) <= set(build_datasets())
+    steps = {n: s.step for n, s in build_schedulers().items()}
+    assert steps["OneCycleLR"] == steps["CyclicLR"] == "batch" and steps["ReduceLROnPlateau"] == "plateau"
+    assert build_transforms()["ToDtype"].param("dtype").type == "enum"
+    ds = build_datasets()
+    assert ds["Regression1D"].task == "regression" and ds["Regression1D"].num_classes is None
+    assert ds["LFWFaces"].sample_shape == [3, 32, 32] and ds["LFWFaces"].num_classes == 2
+    assert ds["DigitsRows"].sample_shape == [8, 8] and not ds["DigitsRows"].is_image
+    assert not ds["CIFAR10"].offline and ds["Digits"].offline
+
+
+def test_defaults_resolve_and_render():
+    for loss, spec in build_losses().items():
+        dataset = "Regression1D" if spec.task == "regression" else "Moons"
+        rt = resolve_training(TrainingConfig.model_validate({"dataset": {"type": dataset}, "loss": {"type": loss}}))
+        assert rt.loss.spec.type == loss
+
+
+def _error(training: dict) -> GraphError:
+    with pytest.raises(GraphError) as e:
+        render_train_py(Graph.model_validate({"training": training}), "Net")
+    return e.value
+
+
+def test_bad_params_name_the_field_and_a_fix():
+    e = _error({"optimizer": {"type": "SGD", "params": {"momentum": "fast"}}})
+    assert e.issues[0].param == "training.optimizer.momentum" and "number" in e.issues[0].message and e.issues[0].fix
+    e = _error({"optimizer": {"type": "Adam", "params": {"betas": [0.9]}}})
+    assert e.issues[0].param == "training.optimizer.betas" and "2" in e.issues[0].fix
+    e = _error({"optimizer": {"type": "SGD", "params": {"momentun": 0.9}}})
+    assert "momentum" in e.issues[0].fix
+    e = _error({"loss": {"type": "CrossEntropyLoss"}})  # Regression1D is a regression task
+    assert e.issues[0].param == "training.loss" and "MSELoss" in e.issues[0].fix
+    e = _error({"loss": {"type": "CTCLoss"}})
+    assert "sequence" in e.issues[0].message
+    e = _error({"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}, "optimizer": {"type": "Adagrad"},
+                "scheduler": {"type": "OneCycleLR"}})
+    assert e.issues[0].param == "training.scheduler.cycle_momentum"
+    e = _error({"train_transforms": [{"type": "RandomCrop"}]})  # Regression1D takes no image transforms; size missing
+    assert {i.param for i in e.issues} >= {"training.train_transforms[0].size", "training.train_transforms"}
+    e = _error({"dataset": {"type": "LFWFaces"}, "test_transforms": [{"type": "ToDtype", "params": {"dtype": "float99"}}]})
+    assert e.issues[0].param == "training.test_transforms[0].dtype"
+
+
+def test_strings_are_rendered_as_literals_never_pasted():
+    evil = '"); import os; os.system("echo pwned") #'
+    src = render_train_py(Graph.model_validate({"training": {"dataset": {"type": "MNIST", "params": {"root": evil}},
+                                                             "loss": {"type": "CrossEntropyLoss"}}}), "Net")
+    compile(src, "train.py", "exec")
+    assert repr(evil) in src and "\nimport os; os.system" not in src
+    with pytest.raises(ValueError):
+        render_train_py(Graph(), "Net; import os")
+
+
+def test_requirements():
+    assert requirements(Graph()) == ["torch==2.14.1", "torchvision==0.29.1", "tensorboard", "tqdm"]
+    lfw = Graph.model_validate({"training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}}})
+    assert "scikit-image" in requirements(lfw)
+
+
+def test_preview_uses_the_train_pipeline():
+    from torchcanvas.catalog.preview import preview
+    from torchcanvas.graph.model import Choice
+
+    pairs = preview(Choice(type="LFWFaces"), [Choice(type="TenCrop", params={"size": 24}), Choice(type="Grayscale")], n=3)
+    assert len(pairs) == 3 and pairs[0][0].size == (32, 32) and pairs[0][1].size == (24, 24) and pairs[0][1].mode == "L"
+    assert preview(Choice(type="Digits"), [], n=1)[0][0].size == (8, 8)
+    with pytest.raises(GraphError):
+        preview(Choice(type="CIFAR10"), [])
+
+
+def test_training_issues_name_the_input_and_output():
+    from torchcanvas.shapes.training import training_issues
+
+    g = Graph.model_validate({"nodes": [{"id": "x", "kind": "input", "shape": ["B", 1, 28, 28]}, {"id": "y", "kind": "output"}],
+                              "training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}}})
+    issues = training_issues(g, ["B", 1, 28, 28], ["B", 10])
+    assert issues[0].message == ("dataset LFWFaces gives samples of shape (3, 32, 32) but the input node 'x' expects (1, 28, 28)")
+    assert issues[0].fix == "set the input shape to (B, 3, 32, 32)" and issues[0].node == "x"
+    assert issues[1].node == "y" and "(B, 2)" in issues[1].message
+    assert training_issues(g, ["B", 3, 32, 32], ["B", 2]) == []
+    g.training.train_transforms = g.training.test_transforms = []
+    g.training.test_transforms.append(type(g.training.dataset)(type="CenterCrop", params={"size": 28}))
+    assert any("(3, 28, 28)" in i.message for i in training_issues(g, ["B", 3, 32, 32], ["B", 2]))
