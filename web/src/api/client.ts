@@ -1,0 +1,69 @@
+// Thin fetch wrappers for /api/v1. Errors become ApiError with the server's `detail`.
+import type {
+  AugmentPair, Catalog, CheckResult, Choice, Graph, ModelVersion, SavedModel, SavedModelSummary, Template,
+} from "./types";
+
+const BASE = "/api/v1";
+
+export class ApiError extends Error {
+  constructor(public status: number, message: string) {
+    super(message);
+  }
+}
+
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (init.body && typeof init.body === "string") headers["Content-Type"] = "application/json";
+  const res = await fetch(BASE + path, { ...init, headers: { ...headers, ...(init.headers as object) } });
+  if (!res.ok) {
+    let detail = res.statusText;
+    try {
+      const body = await res.json();
+      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body);
+    } catch {
+      /* not JSON */
+    }
+    throw new ApiError(res.status, detail || `HTTP ${res.status}`);
+  }
+  return res;
+}
+
+const json = async <T>(path: string, init?: RequestInit): Promise<T> => (await request(path, init)).json();
+const post = (body: unknown, signal?: AbortSignal): RequestInit => ({ method: "POST", body: JSON.stringify(body), signal });
+
+export const api = {
+  catalog: () => json<Catalog>("/catalog"),
+  check: (g: Graph, signal?: AbortSignal) => json<CheckResult>("/check", post(g, signal)),
+  codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string> }>("/codegen", post(g, signal)),
+  codegenZip: async (g: Graph) => (await request("/codegen?format=zip", post(g))).blob(),
+  onnx: async (g: Graph) => (await request("/export/onnx", post(g))).blob(),
+  templates: () => json<Template[]>("/templates"),
+  augmentPreview: (body: { dataset: Choice; transforms: Choice[]; n: number; seed: number }, signal?: AbortSignal) =>
+    json<{ pairs?: AugmentPair[]; images?: AugmentPair[] } | AugmentPair[]>("/augment/preview", post(body, signal)),
+  models: {
+    list: () => json<SavedModelSummary[] | { items: SavedModelSummary[] }>("/models"),
+    get: (id: string) => json<SavedModel>(`/models/${id}`),
+    create: (m: { name: string; description: string; graph: Graph; thumbnail?: string | null }) =>
+      json<SavedModel>("/models", post(m)),
+    update: (id: string, m: Partial<{ name: string; description: string; graph: Graph; thumbnail: string | null }>) =>
+      json<SavedModel>(`/models/${id}`, { method: "PUT", body: JSON.stringify(m) }),
+    remove: (id: string) => request(`/models/${id}`, { method: "DELETE" }),
+    duplicate: (id: string) => json<SavedModel>(`/models/${id}/duplicate`, { method: "POST" }),
+    versions: (id: string) => json<ModelVersion[] | { items: ModelVersion[] }>(`/models/${id}/versions`),
+    restore: (id: string, n: number) => json<SavedModel>(`/models/${id}/versions/${n}/restore`, { method: "POST" }),
+  },
+};
+
+/** Lists may come back bare or wrapped in {items}; accept both. */
+export function items<T>(x: T[] | { items: T[] }): T[] {
+  return Array.isArray(x) ? x : x.items ?? [];
+}
+
+export function downloadBlob(blob: Blob, filename: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}

@@ -1,0 +1,190 @@
+// TypeScript mirror of the graph document (src/torchcanvas/graph/model.py), the catalog specs
+// (catalog/spec.py) and the check result (shapes/result.py). Only structure lives here: which
+// layers exist and what they take comes from the catalog JSON at run time.
+
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+export type Dim = number | string;
+export type Shape = Dim[];
+export type Params = Record<string, Json>;
+
+export interface PortRef {
+  node: string;
+  port: string;
+}
+export interface Position {
+  x: number;
+  y: number;
+}
+interface NodeBase {
+  id: string;
+  name?: string | null;
+  position: Position;
+}
+export interface InputNode extends NodeBase {
+  kind: "input";
+  shape: Shape;
+  dtype?: string;
+}
+export interface OutputNode extends NodeBase {
+  kind: "output";
+}
+export interface LayerNode extends NodeBase {
+  kind: "layer";
+  type: string;
+  params: Params;
+}
+export interface ModuleNode extends NodeBase {
+  kind: "module";
+  module: string;
+}
+export type GraphNode = InputNode | OutputNode | LayerNode | ModuleNode;
+
+export interface Edge {
+  id?: string | null;
+  source: PortRef;
+  target: PortRef;
+}
+export interface Body {
+  nodes: GraphNode[];
+  edges: Edge[];
+}
+export interface ModuleDef extends Body {
+  name: string;
+  description?: string;
+}
+export interface Choice {
+  type: string;
+  params: Params;
+}
+export interface TrainingConfig {
+  dataset: Choice;
+  train_transforms: Choice[];
+  test_transforms: Choice[];
+  loss: Choice;
+  optimizer: Choice;
+  scheduler: Choice | null;
+  epochs: number;
+  batch_size: number;
+  lr: number;
+  seed: number;
+  device: "auto" | "cpu" | "cuda";
+}
+export interface Graph extends Body {
+  schema_version: 1;
+  name: string;
+  description: string;
+  modules: ModuleDef[];
+  training: TrainingConfig;
+}
+
+// --- catalog -------------------------------------------------------------------------------
+export type ParamType = "int" | "float" | "bool" | "str" | "enum" | "ints" | "floats" | "int_list" | "float_list";
+export interface InferRule {
+  port: string;
+  dim: number;
+  as_list: boolean;
+}
+export interface ParamSpec {
+  name: string;
+  type: ParamType;
+  default: Json;
+  required: boolean;
+  nullable: boolean;
+  choices: string[] | null;
+  minimum: number | null;
+  maximum: number | null;
+  length: number | null;
+  doc: string;
+  infer: InferRule | null;
+  example: Json;
+  keyword_only?: boolean;
+}
+export interface PortSpec {
+  name: string;
+  doc: string;
+  optional: boolean;
+  when: [string, Json] | null;
+}
+export interface Spec {
+  type: string;
+  title: string;
+  category: string;
+  doc: string;
+  torch: string;
+  params: ParamSpec[];
+}
+export interface LayerSpec extends Spec {
+  inputs: PortSpec[];
+  outputs: PortSpec[];
+  variadic_inputs: string | null;
+  variadic_outputs: string | null;
+  key_params: string[];
+  example_inputs: Record<string, Shape>;
+  is_op: boolean;
+}
+export interface Catalog {
+  layers: Record<string, LayerSpec>;
+  losses: Record<string, Spec>;
+  optimizers: Record<string, Spec>;
+  schedulers: Record<string, Spec>;
+  datasets: Record<string, Spec>;
+  transforms: Record<string, Spec>;
+}
+export type ChoiceKind = Exclude<keyof Catalog, "layers">;
+
+// --- check ---------------------------------------------------------------------------------
+export interface Issue {
+  message: string;
+  node?: string | null;
+  param?: string | null;
+  fix?: string | null;
+  module?: string | null;
+  severity?: string;
+}
+export interface NodeResult {
+  id: string;
+  inputs: Record<string, Shape>;
+  outputs: Record<string, Shape>;
+  params: number;
+  flops: number;
+  inferred: Params;
+  errors: Issue[];
+}
+export interface CheckResult {
+  ok: boolean;
+  nodes: Record<string, NodeResult>;
+  modules: Record<string, Record<string, NodeResult>>;
+  issues: Issue[];
+  total_params: number;
+  total_flops: number;
+}
+
+// --- models / templates --------------------------------------------------------------------
+export interface SavedModelSummary {
+  id: string | number;
+  name: string;
+  description?: string;
+  thumbnail?: string | null;
+  updated_at?: string;
+  created_at?: string;
+  version?: number;
+}
+export interface SavedModel extends SavedModelSummary {
+  graph: Graph;
+}
+export interface ModelVersion {
+  n?: number;
+  version?: number;
+  created_at?: string;
+  name?: string;
+}
+export interface Template {
+  name: string;
+  title: string;
+  description: string;
+  graph: Graph;
+}
+export interface AugmentPair {
+  before: string;
+  after: string;
+}

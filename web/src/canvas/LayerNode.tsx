@@ -1,0 +1,74 @@
+// The one generic node for layers and module instances, driven by the catalog spec (or, for a
+// module, by its definition's input/output nodes). It reads its own check result from the store,
+// so a check re-renders only the nodes whose result changed.
+import type { NodeProps } from "@xyflow/react";
+import { memo, useMemo } from "react";
+import type { LayerNode as LayerDoc, ModuleNode } from "../api/types";
+import { formatCount, formatShape, formatValue } from "../graph/format";
+import { layerInputPorts, layerOutputPorts, modulePorts, withDefaults } from "../graph/ports";
+import { useLayerSpec } from "../store/catalog";
+import { useNodeResult } from "../store/check";
+import { useDoc } from "../store/doc";
+import { categoryColor, MODULE_COLOR } from "./colors";
+import { PortRow } from "./Ports";
+import type { GraphFlowNode } from "./types";
+
+const NONE = { inputs: [] as string[], outputs: [] as string[] };
+
+function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
+  const node = data.node as LayerDoc | ModuleNode;
+  const spec = useLayerSpec(node.kind === "layer" ? node.type : undefined);
+  const def = useDoc((s) => (node.kind === "module" ? s.doc.modules.find((m) => m.name === node.module) : undefined));
+  const result = useNodeResult(id);
+
+  const ports = useMemo(() => {
+    if (node.kind === "module") return def ? modulePorts(def) : NONE;
+    if (!spec) return { inputs: ["in"], outputs: ["out"] };
+    return { inputs: layerInputPorts(spec, node.params), outputs: layerOutputPorts(spec, node.params) };
+  }, [node, spec, def]);
+
+  const keyParams = useMemo(() => {
+    if (node.kind !== "layer" || !spec) return [];
+    const all = withDefaults(spec.params, node.params);
+    return spec.key_params.map((k) => {
+      const v = all[k] ?? result?.inferred?.[k];
+      return `${k}=${formatValue(v)}`;
+    });
+  }, [node, spec, result?.inferred]);
+
+  const typeName = node.kind === "layer" ? node.type : node.module;
+  const color = node.kind === "module" ? MODULE_COLOR : categoryColor(spec?.category);
+  const errors = result?.errors ?? [];
+  const firstOut = ports.outputs[0];
+  const outShape = firstOut ? result?.outputs?.[firstOut] : undefined;
+  const unknown = node.kind === "layer" ? !spec : !def;
+
+  return (
+    <div
+      className={`tc-node${selected ? " selected" : ""}${errors.length ? " error" : ""}${node.kind === "module" ? " module" : ""}`}
+      style={{ "--cat": color } as React.CSSProperties}
+      data-testid={`node-${id}`}
+      title={errors.map((e) => e.message).join("\n") || spec?.doc}
+    >
+      <PortRow nodeId={id} ports={ports.inputs} kind="in" />
+      <div className="tc-node-head">
+        <span className="tc-node-title" data-testid={`node-title-${id}`}>{node.name || id}</span>
+        <span className="tc-node-type">{node.kind === "module" ? `◆ ${typeName}` : typeName}</span>
+      </div>
+      {keyParams.length > 0 && <div className="tc-node-params">{keyParams.join("  ")}</div>}
+      <div className="tc-node-foot">
+        <span className="tc-node-shape" data-testid={`node-shape-${id}`}>{formatShape(outShape)}</span>
+        {result && result.params > 0 && (
+          <span className="tc-node-count" data-testid={`node-params-${id}`}>{formatCount(result.params)} params</span>
+        )}
+      </div>
+      {unknown && <div className="tc-node-error">unknown {node.kind === "layer" ? "layer" : "module"} {typeName}</div>}
+      {errors.length > 0 && (
+        <div className="tc-node-error" data-testid={`node-error-${id}`}>{errors[0].message}</div>
+      )}
+      <PortRow nodeId={id} ports={ports.outputs} kind="out" />
+    </div>
+  );
+}
+
+export const LayerNode = memo(LayerNodeView);

@@ -1,0 +1,72 @@
+// React Flow nodes and edges derived from the open body. Each flow object is cached by the
+// identity of its document object (documents are immutable), so an edit elsewhere leaves it
+// untouched and React Flow skips re-rendering it.
+import { useMemo, useRef } from "react";
+import type { Body, GraphNode } from "../api/types";
+import { edgeId } from "../store/doc";
+import type { GraphFlowEdge, GraphFlowNode } from "./types";
+
+type Size = { width: number; height: number };
+interface NodeCacheEntry { src: GraphNode; selected: boolean; size?: Size; flow: GraphFlowNode }
+
+const nodeType = (n: GraphNode) => (n.kind === "module" ? "layer" : n.kind);
+
+export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: Map<string, Size>, sizesVersion: number): GraphFlowNode[] {
+  const cache = useRef(new Map<string, NodeCacheEntry>());
+  return useMemo(() => {
+    const next = new Map<string, NodeCacheEntry>();
+    const out = body.nodes.map((n) => {
+      const sel = !!selected[n.id];
+      const size = sizes.get(n.id);
+      const hit = cache.current.get(n.id);
+      if (hit && hit.src === n && hit.selected === sel && hit.size === size) {
+        next.set(n.id, hit);
+        return hit.flow;
+      }
+      const flow: GraphFlowNode = {
+        id: n.id,
+        type: nodeType(n),
+        position: n.position,
+        data: { node: n },
+        selected: sel,
+        ...(size ? { measured: size } : {}),
+      };
+      next.set(n.id, { src: n, selected: sel, size, flow });
+      return flow;
+    });
+    cache.current = next;
+    return out;
+    // sizesVersion tells the memo that the (mutable) sizes map changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [body.nodes, selected, sizesVersion]);
+}
+
+export function useFlowEdges(body: Body, selected: Record<string, true>): GraphFlowEdge[] {
+  const cache = useRef(new Map<string, { src: Body["edges"][number]; selected: boolean; flow: GraphFlowEdge }>());
+  return useMemo(() => {
+    const next = new Map<string, { src: Body["edges"][number]; selected: boolean; flow: GraphFlowEdge }>();
+    const out = body.edges.map((e) => {
+      const id = edgeId(e);
+      const sel = !!selected[id];
+      const hit = cache.current.get(id);
+      if (hit && hit.src === e && hit.selected === sel) {
+        next.set(id, hit);
+        return hit.flow;
+      }
+      const flow: GraphFlowEdge = {
+        id,
+        source: e.source.node,
+        sourceHandle: e.source.port,
+        target: e.target.node,
+        targetHandle: e.target.port,
+        type: "shape",
+        selected: sel,
+        data: { sourcePort: e.source.port },
+      };
+      next.set(id, { src: e, selected: sel, flow });
+      return flow;
+    });
+    cache.current = next;
+    return out;
+  }, [body.edges, selected]);
+}

@@ -1,0 +1,54 @@
+// Templates gallery (seed models first) and the guided tour.
+import { useEffect, useState } from "react";
+import { api } from "../api/client";
+import type { Template } from "../api/types";
+import { loadDocument } from "../store/actions";
+import { emptyGraph } from "../store/doc";
+import { setTourStep } from "../store/ui";
+import { navigate } from "../router";
+
+const seedFirst = (a: Template, b: Template) =>
+  Number(b.name.startsWith("seed_")) - Number(a.name.startsWith("seed_")) || a.title.localeCompare(b.title);
+
+export function QuickStartPage() {
+  const [templates, setTemplates] = useState<Template[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    api.templates().then((t) => setTemplates([...t].sort(seedFirst)), (e: Error) => setError(e.message));
+  }, []);
+  const open = (t: Template) => {
+    loadDocument({ ...t.graph, name: t.graph.name ?? t.title });
+    navigate("#/");
+  };
+  return (
+    <div className="tc-page" data-testid="quickstart-page">
+      <header className="tc-page-head">
+        <a className="tc-logo" href="#/">torch<b>canvas</b></a>
+        <h2>Quick start</h2>
+        <span className="spacer" />
+        <a href="#/models">My models</a>
+      </header>
+      <section className="tc-hero">
+        <div>
+          <h3>New here?</h3>
+          <p>Take the two-minute tour: add a layer, connect it, edit its params and see the generated PyTorch code.</p>
+        </div>
+        <button className="primary" data-testid="quickstart-tour" onClick={() => (loadDocument(emptyGraph()), navigate("#/"), setTourStep(0))}>Start the guided tour</button>
+        <button data-testid="quickstart-blank" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>Blank model</button>
+      </section>
+      <h3>Templates</h3>
+      {error && <div className="tc-error-box">{error}</div>}
+      {!templates && !error && <div className="muted pad">Loading…</div>}
+      <div className="tc-cards">
+        {templates?.map((t) => (
+          <button className="tc-card tc-template" key={t.name} onClick={() => open(t)} data-testid={`template-${t.name}`}>
+            <b>{t.title}</b>
+            {t.name.startsWith("seed_") && <span className="tc-badge">seed</span>}
+            <span className="muted">{t.description}</span>
+            <span className="muted small">{t.graph.nodes?.length ?? 0} nodes</span>
+          </button>
+        ))}
+      </div>
+    </div>
+  );
+}

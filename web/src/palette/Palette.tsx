@@ -1,0 +1,99 @@
+// Left palette: search, categories, My modules. Drag onto the canvas, or double-click / Enter to add.
+import { useReactFlow } from "@xyflow/react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { DND_MIME, type PaletteItem } from "../canvas/dnd";
+import { placeItem } from "../canvas/place";
+import { useCatalog } from "../store/catalog";
+import { deleteModule, openModule } from "../store/modules";
+import { setTab } from "../store/ui";
+import { usePaletteItems, type Entry } from "./usePaletteItems";
+
+export function Palette() {
+  const [query, setQuery] = useState("");
+  const [active, setActive] = useState(0);
+  const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
+  const entries = usePaletteItems(query);
+  const error = useCatalog((s) => s.error);
+  const { screenToFlowPosition } = useReactFlow();
+  const listRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => setActive(0), [query]);
+  useEffect(() => {
+    listRef.current?.querySelector(".active")?.scrollIntoView({ block: "nearest" });
+  }, [active]);
+
+  const add = (item: PaletteItem) => {
+    const el = document.querySelector(".tc-canvas");
+    const r = el?.getBoundingClientRect();
+    const jitter = () => Math.round(Math.random() * 40 - 20);
+    const centre = r ? screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
+    placeItem(item, { x: centre.x - 90 + jitter(), y: centre.y - 30 + jitter() });
+    setTab("params");
+  };
+
+  const groups = useMemo(() => {
+    const m = new Map<string, { entry: Entry; index: number }[]>();
+    entries.forEach((entry, index) => m.set(entry.group, [...(m.get(entry.group) ?? []), { entry, index }]));
+    return [...m];
+  }, [entries]);
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    if (e.key === "ArrowDown") setActive((a) => Math.min(a + 1, entries.length - 1));
+    else if (e.key === "ArrowUp") setActive((a) => Math.max(a - 1, 0));
+    else if (e.key === "Enter" && entries[active]) add(entries[active].item);
+    else if (e.key === "Escape") setQuery("");
+    else return;
+    e.preventDefault();
+  };
+
+  return (
+    <aside className="tc-palette" data-testid="palette" data-tour="palette">
+      <input
+        className="tc-search"
+        placeholder="Search layers…  (↑↓ Enter)"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        onKeyDown={onKeyDown}
+        data-testid="palette-search"
+      />
+      {error && <div className="tc-error-box">Catalog unavailable: {error}</div>}
+      <div className="tc-palette-list" ref={listRef}>
+        {groups.map(([group, list]) => {
+          const open = query.trim() !== "" || !collapsed[group];
+          return (
+            <section key={group} data-testid={`palette-group-${group}`}>
+              <h4 onClick={() => setCollapsed((c) => ({ ...c, [group]: !c[group] }))}>
+                <span>{open ? "▾" : "▸"}</span> {group} <span className="muted">{list.length}</span>
+              </h4>
+              {open &&
+                list.map(({ entry, index }) => (
+                  <div
+                    key={entry.key}
+                    className={`tc-palette-item${index === active && query ? " active" : ""}`}
+                    draggable
+                    onDragStart={(e) => {
+                      e.dataTransfer.setData(DND_MIME, JSON.stringify(entry.item));
+                      e.dataTransfer.effectAllowed = "copy";
+                    }}
+                    onDoubleClick={() => add(entry.item)}
+                    onMouseEnter={() => query && setActive(index)}
+                    title={entry.hint}
+                    data-testid={entry.testId}
+                  >
+                    <span>{entry.label}</span>
+                    {entry.item.kind === "module" && (
+                      <span className="tc-item-actions">
+                        <button className="icon" title="Edit definition" onClick={() => openModule((entry.item as { module: string }).module)}>✎</button>
+                        <button className="icon" title="Delete definition" onClick={() => deleteModule((entry.item as { module: string }).module)}>×</button>
+                      </span>
+                    )}
+                  </div>
+                ))}
+            </section>
+          );
+        })}
+        {groups.length === 0 && <div className="muted pad">Nothing matches “{query}”.</div>}
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,145 @@
+// Params of the selected node: a form generated from its catalog spec.
+import type { GraphNode, Issue, LayerNode, ModuleNode } from "../api/types";
+import { formatShape } from "../graph/format";
+import { parseShape } from "../graph/shape";
+import { setDisplayName, setInputShape, setParam } from "../store/actions";
+import { useLayerSpec } from "../store/catalog";
+import { useCheck, useNodeResult } from "../store/check";
+import { currentBody, useDoc } from "../store/doc";
+import { groupSelection, openModule, ungroup } from "../store/modules";
+import { ParamField } from "./ParamField";
+
+function IssueList({ issues }: { issues: Issue[] }) {
+  if (!issues.length) return null;
+  return (
+    <ul className="tc-issues" data-testid="node-issues">
+      {issues.map((e, i) => (
+        <li key={i}>
+          {e.param && <b>{e.param}: </b>}
+          {e.message}
+          {e.fix && <div className="muted">Fix: {e.fix}</div>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function NameField({ node }: { node: GraphNode }) {
+  return (
+    <div className="tc-field">
+      <label><span className="tc-field-name">Name</span></label>
+      <input
+        key={node.id + (node.name ?? "")}
+        defaultValue={node.name ?? ""}
+        placeholder={node.id}
+        data-testid="node-name"
+        onBlur={(e) => e.target.value !== (node.name ?? "") && setDisplayName(node.id, e.target.value)}
+        onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+      />
+      <div className="tc-field-doc">The Python attribute name in model.py (id: {node.id}).</div>
+    </div>
+  );
+}
+
+function LayerForm({ node }: { node: LayerNode }) {
+  const spec = useLayerSpec(node.type);
+  const result = useNodeResult(node.id);
+  if (!spec) return <div className="tc-error-box">Unknown layer type {node.type}.</div>;
+  const errorFor = (name: string) => result?.errors.find((e) => e.param === name)?.message;
+  return (
+    <>
+      <p className="tc-doc">
+        {spec.doc} {spec.torch && <code>{spec.torch}</code>}
+      </p>
+      {spec.params.length === 0 && <p className="muted">No parameters.</p>}
+      {spec.params.map((p) => (
+        <ParamField
+          key={p.name}
+          spec={p}
+          value={node.params[p.name]}
+          inferred={result?.inferred?.[p.name]}
+          error={errorFor(p.name)}
+          onChange={(v) => setParam(node.id, p.name, v)}
+        />
+      ))}
+    </>
+  );
+}
+
+function ModuleInfo({ node }: { node: ModuleNode }) {
+  return (
+    <div className="tc-row">
+      <button onClick={() => openModule(node.module)} data-testid="open-module">Open {node.module}</button>
+      <button onClick={() => ungroup(node.id)} data-testid="ungroup">Ungroup</button>
+    </div>
+  );
+}
+
+function NodeForm({ node }: { node: GraphNode }) {
+  const result = useNodeResult(node.id);
+  const other = (result?.errors ?? []).filter((e) => !e.param || node.kind !== "layer");
+  return (
+    <div data-testid="params-panel">
+      <h3>
+        {node.kind === "layer" ? node.type : node.kind === "module" ? `Module ${node.module}` : node.kind === "input" ? "Input" : "Output"}
+      </h3>
+      <NameField node={node} />
+      {node.kind === "input" && (
+        <div className="tc-field">
+          <label><span className="tc-field-name">shape</span></label>
+          <input
+            key={node.shape.join(",")}
+            defaultValue={node.shape.join(", ")}
+            data-testid="param-shape"
+            onBlur={(e) => {
+              const s = parseShape(e.target.value);
+              if (s) setInputShape(node.id, s);
+              else e.target.value = node.shape.join(", ");
+            }}
+            onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
+          />
+          <div className="tc-field-doc">Comma-separated; B is the batch dimension.</div>
+        </div>
+      )}
+      {node.kind === "layer" && <LayerForm node={node} />}
+      {node.kind === "module" && <ModuleInfo node={node} />}
+      {result && (
+        <div className="tc-kv">
+          {Object.entries(result.outputs).map(([p, s]) => <div key={p}><span>out {p !== "out" ? p : ""}</span><code>{formatShape(s)}</code></div>)}
+          {node.kind === "output" && <div><span>shape</span><code>{formatShape(result.inputs.in)}</code></div>}
+          <div><span>params</span><code>{result.params.toLocaleString()}</code></div>
+        </div>
+      )}
+      <IssueList issues={other} />
+    </div>
+  );
+}
+
+export function ParamsPanel() {
+  const selectedIds = useDoc((s) => s.selected);
+  const body = useDoc(currentBody);
+  const ids = Object.keys(selectedIds);
+  const issues = useCheck((s) => s.result?.issues ?? []);
+  if (ids.length === 1) {
+    const node = body.nodes.find((n) => n.id === ids[0]);
+    if (node) return <NodeForm key={node.id} node={node} />;
+  }
+  if (ids.length > 1)
+    return (
+      <div data-testid="params-panel">
+        <h3>{ids.length} nodes selected</h3>
+        <button onClick={() => groupSelection()} data-testid="group-selection">Group into module (Ctrl+G)</button>
+      </div>
+    );
+  return (
+    <div data-testid="params-panel" className="muted">
+      <p>Select a node to edit its parameters.</p>
+      {issues.length > 0 && (
+        <>
+          <h4>Issues</h4>
+          <IssueList issues={issues} />
+        </>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+// Per-layer output shape, params and FLOPs, in document order, with totals.
+import { formatCount, formatShape } from "../graph/format";
+import { useCheck } from "../store/check";
+import { currentBody, useDoc } from "../store/doc";
+
+export function SummaryPanel() {
+  const body = useDoc(currentBody);
+  const path = useDoc((s) => s.path);
+  const result = useCheck((s) => s.result);
+  const nodes = path === null ? result?.nodes : result?.modules?.[path];
+  if (!result) return <div className="muted pad">Waiting for the first check…</div>;
+  let params = 0, flops = 0;
+  const rows = body.nodes.map((n) => {
+    const r = nodes?.[n.id];
+    params += r?.params ?? 0;
+    flops += r?.flops ?? 0;
+    const shape = r ? (n.kind === "output" ? r.inputs.in : Object.values(r.outputs)[0]) : undefined;
+    const type = n.kind === "layer" ? n.type : n.kind === "module" ? n.module : n.kind;
+    return (
+      <tr key={n.id} data-testid={`summary-row-${n.id}`} className={r?.errors.length ? "error" : ""}>
+        <td>{n.name || n.id}<div className="muted">{type}</div></td>
+        <td><code>{formatShape(shape)}</code></td>
+        <td className="num">{(r?.params ?? 0).toLocaleString()}</td>
+        <td className="num">{formatCount(r?.flops ?? 0)}</td>
+      </tr>
+    );
+  });
+  return (
+    <table className="tc-summary" data-testid="summary-panel">
+      <thead><tr><th>Layer</th><th>Output</th><th className="num">Params</th><th className="num">FLOPs</th></tr></thead>
+      <tbody>{rows}</tbody>
+      <tfoot>
+        <tr>
+          <td>Total</td>
+          <td />
+          <td className="num" data-testid="summary-total-params">{(path === null ? result.total_params : params).toLocaleString()}</td>
+          <td className="num" data-testid="summary-total-flops">{formatCount(path === null ? result.total_flops : flops)}</td>
+        </tr>
+      </tfoot>
+    </table>
+  );
+}

@@ -1,0 +1,35 @@
+// Minimal hash routing: #/ (editor), #/model/<id>, #/models, #/quickstart.
+import { useSyncExternalStore } from "react";
+
+export type Route =
+  | { page: "editor"; modelId: string | null }
+  | { page: "models" }
+  | { page: "quickstart" };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  if (parts[0] === "models") return { page: "models" };
+  if (parts[0] === "quickstart") return { page: "quickstart" };
+  if (parts[0] === "model" && parts[1]) return { page: "editor", modelId: decodeURIComponent(parts[1]) };
+  return { page: "editor", modelId: null };
+}
+
+const subscribe = (cb: () => void) => {
+  window.addEventListener("hashchange", cb);
+  return () => window.removeEventListener("hashchange", cb);
+};
+
+export function useRoute(): Route {
+  const hash = useSyncExternalStore(subscribe, () => window.location.hash);
+  return parseRoute(hash);
+}
+
+export function navigate(hash: string): void {
+  if (window.location.hash !== hash) window.location.hash = hash;
+}
+
+/** Change the URL without triggering a reload of the route (after the first save). */
+export function replaceHash(hash: string): void {
+  history.replaceState(null, "", hash);
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
+}

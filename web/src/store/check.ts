@@ -1,0 +1,75 @@
+// Live check: POST /api/v1/check, debounced, on every semantic edit. A newer edit aborts the
+// request in flight, and a sequence number drops any response that is not the latest.
+// Results are merged with structural sharing, so a node re-renders only when its own result changes.
+import { create } from "zustand";
+import { api } from "../api/client";
+import type { CheckResult, NodeResult } from "../api/types";
+import { useDoc } from "./doc";
+
+interface CheckState {
+  result: CheckResult | null;
+  pending: boolean;
+  error: string | null;
+  /** Bumped when a successful result arrives (the code panel regenerates on it). */
+  okSeq: number;
+}
+
+export const useCheck = create<CheckState>(() => ({ result: null, pending: false, error: null, okSeq: 0 }));
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+function share(prev: Record<string, NodeResult> | undefined, next: Record<string, NodeResult>) {
+  if (!prev) return next;
+  const out: Record<string, NodeResult> = {};
+  for (const [id, r] of Object.entries(next)) out[id] = prev[id] && sameJson(prev[id], r) ? prev[id] : r;
+  return out;
+}
+
+export function mergeResult(prev: CheckResult | null, next: CheckResult): CheckResult {
+  const modules: CheckResult["modules"] = {};
+  for (const [name, nodes] of Object.entries(next.modules ?? {})) modules[name] = share(prev?.modules?.[name], nodes);
+  return { ...next, nodes: share(prev?.nodes, next.nodes ?? {}), modules, issues: next.issues ?? [] };
+}
+
+let timer: ReturnType<typeof setTimeout> | undefined;
+let controller: AbortController | null = null;
+let seq = 0;
+
+export function scheduleCheck(delay = 150): void {
+  clearTimeout(timer);
+  timer = setTimeout(runCheck, delay);
+}
+
+export async function runCheck(): Promise<void> {
+  controller?.abort();
+  controller = new AbortController();
+  const mine = ++seq;
+  useCheck.setState({ pending: true });
+  try {
+    const result = await api.check(useDoc.getState().doc, controller.signal);
+    if (mine !== seq) return;
+    useCheck.setState((s) => ({
+      result: mergeResult(s.result, result),
+      pending: false,
+      error: null,
+      okSeq: s.okSeq + 1,
+    }));
+  } catch (e) {
+    if (mine !== seq || (e as Error).name === "AbortError") return;
+    useCheck.setState({ pending: false, error: (e as Error).message });
+  }
+}
+
+/** Start checking on every semantic edit (call once). Returns an unsubscribe function. */
+export function startLiveCheck(): () => void {
+  scheduleCheck(0);
+  return useDoc.subscribe((s, prev) => {
+    if (s.rev !== prev.rev) scheduleCheck();
+  });
+}
+
+/** The result for a node of the open body (model or module definition). */
+export function useNodeResult(id: string): NodeResult | undefined {
+  const path = useDoc((s) => s.path);
+  return useCheck((s) => (path === null ? s.result?.nodes[id] : s.result?.modules?.[path]?.[id]));
+}

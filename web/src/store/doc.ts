@@ -1,0 +1,106 @@
+// The document store: the graph JSON exactly as the server reads it, plus editor state
+// (which body is open, the selection, undo history). Actions live in ./actions.ts.
+import { create } from "zustand";
+import type { Body, Choice, Graph, TrainingConfig } from "../api/types";
+
+export const defaultTraining = (): TrainingConfig => ({
+  dataset: { type: "Regression1D", params: {} },
+  train_transforms: [],
+  test_transforms: [],
+  loss: { type: "MSELoss", params: {} },
+  optimizer: { type: "SGD", params: {} },
+  scheduler: null,
+  epochs: 10,
+  batch_size: 64,
+  lr: 0.01,
+  seed: 0,
+  device: "auto",
+});
+
+export const emptyGraph = (name = "Net"): Graph => ({
+  schema_version: 1,
+  name,
+  description: "",
+  nodes: [
+    { id: "x", kind: "input", shape: ["B", 3, 32, 32], position: { x: 0, y: 0 } },
+    { id: "y", kind: "output", position: { x: 0, y: 300 } },
+  ],
+  edges: [],
+  modules: [],
+  training: defaultTraining(),
+});
+
+const withParams = (c: Choice): Choice => ({ type: c.type, params: c.params ?? {} });
+
+/** Fill what a hand-written or older document may leave out, so the editor can rely on it. */
+export function normalize(g: Partial<Graph>): Graph {
+  const fixBody = (b: Partial<Body>): Body => ({
+    nodes: (b.nodes ?? []).map((n) => ({
+      ...n,
+      position: n.position ?? { x: 0, y: 0 },
+      ...(n.kind === "layer" ? { params: n.params ?? {} } : {}),
+    })),
+    edges: (b.edges ?? []).map((e) => ({
+      ...e,
+      source: { node: e.source.node, port: e.source.port ?? "out" },
+      target: { node: e.target.node, port: e.target.port ?? "in" },
+    })),
+  });
+  const t = { ...defaultTraining(), ...(g.training ?? {}) };
+  return {
+    ...fixBody(g),
+    schema_version: 1,
+    name: g.name ?? "Net",
+    description: g.description ?? "",
+    modules: (g.modules ?? []).map((m) => ({ ...m, ...fixBody(m) })),
+    training: {
+      ...t,
+      dataset: withParams(t.dataset),
+      loss: withParams(t.loss),
+      optimizer: withParams(t.optimizer),
+      scheduler: t.scheduler ? withParams(t.scheduler) : null,
+      train_transforms: t.train_transforms.map(withParams),
+      test_transforms: t.test_transforms.map(withParams),
+    },
+  } as Graph;
+}
+
+export interface DocState {
+  doc: Graph;
+  /** The module definition open on the canvas, or null for the model itself. */
+  path: string | null;
+  selected: Record<string, true>;
+  selectedEdges: Record<string, true>;
+  past: Graph[];
+  future: Graph[];
+  /** Bumped on every edit that can change shapes or code (not on moves): drives the live check. */
+  rev: number;
+  modelId: string | null;
+  dirty: boolean;
+  /** Bumped when a whole document is loaded (the canvas fits the view on it). */
+  loaded: number;
+}
+
+export const useDoc = create<DocState>(() => ({
+  doc: emptyGraph(),
+  path: null,
+  selected: {},
+  selectedEdges: {},
+  past: [],
+  future: [],
+  rev: 0,
+  modelId: null,
+  dirty: false,
+  loaded: 0,
+}));
+
+const EMPTY: Body = { nodes: [], edges: [] };
+
+/** The body (nodes and edges) open on the canvas. */
+export function currentBody(s: Pick<DocState, "doc" | "path">): Body {
+  if (s.path === null) return s.doc;
+  return s.doc.modules.find((m) => m.name === s.path) ?? EMPTY;
+}
+
+export const edgeId = (e: { source: { node: string; port: string }; target: { node: string; port: string } }) =>
+  `${e.source.node}:${e.source.port}->${e.target.node}:${e.target.port}`;

@@ -1,0 +1,24 @@
+// Transient UI state: side panel tab, overlays. Nothing here is saved.
+import { create } from "zustand";
+
+export type Tab = "params" | "training" | "code" | "summary";
+
+interface UiState {
+  tab: Tab;
+  help: boolean;
+  tourStep: number | null;
+  toast: { text: string; error?: boolean } | null;
+}
+
+export const useUi = create<UiState>(() => ({ tab: "params", help: false, tourStep: null, toast: null }));
+
+export const setTab = (tab: Tab) => useUi.setState({ tab });
+export const toggleHelp = (help?: boolean) => useUi.setState((s) => ({ help: help ?? !s.help }));
+export const setTourStep = (tourStep: number | null) => useUi.setState({ tourStep });
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+export function toast(text: string, error = false): void {
+  clearTimeout(toastTimer);
+  useUi.setState({ toast: { text, error } });
+  toastTimer = setTimeout(() => useUi.setState({ toast: null }), error ? 5000 : 2500);
+}
