@@ -20,13 +20,53 @@ from torchcanvas.codegen.train_py import render_train_py, requirements
 from torchcanvas.graph.model import Graph, TrainingConfig
 from torchcanvas.graph.validate import GraphError
 
-SCHEDULERS = ["StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "CosineAnnealingWarmRestarts", "ReduceLROnPlateau",
-              "OneCycleLR", "LinearLR", "PolynomialLR", "ConstantLR", "CyclicLR"]
-TRANSFORMS = ["ColorJitter", "Pad", "RandomCrop", "Grayscale", "RandomAffine", "RandomGrayscale", "RandomHorizontalFlip",
-              "RandomVerticalFlip", "RandomPerspective", "RandomRotation", "TenCrop", "RandomErasing", "Resize", "CenterCrop",
-              "RandomResizedCrop", "Normalize", "ToImage", "ToDtype"]
-DATASETS = ["Regression1D", "Digits", "DigitsRows", "LFWFaces", "Moons", "MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "SVHN",
-            "STL10", "ImageFolder"]
+SCHEDULERS = [
+    "StepLR",
+    "MultiStepLR",
+    "ExponentialLR",
+    "CosineAnnealingLR",
+    "CosineAnnealingWarmRestarts",
+    "ReduceLROnPlateau",
+    "OneCycleLR",
+    "LinearLR",
+    "PolynomialLR",
+    "ConstantLR",
+    "CyclicLR",
+]
+TRANSFORMS = [
+    "ColorJitter",
+    "Pad",
+    "RandomCrop",
+    "Grayscale",
+    "RandomAffine",
+    "RandomGrayscale",
+    "RandomHorizontalFlip",
+    "RandomVerticalFlip",
+    "RandomPerspective",
+    "RandomRotation",
+    "TenCrop",
+    "RandomErasing",
+    "Resize",
+    "CenterCrop",
+    "RandomResizedCrop",
+    "Normalize",
+    "ToImage",
+    "ToDtype",
+]
+DATASETS = [
+    "Regression1D",
+    "Digits",
+    "DigitsRows",
+    "LFWFaces",
+    "Moons",
+    "MNIST",
+    "FashionMNIST",
+    "CIFAR10",
+    "CIFAR100",
+    "SVHN",
+    "STL10",
+    "ImageFolder",
+]
 
 
 def test_every_loss_is_in_the_catalog_or_excluded_with_a_reason():
@@ -90,19 +130,31 @@ def test_bad_params_name_the_field_and_a_fix():
     assert e.issues[0].param == "training.loss" and "MSELoss" in e.issues[0].fix
     e = _error({"loss": {"type": "CTCLoss"}})
     assert "sequence" in e.issues[0].message
-    e = _error({"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}, "optimizer": {"type": "Adagrad"},
-                "scheduler": {"type": "OneCycleLR"}})
+    e = _error(
+        {
+            "dataset": {"type": "LFWFaces"},
+            "loss": {"type": "CrossEntropyLoss"},
+            "optimizer": {"type": "Adagrad"},
+            "scheduler": {"type": "OneCycleLR"},
+        }
+    )
     assert e.issues[0].param == "training.scheduler.cycle_momentum"
     e = _error({"train_transforms": [{"type": "RandomCrop"}]})  # Regression1D takes no image transforms; size missing
     assert {i.param for i in e.issues} >= {"training.train_transforms[0].size", "training.train_transforms"}
-    e = _error({"dataset": {"type": "LFWFaces"}, "test_transforms": [{"type": "ToDtype", "params": {"dtype": "float99"}}]})
+    e = _error(
+        {"dataset": {"type": "LFWFaces"}, "test_transforms": [{"type": "ToDtype", "params": {"dtype": "float99"}}]}
+    )
     assert e.issues[0].param == "training.test_transforms[0].dtype"
 
 
 def test_strings_are_rendered_as_literals_never_pasted():
     evil = '"); import os; os.system("echo pwned") #'
-    src = render_train_py(Graph.model_validate({"training": {"dataset": {"type": "MNIST", "params": {"root": evil}},
-                                                             "loss": {"type": "CrossEntropyLoss"}}}), "Net")
+    src = render_train_py(
+        Graph.model_validate(
+            {"training": {"dataset": {"type": "MNIST", "params": {"root": evil}}, "loss": {"type": "CrossEntropyLoss"}}}
+        ),
+        "Net",
+    )
     compile(src, "train.py", "exec")
     assert repr(evil) in src and "\nimport os; os.system" not in src
     with pytest.raises(ValueError):
@@ -119,7 +171,9 @@ def test_preview_uses_the_train_pipeline():
     from torchcanvas.catalog.preview import preview
     from torchcanvas.graph.model import Choice
 
-    pairs = preview(Choice(type="LFWFaces"), [Choice(type="TenCrop", params={"size": 24}), Choice(type="Grayscale")], n=3)
+    pairs = preview(
+        Choice(type="LFWFaces"), [Choice(type="TenCrop", params={"size": 24}), Choice(type="Grayscale")], n=3
+    )
     assert len(pairs) == 3 and pairs[0][0].size == (32, 32) and pairs[0][1].size == (24, 24) and pairs[0][1].mode == "L"
     assert preview(Choice(type="Digits"), [], n=1)[0][0].size == (8, 8)
     with pytest.raises(GraphError):
@@ -129,10 +183,16 @@ def test_preview_uses_the_train_pipeline():
 def test_training_issues_name_the_input_and_output():
     from torchcanvas.shapes.training import training_issues
 
-    g = Graph.model_validate({"nodes": [{"id": "x", "kind": "input", "shape": ["B", 1, 28, 28]}, {"id": "y", "kind": "output"}],
-                              "training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}}})
+    g = Graph.model_validate(
+        {
+            "nodes": [{"id": "x", "kind": "input", "shape": ["B", 1, 28, 28]}, {"id": "y", "kind": "output"}],
+            "training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}},
+        }
+    )
     issues = training_issues(g, ["B", 1, 28, 28], ["B", 10])
-    assert issues[0].message == ("dataset LFWFaces gives samples of shape (3, 32, 32) but the input node 'x' expects (1, 28, 28)")
+    assert issues[0].message == (
+        "dataset LFWFaces gives samples of shape (3, 32, 32) but the input node 'x' expects (1, 28, 28)"
+    )
     assert issues[0].fix == "set the input shape to (B, 3, 32, 32)" and issues[0].node == "x"
     assert issues[1].node == "y" and "(B, 2)" in issues[1].message
     assert training_issues(g, ["B", 3, 32, 32], ["B", 2]) == []

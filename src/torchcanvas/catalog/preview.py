@@ -15,6 +15,7 @@ from PIL import Image
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 
+from torchcanvas.catalog.spec import resolve_params
 from torchcanvas.catalog.training import (
     EXCLUDED,
     Resolved,
@@ -23,7 +24,6 @@ from torchcanvas.catalog.training import (
     build_transforms,
     transform_kwargs,
 )
-from torchcanvas.catalog.spec import resolve_params
 from torchcanvas.graph.model import Choice
 from torchcanvas.graph.validate import GraphError, Issue
 
@@ -47,11 +47,19 @@ def resolve_transforms(transforms: list[Choice], field: str = "transforms") -> l
     for i, c in enumerate(transforms):
         spec = table.get(c.type)
         if spec is None:
-            issues.append(Issue(f"unknown transform '{c.type}'", param=f"{field}[{i}]", fix=f"choose one of: {', '.join(sorted(table))}"))
+            issues.append(
+                Issue(
+                    f"unknown transform '{c.type}'",
+                    param=f"{field}[{i}]",
+                    fix=f"choose one of: {', '.join(sorted(table))}",
+                )
+            )
             continue
         values, errors = resolve_params(spec, c.params)
         errors += _lengths(spec, values)
-        issues += [Issue(f"transform {c.type}: {e.message}", param=f"{field}[{i}].{e.param}", fix=e.fix) for e in errors]
+        issues += [
+            Issue(f"transform {c.type}: {e.message}", param=f"{field}[{i}].{e.param}", fix=e.fix) for e in errors
+        ]
         out.append(Resolved(spec, values))
     if issues:
         raise GraphError(issues)
@@ -86,12 +94,23 @@ def _to_pil(x: torch.Tensor) -> Image.Image:
     return Image.fromarray(arr[:, :, 0] if arr.shape[2] == 1 else arr[:, :, :3])
 
 
-def preview(dataset: Choice, transforms: list[Choice], n: int = 8, seed: int = 0) -> list[tuple[Image.Image, Image.Image]]:
+def preview(
+    dataset: Choice, transforms: list[Choice], n: int = 8, seed: int = 0
+) -> list[tuple[Image.Image, Image.Image]]:
     """``n`` (before, after) pairs; a transform giving several images (TenCrop) shows the first."""
     if dataset.type not in PREVIEW_DATASETS:
-        why = EXCLUDED.get(dataset.type) or ("not an offline image data set" if dataset.type in build_datasets() else "unknown")
-        raise GraphError([Issue(f"no preview for dataset '{dataset.type}': {why}", param="dataset",
-                                fix=f"preview one of: {', '.join(PREVIEW_DATASETS)}")])
+        why = EXCLUDED.get(dataset.type) or (
+            "not an offline image data set" if dataset.type in build_datasets() else "unknown"
+        )
+        raise GraphError(
+            [
+                Issue(
+                    f"no preview for dataset '{dataset.type}': {why}",
+                    param="dataset",
+                    fix=f"preview one of: {', '.join(PREVIEW_DATASETS)}",
+                )
+            ]
+        )
     n = max(1, min(int(n), 64))
     pipeline = build_pipeline(resolve_transforms(transforms))
     plain = build_pipeline([])

@@ -18,7 +18,7 @@ from typing import Any, Literal
 import torch
 import torch.nn as nn
 import torch.optim as optim
-from pydantic import JsonValue
+from pydantic import Field, JsonValue
 
 from torchcanvas.catalog.introspect import introspect, summary
 from torchcanvas.catalog.spec import ParamError, ParamSpec, Spec, resolve_params
@@ -350,12 +350,16 @@ def build_schedulers() -> dict[str, Spec]:
 
 class DatasetSpec(Spec):
     sample_shape: list[int]  # one sample, without the batch dimension
-    target_shape: list[int] = []  # regression targets; classification targets are class indices
+    target_shape: list[int] = Field(
+        default_factory=list
+    )  # regression targets; classification targets are class indices
     num_classes: int | None = None
     task: Task = "classification"
     offline: bool = True  # needs no download
     is_image: bool = False  # accepts torchvision.transforms.v2 image transforms
-    requirements: list[str] = []  # pip requirements of its generated code, beyond torch/torchvision
+    requirements: list[str] = Field(
+        default_factory=list
+    )  # pip requirements of its generated code, beyond torch/torchvision
 
 
 def _p(name: str, type: str, default: JsonValue, doc: str, **extra: Any) -> ParamSpec:
@@ -730,15 +734,20 @@ def resolve_training(config: TrainingConfig) -> ResolvedTraining:
                     fix=f"choose a {spec.task} loss: {', '.join(fit)}",
                 )
             )
-    if scheduler is not None and optimizer is not None and scheduler.spec.type in ("CyclicLR", "OneCycleLR"):
-        if scheduler.values.get("cycle_momentum") and not has_momentum(optimizer.spec.type):
-            issues.append(
-                Issue(
-                    f"{scheduler.spec.type} cycles the momentum, but {optimizer.spec.type} has no momentum or betas",
-                    param="training.scheduler.cycle_momentum",
-                    fix="set cycle_momentum to false, or choose SGD or Adam",
-                )
+    if (
+        scheduler is not None
+        and optimizer is not None
+        and scheduler.spec.type in ("CyclicLR", "OneCycleLR")
+        and scheduler.values.get("cycle_momentum")
+        and not has_momentum(optimizer.spec.type)
+    ):
+        issues.append(
+            Issue(
+                f"{scheduler.spec.type} cycles the momentum, but {optimizer.spec.type} has no momentum or betas",
+                param="training.scheduler.cycle_momentum",
+                fix="set cycle_momentum to false, or choose SGD or Adam",
             )
+        )
     for name, t in (("test_transforms", test_t),):
         for i, r in enumerate(t):
             if (

@@ -30,16 +30,26 @@ def sample_shape(rt: ResolvedTraining, transforms: list[Resolved], field: str) -
     for i in range(len(transforms) + 1):  # grow the pipeline to name the transform that fails
         try:
             x = build_pipeline(transforms[:i], size)(blank)
-        except Exception as e:  # noqa: BLE001 - torchvision raises many types; report it on the transform
+        except Exception as e:
             t = transforms[i - 1]
-            return None, [Issue(f"transform {t.spec.type} fails on {_fmt(list(blank.shape))} images: {str(e)[:200]}",
-                                param=f"training.{field}[{i - 1}]", fix="change its params or remove it")]
+            return None, [
+                Issue(
+                    f"transform {t.spec.type} fails on {_fmt(list(blank.shape))} images: {str(e)[:200]}",
+                    param=f"training.{field}[{i - 1}]",
+                    fix="change its params or remove it",
+                )
+            ]
     if isinstance(x, (tuple, list)):
         x = x[0]  # train.py folds the crops into the batch
     issues = []
     if x.dtype != torch.float32:
-        issues.append(Issue(f"the {field} pipeline gives {str(x.dtype).removeprefix('torch.')} images; the model's weights are float32",
-                            param=f"training.{field}", fix="remove the ToDtype transform or set its dtype to float32"))
+        issues.append(
+            Issue(
+                f"the {field} pipeline gives {str(x.dtype).removeprefix('torch.')} images; the model's weights are float32",
+                param=f"training.{field}",
+                fix="remove the ToDtype transform or set its dtype to float32",
+            )
+        )
     return list(x.shape), issues
 
 
@@ -69,14 +79,25 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
     test_shape, test_issues = sample_shape(rt, rt.test_transforms, "test_transforms")
     issues += train_issues + test_issues
     if train_shape and test_shape and train_shape != test_shape:
-        issues.append(Issue(f"the train transforms give samples of shape {_fmt(train_shape)} but the test transforms give {_fmt(test_shape)}",
-                            param="training.test_transforms", fix=f"make both pipelines end at the same size, e.g. add Resize or CenterCrop to {_fmt(train_shape[1:])}"))
+        issues.append(
+            Issue(
+                f"the train transforms give samples of shape {_fmt(train_shape)} but the test transforms give {_fmt(test_shape)}",
+                param="training.test_transforms",
+                fix=f"make both pipelines end at the same size, e.g. add Resize or CenterCrop to {_fmt(train_shape[1:])}",
+            )
+        )
     shape = test_shape or train_shape
     if shape is not None and list(input_shape) != ["B", *shape]:
         where = f"the input node '{in_id}'" if in_id else "the graph's input"
         given = list(input_shape[1:]) if input_shape and input_shape[0] == "B" else list(input_shape)
-        issues.append(Issue(f"dataset {name} gives samples of shape {_fmt(shape)} but {where} expects {_fmt(given)}",
-                            node=in_id, param="shape", fix=f"set the input shape to {_fmt(['B', *shape])}"))
+        issues.append(
+            Issue(
+                f"dataset {name} gives samples of shape {_fmt(shape)} but {where} expects {_fmt(given)}",
+                node=in_id,
+                param="shape",
+                fix=f"set the input shape to {_fmt(['B', *shape])}",
+            )
+        )
 
     expected = _expected_output(rt)
     loss = rt.loss.spec.type
@@ -89,6 +110,8 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
             fix = f"end the model with Linear(out_features={expected[0]})"
         else:
             why = f"{loss} compares the output with {name}'s targets of shape {_fmt(['B', *expected])}"
-            fix = f"end the model with a layer giving {_fmt(['B', *expected])}, e.g. Linear(out_features={expected[-1]})"
+            fix = (
+                f"end the model with a layer giving {_fmt(['B', *expected])}, e.g. Linear(out_features={expected[-1]})"
+            )
         issues.append(Issue(f"the model's output has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix))
     return issues
