@@ -1,14 +1,24 @@
 // Thin fetch wrappers for /api/v1. Errors become ApiError with the server's `detail`.
 import type {
-  AugmentPair, Catalog, CheckResult, Choice, Graph, ModelVersion, SavedModel, SavedModelSummary, Template,
+  AugmentPair, Issue, Catalog, CheckResult, Choice, Graph, ModelVersion, SavedModel, SavedModelSummary, Template,
 } from "./types";
 
 const BASE = "/api/v1";
 
 export class ApiError extends Error {
-  constructor(public status: number, message: string) {
+  constructor(public status: number, message: string, public issues: Issue[] = []) {
     super(message);
   }
+}
+
+/** `detail` is a string, or (validation errors) a list of {loc, message, node}. */
+function describe(body: { detail?: unknown; issues?: Issue[] }): { message: string; issues: Issue[] } {
+  const d = body.detail;
+  if (Array.isArray(d)) {
+    const issues = d.map((x: { message?: string; msg?: string; node?: string }) => ({ message: x.message ?? x.msg ?? String(x), node: x.node ?? null }));
+    return { message: issues.map((i) => i.message).join("; "), issues };
+  }
+  return { message: typeof d === "string" ? d : JSON.stringify(d ?? body), issues: body.issues ?? [] };
 }
 
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
@@ -16,14 +26,13 @@ async function request(path: string, init: RequestInit = {}): Promise<Response> 
   if (init.body && typeof init.body === "string") headers["Content-Type"] = "application/json";
   const res = await fetch(BASE + path, { ...init, headers: { ...headers, ...(init.headers as object) } });
   if (!res.ok) {
-    let detail = res.statusText;
+    let detail = { message: res.statusText, issues: [] as Issue[] };
     try {
-      const body = await res.json();
-      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body);
+      detail = describe(await res.json());
     } catch {
       /* not JSON */
     }
-    throw new ApiError(res.status, detail || `HTTP ${res.status}`);
+    throw new ApiError(res.status, detail.message || `HTTP ${res.status}`, detail.issues);
   }
   return res;
 }
@@ -39,7 +48,7 @@ export const api = {
   onnx: async (g: Graph) => (await request("/export/onnx", post(g))).blob(),
   templates: () => json<Template[]>("/templates"),
   augmentPreview: (body: { dataset: Choice; transforms: Choice[]; n: number; seed: number }, signal?: AbortSignal) =>
-    json<{ pairs?: AugmentPair[]; images?: AugmentPair[] } | AugmentPair[]>("/augment/preview", post(body, signal)),
+    json<{ pairs: AugmentPair[] }>("/augment/preview", post(body, signal)),
   models: {
     list: () => json<SavedModelSummary[] | { items: SavedModelSummary[] }>("/models"),
     get: (id: string) => json<SavedModel>(`/models/${id}`),

@@ -173,10 +173,10 @@ export interface SavedModel extends SavedModelSummary {
   graph: Graph;
 }
 export interface ModelVersion {
-  n?: number;
-  version?: number;
+  number: number;
+  name: string;
+  note?: string;
   created_at?: string;
-  name?: string;
 }
 export interface Template {
   name: string;

@@ -18,11 +18,11 @@ function Versions({ id, onRestored }: { id: string; onRestored: () => void }) {
   if (!list.length) return <div className="muted">No earlier versions.</div>;
   return (
     <ul className="tc-versions" data-testid={`versions-${id}`}>
-      {list.map((v, i) => {
-        const n = v.n ?? v.version ?? i + 1;
+      {list.map((v) => {
+        const n = v.number;
         return (
           <li key={n}>
-            v{n} {v.created_at && <span className="muted">{new Date(v.created_at).toLocaleString()}</span>}
+            v{n} <span className="muted">{v.note} {v.created_at && new Date(v.created_at).toLocaleString()}</span>
             <button className="link" data-testid={`restore-${id}-${n}`} onClick={() => api.models.restore(id, n).then(onRestored)}>restore</button>
           </li>
         );
@@ -65,7 +65,7 @@ export function ModelsPage() {
               {m.thumbnail && <img className="tc-thumb" src={m.thumbnail} alt="" />}
               <b>{m.name}</b>
               <div className="muted">{m.description}</div>
-              {m.updated_at && <div className="muted small">updated {new Date(m.updated_at).toLocaleString()}</div>}
+              {m.updated_at && <div className="muted small">v{m.version} · updated {new Date(m.updated_at).toLocaleString()}</div>}
               <div className="tc-row">
                 <a className="button primary" href={`#/model/${encodeURIComponent(id)}`} data-testid={`open-${id}`}>Open</a>
                 <button data-testid={`rename-${id}`} onClick={() => {

@@ -19,7 +19,7 @@ export function AugmentPreview() {
       api
         .augmentPreview({ dataset, transforms, n: 6, seed }, ctl.signal)
         .then((r) => {
-          setPairs(Array.isArray(r) ? r : (r.pairs ?? r.images ?? []));
+          setPairs(r.pairs ?? []);
           setError(null);
         })
         .catch((e: Error) => e.name !== "AbortError" && setError(e.message));

@@ -2,8 +2,8 @@
 // request in flight, and a sequence number drops any response that is not the latest.
 // Results are merged with structural sharing, so a node re-renders only when its own result changes.
 import { create } from "zustand";
-import { api } from "../api/client";
-import type { CheckResult, NodeResult } from "../api/types";
+import { api, ApiError } from "../api/client";
+import type { CheckResult, Issue, NodeResult } from "../api/types";
 import { useDoc } from "./doc";
 
 interface CheckState {
@@ -31,6 +31,17 @@ export function mergeResult(prev: CheckResult | null, next: CheckResult): CheckR
   return { ...next, nodes: share(prev?.nodes, next.nodes ?? {}), modules, issues: next.issues ?? [] };
 }
 
+function withIssues(prev: CheckResult | null, issues: Issue[]): CheckResult {
+  const nodes: Record<string, NodeResult> = {};
+  for (const [id, r] of Object.entries(prev?.nodes ?? {})) nodes[id] = r.errors.length ? { ...r, errors: [] } : r;
+  for (const i of issues)
+    if (i.node) {
+      const r = nodes[i.node] ?? { id: i.node, inputs: {}, outputs: {}, params: 0, flops: 0, inferred: {}, errors: [] };
+      nodes[i.node] = { ...r, errors: [...r.errors, i] };
+    }
+  return { ok: false, nodes, modules: prev?.modules ?? {}, issues, total_params: 0, total_flops: 0 };
+}
+
 let timer: ReturnType<typeof setTimeout> | undefined;
 let controller: AbortController | null = null;
 let seq = 0;
@@ -56,7 +67,10 @@ export async function runCheck(): Promise<void> {
     }));
   } catch (e) {
     if (mine !== seq || (e as Error).name === "AbortError") return;
-    useCheck.setState({ pending: false, error: (e as Error).message });
+    if (e instanceof ApiError && e.issues.length) {
+      // The document did not validate (422): keep the last shapes, show the issues on their nodes.
+      useCheck.setState((s) => ({ result: withIssues(s.result, e.issues), pending: false, error: null }));
+    } else useCheck.setState({ pending: false, error: (e as Error).message });
   }
 }
 
