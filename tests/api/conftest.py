@@ -22,50 +22,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from api_support import make_settings, mlp_graph
 from fastapi.testclient import TestClient
 
 from torchcanvas.api import create_app
 from torchcanvas.settings import Settings
 
-# --- graphs ---------------------------------------------------------------------------------
-
-
-def mlp_graph(name: str = "MLP", hidden: Any = 8) -> dict[str, Any]:
-    """input (B, 4) -> Linear(hidden) -> ReLU -> Linear(2) -> output."""
-    chain = ["x", "fc1", "act", "fc2", "y"]
-    return {
-        "schema_version": 1,
-        "name": name,
-        "nodes": [
-            {"id": "x", "kind": "input", "shape": ["B", 4]},
-            {"id": "fc1", "kind": "layer", "type": "Linear", "params": {"out_features": hidden}},
-            {"id": "act", "kind": "layer", "type": "ReLU"},
-            {"id": "fc2", "kind": "layer", "type": "Linear", "params": {"out_features": 2}},
-            {"id": "y", "kind": "output"},
-        ],
-        "edges": [
-            {"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in zip(chain, chain[1:], strict=False)
-        ],
-    }
-
 
 @pytest.fixture
 def graph() -> dict[str, Any]:
     return mlp_graph()
-
-
-# --- apps -----------------------------------------------------------------------------------
-
-
-def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "data_dir": tmp_path / "data",
-        "database_url": None,
-        "static_dir": tmp_path / "static",
-        "examples_dir": tmp_path / "examples",
-        **overrides,
-    }
-    return Settings(**values)
 
 
 @pytest.fixture
@@ -94,7 +60,9 @@ class PgServer:
     def execute(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host=self.host, port=self.port, user="postgres", dbname="postgres", autocommit=True) as conn:
+        with psycopg.connect(
+            host=self.host, port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
 
@@ -130,9 +98,16 @@ def pg_server() -> Iterator[PgServer]:
             pw = pwd.getpwnam("postgres")
         except KeyError:
             shutil.rmtree(base)
-            pytest.fail("running as root, and there is no 'postgres' user to run PostgreSQL as (useradd -r postgres)", pytrace=False)
+            pytest.fail(
+                "running as root, and there is no 'postgres' user to run PostgreSQL as (useradd -r postgres)",
+                pytrace=False,
+            )
         os.chown(base, pw.pw_uid, pw.pw_gid)
-        as_user = ["runuser", "-u", "postgres", "--"] if shutil.which("runuser") else ["su", "postgres", "-s", "/bin/sh", "-c"]
+        as_user = (
+            ["runuser", "-u", "postgres", "--"]
+            if shutil.which("runuser")
+            else ["su", "postgres", "-s", "/bin/sh", "-c"]
+        )
 
     def run(*cmd: str | Path) -> None:
         args = [str(c) for c in cmd]
@@ -150,7 +125,9 @@ def pg_server() -> Iterator[PgServer]:
         run(bindir / "pg_ctl", "-D", data, "-l", base / "log", "-w", "-t", "60", "-o", opts, "start")
         yield PgServer("127.0.0.1", port)
     finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True)
+        subprocess.run(
+            [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"], capture_output=True
+        )
         shutil.rmtree(base, ignore_errors=True)
 
 

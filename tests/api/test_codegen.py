@@ -42,7 +42,9 @@ def test_graph_errors_are_422_with_issues(client: TestClient, graph: dict[str, A
     assert set(body["issues"][0]) >= {"message", "node", "param", "fix", "module"}
 
 
-def test_graph_error_fields_pass_through(client: TestClient, graph: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graph_error_fields_pass_through(
+    client: TestClient, graph: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     issue = Issue("kernel too big", node="conv", param="kernel_size", fix="use 3", module="Block")
 
     def fail(_graph: Any) -> dict[str, str]:

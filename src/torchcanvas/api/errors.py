@@ -14,10 +14,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchcanvas.graph.validate import GraphError, Issue
@@ -25,14 +24,22 @@ from torchcanvas.graph.validate import GraphError, Issue
 log = logging.getLogger("torchcanvas.api")
 
 
-def field_error(loc: Sequence[str | int], message: str, status_code: int = status.HTTP_422_UNPROCESSABLE_CONTENT) -> HTTPException:
+def field_error(
+    loc: Sequence[str | int], message: str, status_code: int = status.HTTP_422_UNPROCESSABLE_CONTENT
+) -> HTTPException:
     """An error about one field of the request, in the same shape as a validation error."""
     return HTTPException(status_code, detail=[{"loc": list(loc), "message": message}])
 
 
 def graph_error_response(issues: Sequence[Issue]) -> JSONResponse:
     n = len(issues)
-    summary = str(issues[0]) if n == 1 else f"the graph has {n} problems; the first: {issues[0]}" if n else "the graph is invalid"
+    summary = (
+        str(issues[0])
+        if n == 1
+        else f"the graph has {n} problems; the first: {issues[0]}"
+        if n
+        else "the graph is invalid"
+    )
     return JSONResponse(
         status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
         content={"detail": summary, "issues": [i.as_dict() for i in issues]},
@@ -67,7 +74,11 @@ def _readable(error: dict[str, Any], body: Any) -> dict[str, Any]:
     kind = error.get("type", "")
     if kind == "json_invalid":
         reason = (error.get("ctx") or {}).get("error", "")
-        return {"loc": ["body"], "message": f"the request body is not valid JSON{': ' + reason if reason else ''}", "type": kind}
+        return {
+            "loc": ["body"],
+            "message": f"the request body is not valid JSON{': ' + reason if reason else ''}",
+            "type": kind,
+        }
     where = ".".join(str(p) for i, p in enumerate(loc) if i > 0 and not _is_union_tag(loc, i))
     msg = error.get("msg", "invalid value")
     out: dict[str, Any] = {"loc": loc, "message": f"{where}: {msg}" if where else msg, "type": kind}

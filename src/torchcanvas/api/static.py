@@ -13,6 +13,10 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from torchcanvas.settings import Settings
 
+# A missing file with one of these suffixes is a 404, not the page: a browser would try to run
+# the HTML as a script or a style sheet.
+ASSET_SUFFIXES = frozenset({".js", ".mjs", ".css", ".map", ".png", ".jpg", ".svg", ".ico", ".woff", ".woff2", ".json"})
+
 PLACEHOLDER = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>torchcanvas</title>
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}
@@ -41,6 +45,6 @@ def install(app: FastAPI, settings: Settings) -> None:
                 # Vite puts a content hash in every asset's name, so they never change.
                 cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
                 return FileResponse(candidate, headers={"Cache-Control": cache})
-            if path.startswith("assets/") or Path(path).suffix in {".js", ".css", ".map", ".png", ".svg", ".ico", ".woff2"}:
+            if path.startswith("assets/") or Path(path).suffix in ASSET_SUFFIXES:
                 raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"no file /{path}")
         return FileResponse(index, headers={"Cache-Control": "no-cache"})

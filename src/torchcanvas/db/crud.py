@@ -25,11 +25,19 @@ def _append_version(session: Session, model: SavedModel, note: str) -> ModelVers
     return version
 
 
-def create(session: Session, *, name: str, description: str, graph: dict[str, Any], thumbnail: str | None, note: str = "create") -> SavedModel:
+def create(
+    session: Session, *, name: str, description: str, graph: dict[str, Any], thumbnail: str | None, note: str = "create"
+) -> SavedModel:
     now = utcnow()
     model = SavedModel(
-        id=uuid.uuid4(), name=name, description=description, graph=graph, thumbnail=thumbnail,
-        version=1, created_at=now, updated_at=now,
+        id=uuid.uuid4(),
+        name=name,
+        description=description,
+        graph=graph,
+        thumbnail=thumbnail,
+        version=1,
+        created_at=now,
+        updated_at=now,
     )
     session.add(model)
     _append_version(session, model, note)

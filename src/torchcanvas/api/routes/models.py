@@ -180,7 +180,11 @@ def replace_model(model_id: uuid.UUID, body: ModelReplace, session: SessionDep, 
     return crud.update(session, model, changes)
 
 
-@router.patch("/{model_id}", response_model=ModelRead, summary="Change some fields (adds a version when name, description or graph changed)")
+@router.patch(
+    "/{model_id}",
+    response_model=ModelRead,
+    summary="Change some fields (adds a version when name, description or graph changed)",
+)
 def patch_model(model_id: uuid.UUID, body: ModelPatch, session: SessionDep, settings: SettingsDep) -> SavedModel:
     _check_thumbnail_size(body.thumbnail, settings)
     model = _load(session, model_id, for_update=True)

@@ -12,7 +12,8 @@ import logging
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path as PathParam, status
+from fastapi import APIRouter, HTTPException, status
+from fastapi import Path as PathParam
 from pydantic import BaseModel, JsonValue, ValidationError
 
 from torchcanvas.api.deps import SettingsDep
@@ -56,7 +57,9 @@ def list_templates(settings: SettingsDep) -> list[Template]:
 
 
 @router.get("/{name}", response_model=Template, summary="One example graph")
-def get_template(name: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_.\-]{1,100}$")], settings: SettingsDep) -> Template:
+def get_template(
+    name: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_.\-]{1,100}$")], settings: SettingsDep
+) -> Template:
     folder = settings.resolved_examples_dir
     # Looked up among the folder's files, never joined into a path from user input.
     path = next((p for p in folder.glob("*.json") if p.stem == name), None) if folder.is_dir() else None
