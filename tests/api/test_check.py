@@ -83,3 +83,9 @@ def test_node_count_is_capped(client: TestClient) -> None:
     r = client.post("/api/v1/check", json={"nodes": nodes})
     assert r.status_code == 422
     assert "5000" in r.json()["detail"][0]["message"]
+
+
+def test_error_lists_are_capped(client: TestClient) -> None:
+    nodes = [{"id": f"n{i}", "kind": "layer"} for i in range(300)]  # every one lacks its type
+    detail = client.post("/api/v1/check", json={"nodes": nodes}).json()["detail"]
+    assert len(detail) == 51 and detail[-1]["message"] == "... and 250 more errors"

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from torchcanvas.graph.validate import GraphError, Issue
 
 log = logging.getLogger("torchcanvas.api")
+MAX_ERRORS = 50
 
 
 def field_error(
@@ -89,7 +90,11 @@ def _readable(error: dict[str, Any], body: Any) -> dict[str, Any]:
 
 async def _validation_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [_readable(e, exc.body) for e in exc.errors()]
+    raw = exc.errors()
+    # A hostile 5,000-node document could produce 5,000 errors; the first ones are enough.
+    errors = [_readable(e, exc.body) for e in raw[:MAX_ERRORS]]
+    if len(raw) > MAX_ERRORS:
+        errors.append({"loc": ["body"], "message": f"... and {len(raw) - MAX_ERRORS} more errors", "type": "truncated"})
     invalid_json = any(e["type"] == "json_invalid" for e in errors)
     code = status.HTTP_400_BAD_REQUEST if invalid_json else status.HTTP_422_UNPROCESSABLE_CONTENT
     return JSONResponse(status_code=code, content={"detail": errors})
