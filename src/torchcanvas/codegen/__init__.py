@@ -25,7 +25,7 @@ def _analysis(graph: Graph) -> Analysis:
 
 
 def generate_model_py(graph: Graph) -> str:
-    return format_source(render_model_py(_analysis(graph)), "model.py")
+    return format_source(render_model_py(_analysis(graph)), "model.py", canonical=True)
 
 
 def generate(graph: Graph) -> dict[str, str]:
@@ -35,7 +35,7 @@ def generate(graph: Graph) -> dict[str, str]:
     a = _analysis(graph)
     cls = model_class_name(graph)
     files = {
-        "model.py": format_source(render_model_py(a), "model.py"),
+        "model.py": format_source(render_model_py(a), "model.py", canonical=True),
         "train.py": format_source(render_train_py(graph, cls), "train.py"),
         "requirements.txt": "\n".join(requirements(graph)) + "\n",
     }

@@ -12,11 +12,12 @@ import builtins
 import keyword
 import re
 import unicodedata
+from functools import lru_cache
 
 import torch.nn as nn
 
 # Names a submodule attribute must not take: they would shadow nn.Module's own API.
-_MODULE_ATTRS = {n for n in dir(nn.Module) if not n.startswith("__")}
+_MODULE_ATTRS = {n for n in dir(nn.Module) if not n.startswith("__")} | set(vars(nn.Module()))
 # Names the generated files use themselves.
 _GENERATED = {"torch", "nn", "F", "self", "math", "model"}
 RESERVED = set(keyword.kwlist) | set(keyword.softkwlist) | set(dir(builtins)) | _MODULE_ATTRS | _GENERATED
@@ -35,6 +36,7 @@ def _fold(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65_536)
 def snake(text: str) -> str:
     """A display name as a snake_case identifier stem (may need ``Namespace`` to be unique)."""
     s = _fold(text)
@@ -57,6 +59,7 @@ def camel(text: str) -> str:
     return s
 
 
+@lru_cache(maxsize=1024)
 def stem_for_type(layer_type: str) -> str:
     """conv, bn, fc, relu ... : the short name engineers give an unnamed layer."""
     base = re.sub(r"[123]d$", "", layer_type)

@@ -11,7 +11,6 @@ that no real dimension uses, and shown as "B" again.
 
 from __future__ import annotations
 
-import json
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -115,7 +114,19 @@ class _LRU(OrderedDict[Any, Any]):
         return value
 
 
-_NODE_CACHE = _LRU(50_000)
+_NODE_CACHE = _LRU(50_000)  # per (type, params, input shapes): the torch-level result
+_LAYER_CACHE = _LRU(50_000)  # per node: everything the analysis derives for it
+
+
+def _freeze(v: Any) -> Any:
+    """A hashable, order-independent form of a JSON value (cheaper than json.dumps)."""
+    if isinstance(v, dict):
+        return tuple(sorted((k, _freeze(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return tuple(_freeze(x) for x in v)
+    if isinstance(v, float) and v.is_integer():
+        return ("f", v)  # keep 1.0 and 1 apart: they render differently
+    return v
 
 
 @dataclass(frozen=True)
@@ -174,7 +185,7 @@ def _clean_error(e: Exception) -> str:
 
 
 def compute_node(spec: LayerSpec, params: dict[str, Any], ins: list[TensorMeta], n_out: int) -> _Computed:
-    key = (spec.type, json.dumps(params, sort_keys=True), tuple(ins), n_out)
+    key = (spec.type, _freeze(params), tuple(ins), n_out)
 
     def make() -> _Computed:
         rule = rules.RULES.get(spec.type)
@@ -243,11 +254,23 @@ class _Analyzer:
                                              fix="connect the last layer's output port to it"))
             elif isinstance(n, LayerNode):
                 if not upstream_broken:
-                    self.layer(info, set(incoming), module)
+                    self.layer_cached(info, set(incoming), module)
             elif isinstance(n, ModuleNode) and not upstream_broken:
                 self.module_node(info, set(incoming), module)
             issues += info.issues
         return BodyAnalysis(body, module, topo, infos, issues)
+
+    def layer_cached(self, info: NodeInfo, connected: set[str], module: str | None) -> None:
+        """``layer`` memoised on everything it reads, so an unchanged node costs one lookup."""
+        n = info.node
+        assert isinstance(n, LayerNode)
+        key = (n.id, n.name, module, n.type, _freeze(n.params), tuple(sorted(info.inputs.items())), frozenset(connected))
+
+        def make() -> tuple[Any, ...]:
+            self.layer(info, connected, module)
+            return info.params, info.inferred, info.outputs, info.n_params, info.flops, info.issues
+
+        info.params, info.inferred, info.outputs, info.n_params, info.flops, info.issues = _LAYER_CACHE.get_or(key, make)
 
     def layer(self, info: NodeInfo, connected: set[str], module: str | None) -> None:
         n = info.node

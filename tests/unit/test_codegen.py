@@ -1,0 +1,111 @@
+"""model.py rendering: ruff's layout, naming, chains as nn.Sequential, and the CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.codegen_utils import import_source, single_layer_graph
+from torchcanvas.catalog import catalog
+from torchcanvas.codegen import generate_model_py, model_class_name
+from torchcanvas.codegen.model_py import render_model_py
+from torchcanvas.codegen.render import _RUFF, LINE_LENGTH
+from torchcanvas.graph.model import Graph
+from torchcanvas.shapes import analyze
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+def _ruff_format(source: str) -> str:
+    assert _RUFF is not None
+    done = subprocess.run([_RUFF, "format", "--isolated", "--line-length", str(LINE_LENGTH), "-"],
+                          input=source, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def _graphs() -> list[Graph]:
+    graphs = [Graph.model_validate_json(p.read_text()) for p in EXAMPLES]
+    graphs += [single_layer_graph(spec) for spec in catalog().layers.values()]
+    return graphs
+
+
+def test_emitter_writes_ruff_layout() -> None:
+    """The premise that lets codegen skip ruff: what we emit is already formatted."""
+    for graph in _graphs():
+        source = render_model_py(analyze(graph))
+        if all(len(line) <= LINE_LENGTH for line in source.splitlines()):
+            assert _ruff_format(source) == source, graph.name
+
+
+def test_plain_chain_is_sequential(tmp_path: Path) -> None:
+    graph = Graph.model_validate_json((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    source = generate_model_py(graph)
+    assert f"class {model_class_name(graph)}(nn.Sequential):" in source
+    assert "self.conv1 = nn.Conv2d(3, 6, 5)  # (B, 6, 28, 28)" in source
+    assert "self.fc1 = nn.Linear(400, 120)  # (B, 120)" in source
+    assert "def forward" not in source
+
+
+def test_branches_get_an_explicit_forward() -> None:
+    graph = Graph.model_validate_json((ROOT / "examples" / "resnet_basic_block.json").read_text())
+    source = generate_model_py(graph)
+    assert "def forward(self, image):" in source
+    assert " + " in source  # the residual Add, inline
+
+
+@pytest.mark.parametrize("name,expected", [
+    ("LeNet_bn", "LeNet_bn"), ("my model", "MyModel"), ("class", "Class"), ("3d net", "Net3dNet"), ("Модель", "Net"),
+])
+def test_class_names(name: str, expected: str) -> None:
+    graph = Graph.model_validate({"name": name})
+    assert model_class_name(graph) == expected
+
+
+def test_duplicate_and_reserved_names_are_made_unique(tmp_path: Path) -> None:
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 4]}]
+    for i, name in enumerate(["fc", "fc", "forward", "training", "for", "1st layer"]):
+        nodes.append({"id": f"n{i}", "kind": "layer", "type": "Linear", "name": name, "params": {"out_features": 4}})
+    nodes.append({"id": "y", "kind": "output"})
+    ids = [n["id"] for n in nodes]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    graph = Graph.model_validate({"nodes": nodes, "edges": edges})
+    module = import_source(generate_model_py(graph), tmp_path)
+    model = getattr(module, model_class_name(graph))()
+    names = [n for n, _ in model.named_children()]
+    assert names == ["fc", "fc1", "forward1", "training1", "for1", "layer_1st_layer"]
+
+
+def test_cli_check_and_codegen(tmp_path: Path) -> None:
+    example = ROOT / "examples" / "seed_lenet_bn.json"
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "check", str(example)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "(B, 16, 5, 5)" in done.stdout and "total:" in done.stdout
+
+    bad = json.loads(example.read_text())
+    fc1 = next(n for n in bad["nodes"] if n["id"] == "fc1")
+    fc1["params"]["in_features"] = 256
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "check", str(path)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert "fc1 [in_features]: Linear 'fc1' expects 256 input features but receives 400" in done.stderr
+
+    out = tmp_path / "project"
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "codegen", str(example), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "model.py", "requirements.txt", "train.py"]
+
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "export-onnx", str(example), "-o", str(tmp_path / "m.onnx")],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    import onnx
+
+    model = onnx.load(str(tmp_path / "m.onnx"))
+    onnx.checker.check_model(model)
+    assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"

@@ -1,0 +1,200 @@
+"""A hostile-document corpus: clear errors, no code execution, no crash."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from tests.codegen_utils import import_source
+from torchcanvas.codegen import generate, model_class_name
+from torchcanvas.graph.model import Graph
+from torchcanvas.graph.validate import GraphError
+from torchcanvas.shapes import check
+
+MARKER = Path("/tmp/torchcanvas-pwned")
+PAYLOADS = [
+    "x'); import os; os.system('touch /tmp/torchcanvas-pwned') #",
+    '"""\nimport os\nos.system("touch /tmp/torchcanvas-pwned")\n"""',
+    "__import__('os').system('touch /tmp/torchcanvas-pwned')",
+    "fc\r\nimport os\u2028os.system('touch /tmp/torchcanvas-pwned')",
+    "class\x00def\x1b[31m",
+    "forward",
+    "self",
+    "Ωμέγα-слой 層",
+]
+
+
+def mlp(name: str = "Net", layer_name: str | None = None, **training: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "nodes": [
+            {"id": "x", "kind": "input", "shape": ["B", 2]},
+            {"id": "fc1", "kind": "layer", "type": "Linear", "name": layer_name, "params": {"out_features": 2}},
+            {"id": "fc2", "kind": "layer", "type": "Linear", "name": layer_name, "params": {"out_features": 2}},
+            {"id": "y", "kind": "output"},
+        ],
+        "edges": [
+            {"source": {"node": "x"}, "target": {"node": "fc1", "port": "in"}},
+            {"source": {"node": "fc1"}, "target": {"node": "fc2", "port": "in"}},
+            {"source": {"node": "fc2"}, "target": {"node": "y", "port": "in"}},
+        ],
+        "training": {"dataset": {"type": "Moons"}, "loss": {"type": "CrossEntropyLoss"}, **training},
+    }
+
+
+def assert_inert(source: str) -> None:
+    """Only our own imports, and no call that could run a payload."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            assert all(n.split(".")[0] in {"torch", "torchvision", "argparse", "json", "math", "os", "pathlib", "random",
+                                               "time", "tqdm", "numpy", "sklearn", "skimage", "model", "PIL"}
+                       for n in names), names
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            assert node.func.id not in {"eval", "exec", "__import__", "compile"}
+        if isinstance(node, ast.Attribute):
+            assert node.attr != "system"
+
+
+@pytest.fixture(autouse=True)
+def no_marker():
+    MARKER.unlink(missing_ok=True)
+    yield
+    assert not MARKER.exists(), "a payload ran"
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_names_cannot_inject_code(payload: str, tmp_path: Path) -> None:
+    doc = mlp(name=payload[:100], layer_name=payload[:100])
+    graph = Graph.model_validate(doc)
+    assert check(graph).ok
+    files = generate(graph)
+    for name in ("model.py", "train.py"):
+        assert_inert(files[name])
+    module = import_source(files["model.py"], tmp_path)
+    model = getattr(module, model_class_name(graph))()
+    names = [n for n, _ in model.named_children()]
+    assert len(set(names)) == 2 and all(n.isidentifier() for n in names)
+
+
+@pytest.mark.parametrize("field,value", [
+    ("id", "x; import os"), ("type", "Linear(1,1); import os"), ("kind", "eval"),
+])
+def test_structural_fields_are_validated(field: str, value: str) -> None:
+    doc = mlp()
+    doc["nodes"][1][field] = value
+    with pytest.raises(ValidationError):
+        Graph.model_validate(doc)
+
+
+def test_module_names_are_validated() -> None:
+    doc = mlp()
+    doc["modules"] = [{"name": "Block(nn.Module):\n    import os", "nodes": [], "edges": []}]
+    with pytest.raises(ValidationError) as e:
+        Graph.model_validate(doc)
+    assert "modules" in str(e.value)
+
+
+@pytest.mark.parametrize("params,param", [
+    ({"out_features": "2); import os; (1"}, "out_features"),
+    ({"out_features": 2, "bias": "True); import os #"}, "bias"),
+    ({"out_features": [2, "import os"]}, "out_features"),
+    ({"out_features": 2, "__class__": 1}, "__class__"),
+])
+def test_params_are_typed(params: dict[str, Any], param: str) -> None:
+    doc = mlp()
+    doc["nodes"][1]["params"] = params
+    r = check(Graph.model_validate(doc))
+    assert not r.ok
+    assert any(i.node == "fc1" and i.param == param for i in r.issues)
+    with pytest.raises(GraphError):
+        generate(Graph.model_validate(doc))
+
+
+def test_enum_values_are_checked() -> None:
+    doc = mlp()
+    doc["nodes"][1] = {"id": "fc1", "kind": "layer", "type": "Conv1d",
+                       "params": {"out_channels": 2, "kernel_size": 1, "padding_mode": "zeros'); import os #"}}
+    r = check(Graph.model_validate(doc))
+    assert any(i.param == "padding_mode" and "one of" in i.message for i in r.issues)
+
+
+def test_dataset_paths_are_rendered_as_strings(tmp_path: Path) -> None:
+    root = "data'); import os; os.system('touch /tmp/torchcanvas-pwned'); ('"
+    doc = mlp()
+    doc["nodes"][0]["shape"] = ["B", 3, 32, 32]
+    doc["nodes"].insert(1, {"id": "flat", "kind": "layer", "type": "Flatten"})
+    doc["edges"][0] = {"source": {"node": "x"}, "target": {"node": "flat", "port": "in"}}
+    doc["edges"].append({"source": {"node": "flat"}, "target": {"node": "fc1", "port": "in"}})
+    doc["training"]["dataset"] = {"type": "ImageFolder", "params": {"root": root}}
+    files = generate(Graph.model_validate(doc))
+    assert_inert(files["train.py"])
+    assert repr(root) in files["train.py"] or json.dumps(root) in files["train.py"]
+
+
+@pytest.mark.parametrize("params", [
+    {"out_features": 10**12},
+    {"out_features": 10**30},
+    {"out_features": -5},
+    {"out_features": 1.5},
+    {"out_features": float("nan")},
+])
+def test_huge_and_bad_numbers(params: dict[str, Any]) -> None:
+    doc = mlp()
+    doc["nodes"][1]["params"] = params
+    r = check(Graph.model_validate(doc))
+    assert not r.ok
+    assert all(i.node == "fc1" and i.fix for i in r.issues)
+
+
+def test_huge_kernel_and_input() -> None:
+    doc = mlp()
+    doc["nodes"][0]["shape"] = ["B", 3, 1_000_000, 1_000_000]
+    doc["nodes"][1] = {"id": "fc1", "kind": "layer", "type": "Conv2d",
+                       "params": {"out_channels": 1_000_000, "kernel_size": 1_000_000}}
+    r = check(Graph.model_validate(doc))
+    assert not r.ok and r.issues[0].node == "fc1"
+
+
+def test_a_hundred_thousand_nodes_are_refused() -> None:
+    doc = mlp()
+    doc["nodes"] = [{"id": f"n{i}", "kind": "layer", "type": "ReLU"} for i in range(100_000)]
+    with pytest.raises(ValidationError) as e:
+        Graph.model_validate(doc)
+    assert "at most 5000" in str(e.value)
+
+
+def test_cycle_gets_a_clear_error() -> None:
+    doc = mlp()
+    doc["edges"].append({"source": {"node": "fc2"}, "target": {"node": "fc1", "port": "in2"}})
+    r = check(Graph.model_validate(doc))
+    assert {i.node for i in r.issues if "cycle" in i.message} == {"fc1", "fc2"}
+    with pytest.raises(GraphError):
+        generate(Graph.model_validate(doc))
+
+
+def test_module_that_contains_itself_indirectly() -> None:
+    def block(name: str, uses: str) -> dict[str, Any]:
+        return {"name": name, "nodes": [
+            {"id": "in", "kind": "input", "shape": ["B", 2]},
+            {"id": "m", "kind": "module", "module": uses},
+            {"id": "out", "kind": "output"},
+        ], "edges": [
+            {"source": {"node": "in"}, "target": {"node": "m", "port": "in"}},
+            {"source": {"node": "m", "port": "out"}, "target": {"node": "out", "port": "in"}},
+        ]}
+
+    doc = mlp()
+    doc["modules"] = [block("A", "B"), block("B", "A")]
+    doc["nodes"][1] = {"id": "fc1", "kind": "module", "module": "A"}
+    doc["edges"][1]["source"] = {"node": "fc1", "port": "out"}
+    r = check(Graph.model_validate(doc))
+    assert any("contains itself" in i.message for i in r.issues)
+    with pytest.raises(GraphError):
+        generate(Graph.model_validate(doc))
