@@ -19,7 +19,7 @@ import type { GraphFlowEdge, GraphFlowNode } from "./types";
 import { useFlowEdges, useFlowNodes } from "./useFlowElements";
 
 // Module scope: React Flow re-mounts every node when these objects change identity.
-const nodeTypes = { layer: LayerNode, input: InputNode, output: OutputNode };
+const nodeTypes = { tcLayer: LayerNode, tcInput: InputNode, tcOutput: OutputNode };
 const edgeTypes = { shape: ShapeEdge };
 const minimapColor = (n: GraphFlowNode) => (n.selected ? "#2563eb" : "#cbd5e1");
 

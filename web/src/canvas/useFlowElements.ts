@@ -9,7 +9,8 @@ import type { GraphFlowEdge, GraphFlowNode } from "./types";
 type Size = { width: number; height: number };
 interface NodeCacheEntry { src: GraphNode; selected: boolean; size?: Size; flow: GraphFlowNode }
 
-const nodeType = (n: GraphNode) => (n.kind === "module" ? "layer" : n.kind);
+// Not "input"/"output": React Flow styles its built-in node types of those names.
+const nodeType = (n: GraphNode) => (n.kind === "input" ? "tcInput" : n.kind === "output" ? "tcOutput" : "tcLayer");
 
 export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: Map<string, Size>, sizesVersion: number): GraphFlowNode[] {
   const cache = useRef(new Map<string, NodeCacheEntry>());

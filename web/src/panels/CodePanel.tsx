@@ -1,4 +1,5 @@
 import { lazy, Suspense, useState } from "react";
+import { useCheck } from "../store/check";
 import { toast } from "../store/ui";
 import { downloadOnnx, downloadZip } from "./exports";
 import { useCodegen } from "./useCodegen";
@@ -7,6 +8,7 @@ const CodeView = lazy(() => import("./CodeView"));
 
 export function CodePanel() {
   const { files, error, pending } = useCodegen();
+  const hasErrors = useCheck((s) => s.result !== null && !s.result.ok);
   const names = Object.keys(files).filter((n) => n.endsWith(".py"));
   const [tab, setTab] = useState("model.py");
   const current = files[tab] !== undefined ? tab : names[0];
@@ -24,6 +26,7 @@ export function CodePanel() {
         <button onClick={downloadZip} data-testid="code-zip">Download zip</button>
         <button onClick={downloadOnnx} data-testid="code-onnx">ONNX</button>
       </div>
+      {hasErrors && <div className="tc-error-box" data-testid="code-stale">The graph has errors; the code below is from the last valid version.</div>}
       {error && <div className="tc-error-box">Code generation failed: {error}</div>}
       {pending && !code && <div className="muted pad">Generating…</div>}
       <div className="tc-code-view" data-testid="code-view" data-file={current}>

@@ -9,6 +9,8 @@ import { currentBody, useDoc } from "../store/doc";
 import { groupSelection, openModule, ungroup } from "../store/modules";
 import { ParamField } from "./ParamField";
 
+const NO_ISSUES: Issue[] = [];
+
 function IssueList({ issues }: { issues: Issue[] }) {
   if (!issues.length) return null;
   return (
@@ -119,7 +121,7 @@ export function ParamsPanel() {
   const selectedIds = useDoc((s) => s.selected);
   const body = useDoc(currentBody);
   const ids = Object.keys(selectedIds);
-  const issues = useCheck((s) => s.result?.issues ?? []);
+  const issues = useCheck((s) => s.result?.issues ?? NO_ISSUES);
   if (ids.length === 1) {
     const node = body.nodes.find((n) => n.id === ids[0]);
     if (node) return <NodeForm key={node.id} node={node} />;

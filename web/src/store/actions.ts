@@ -75,6 +75,7 @@ export function setInputShape(id: string, shape: Shape): void {
 /** Drop edges whose port no longer exists (after Add's n or Split's sections shrink). */
 export function pruneEdges(b: Body): Body {
   const layers = useCatalog.getState().catalog?.layers;
+  if (!layers) return b; // ports are unknown until the catalog has loaded
   const modules = useDoc.getState().doc.modules;
   const byId = new Map(b.nodes.map((n) => [n.id, nodePorts(n, layers, modules)]));
   const ok = (e: Edge) =>

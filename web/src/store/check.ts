@@ -10,7 +10,7 @@ interface CheckState {
   result: CheckResult | null;
   pending: boolean;
   error: string | null;
-  /** Bumped when a successful result arrives (the code panel regenerates on it). */
+  /** Bumped when a check result arrives (the code panel regenerates on it). */
   okSeq: number;
 }
 
