@@ -33,7 +33,7 @@ function typing(t: EventTarget | null): boolean {
 }
 
 export function useShortcuts(): void {
-  const { fitView } = useReactFlow();
+  const { fitView, getInternalNode } = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
@@ -61,10 +61,10 @@ export function useShortcuts(): void {
       else if (e.key === "Escape") {
         toggleHelp(false);
         select([]);
-      } else if (k === "l" && !e.altKey) run(layout);
+      } else if (k === "l" && !e.altKey) run(() => layout((id) => getInternalNode(id)?.measured));
       else if (k === "f" && !e.altKey) run(() => void fitView({ duration: 200 }));
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [fitView]);
+  }, [fitView, getInternalNode]);
 }

@@ -11,6 +11,7 @@ import { usePaletteItems, type Entry } from "./usePaletteItems";
 export function Palette() {
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
+  const [navigating, setNavigating] = useState(false);
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const entries = usePaletteItems(query);
   const error = useCatalog((s) => s.error);
@@ -18,6 +19,7 @@ export function Palette() {
   const listRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => setActive(0), [query]);
+  const highlight = navigating || query.trim() !== "";
   useEffect(() => {
     listRef.current?.querySelector(".active")?.scrollIntoView({ block: "nearest" });
   }, [active]);
@@ -38,11 +40,12 @@ export function Palette() {
   }, [entries]);
 
   const onKeyDown = (e: React.KeyboardEvent) => {
-    if (e.key === "ArrowDown") setActive((a) => Math.min(a + 1, entries.length - 1));
+    if (e.key === "ArrowDown") setActive((a) => (navigating ? Math.min(a + 1, entries.length - 1) : a));
     else if (e.key === "ArrowUp") setActive((a) => Math.max(a - 1, 0));
-    else if (e.key === "Enter" && entries[active]) add(entries[active].item);
+    else if (e.key === "Enter" && entries[active] && highlight) add(entries[active].item);
     else if (e.key === "Escape") setQuery("");
     else return;
+    setNavigating(true);
     e.preventDefault();
   };
 
@@ -54,6 +57,7 @@ export function Palette() {
         value={query}
         onChange={(e) => setQuery(e.target.value)}
         onKeyDown={onKeyDown}
+        onBlur={() => setNavigating(false)}
         data-testid="palette-search"
       />
       {error && <div className="tc-error-box">Catalog unavailable: {error}</div>}
@@ -69,14 +73,14 @@ export function Palette() {
                 list.map(({ entry, index }) => (
                   <div
                     key={entry.key}
-                    className={`tc-palette-item${index === active && query ? " active" : ""}`}
+                    className={`tc-palette-item${index === active && highlight ? " active" : ""}`}
                     draggable
                     onDragStart={(e) => {
                       e.dataTransfer.setData(DND_MIME, JSON.stringify(entry.item));
                       e.dataTransfer.effectAllowed = "copy";
                     }}
                     onDoubleClick={() => add(entry.item)}
-                    onMouseEnter={() => query && setActive(index)}
+                    onMouseEnter={() => highlight && setActive(index)}
                     title={entry.hint}
                     data-testid={entry.testId}
                   >

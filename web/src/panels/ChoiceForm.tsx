@@ -1,5 +1,6 @@
 // A catalog choice (dataset, loss, optimizer, scheduler, transform): a type select and its params.
 import type { Choice, ChoiceKind } from "../api/types";
+import { initialParams } from "../store/actions";
 import { useCatalog } from "../store/catalog";
 import { ParamField } from "./ParamField";
 
@@ -17,12 +18,12 @@ export function ChoiceForm({ kind, value, onChange, optional, testId, showType =
   const spec = value ? specs[value.type] : undefined;
   const types = Object.keys(specs);
   return (
-    <div className="tc-choice" data-testid={testId}>
+    <div className="tc-choice" data-testid={showType ? testId : undefined}>
       {showType && (
         <select
           value={value?.type ?? ""}
           data-testid={`${testId}-type`}
-          onChange={(e) => onChange(e.target.value ? { type: e.target.value, params: {} } : null)}
+          onChange={(e) => onChange(e.target.value ? { type: e.target.value, params: initialParams(specs[e.target.value]) } : null)}
         >
           {(optional || !value) && <option value="">{optional ? "None" : "Choose…"}</option>}
           {value && !specs[value.type] && <option value={value.type}>{value.type}</option>}

@@ -86,7 +86,9 @@ function ParamFieldView({ spec, value, inferred, error, testPrefix = "param", on
       {(local || error) && <div className="tc-field-error" data-testid={`${tid}-error`}>{local || error}</div>}
       <div className="tc-field-doc">
         {spec.doc}
-        {!spec.infer && spec.default !== null && spec.default !== undefined && <> (default {formatValue(spec.default)})</>}
+        {!spec.infer && spec.default !== null && spec.default !== undefined && !/default/i.test(spec.doc) && (
+          <> (default {formatValue(spec.default)})</>
+        )}
       </div>
     </div>
   );

@@ -1,7 +1,7 @@
 // The augmentation pipeline (train_transforms): add, reorder, remove, edit params.
 import { useState } from "react";
 import type { Choice } from "../api/types";
-import { setTraining } from "../store/actions";
+import { initialParams, setTraining } from "../store/actions";
 import { useCatalog } from "../store/catalog";
 import { useDoc } from "../store/doc";
 import { ChoiceForm } from "./ChoiceForm";
@@ -38,7 +38,7 @@ export function TransformList() {
           <option value="">Add a transform…</option>
           {Object.entries(specs).map(([t, s]) => <option key={t} value={t}>{s.title || t}</option>)}
         </select>
-        <button disabled={!adding} onClick={() => (set([...list, { type: adding, params: {} }]), setAdding(""))} data-testid="transform-add">Add</button>
+        <button disabled={!adding} onClick={() => (set([...list, { type: adding, params: initialParams(specs[adding]) }]), setAdding(""))} data-testid="transform-add">Add</button>
       </div>
     </div>
   );

@@ -1,5 +1,5 @@
 // Editing actions on the open body. Components call these; they never set state themselves.
-import type { Body, Edge, GraphNode, Graph, Json, LayerSpec, Params, Position, Shape, TrainingConfig } from "../api/types";
+import type { Body, Edge, GraphNode, Graph, Json, Params, Spec, Position, Shape, TrainingConfig } from "../api/types";
 import { freshId } from "../graph/ids";
 import { autoLayout } from "../graph/layout";
 import { nodePorts } from "../graph/ports";
@@ -10,7 +10,7 @@ import { commit, commitBody } from "./history";
 const bodyIds = () => new Set(currentBody(useDoc.getState()).nodes.map((n) => n.id));
 
 /** Params a freshly placed layer starts with: the example of each required, non-inferred param. */
-export function initialParams(spec: LayerSpec | undefined): Params {
+export function initialParams(spec: Spec | undefined): Params {
   const out: Params = {};
   for (const p of spec?.params ?? []) if (p.required && !p.infer && p.example !== null) out[p.name] = p.example;
   return out;
@@ -124,8 +124,8 @@ export function moveNodes(positions: Record<string, Position>, history = false):
   );
 }
 
-export function layout(): void {
-  moveNodes(autoLayout(currentBody(useDoc.getState())), true);
+export function layout(sizeOf?: (id: string) => { width?: number; height?: number } | undefined): void {
+  moveNodes(autoLayout(currentBody(useDoc.getState()), sizeOf), true);
 }
 
 export function select(ids: string[], additive = false): void {

@@ -14,7 +14,7 @@ export function TopBar() {
   const canUndo = useDoc((s) => s.past.length > 0);
   const canRedo = useDoc((s) => s.future.length > 0);
   const canGroup = useDoc((s) => Object.keys(s.selected).length > 0);
-  const { fitView } = useReactFlow();
+  const { fitView, getInternalNode } = useReactFlow();
   return (
     <header className="tc-topbar" data-testid="topbar">
       <a className="tc-logo" href="#/">torch<b>canvas</b></a>
@@ -32,7 +32,7 @@ export function TopBar() {
       <button onClick={undo} disabled={!canUndo} data-testid="undo" title="Ctrl+Z">↶ Undo</button>
       <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Ctrl+Shift+Z">↷ Redo</button>
       <span className="sep" />
-      <button onClick={layout} data-testid="auto-layout" title="L">Auto-layout</button>
+      <button onClick={() => layout((id) => getInternalNode(id)?.measured)} data-testid="auto-layout" title="L">Auto-layout</button>
       <button onClick={() => void fitView({ duration: 200 })} data-testid="fit-view" title="F">Fit view</button>
       <button onClick={() => groupSelection()} disabled={!canGroup} data-testid="group" title="Ctrl+G">Group into module</button>
       <ExportMenu />
