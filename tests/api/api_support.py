@@ -11,16 +11,17 @@ from torchcanvas.settings import Settings
 
 
 def mlp_graph(name: str = "MLP", hidden: Any = 8) -> dict[str, Any]:
-    """input (B, 4) -> Linear(hidden) -> ReLU -> Linear(2) -> output."""
+    """input (B, 1) -> Linear(hidden) -> ReLU -> Linear(1) -> output: fits the default training
+    config (Regression1D with MSELoss), so a check of it has no issues at all."""
     chain = ["x", "fc1", "act", "fc2", "y"]
     return {
         "schema_version": 1,
         "name": name,
         "nodes": [
-            {"id": "x", "kind": "input", "shape": ["B", 4]},
+            {"id": "x", "kind": "input", "shape": ["B", 1]},
             {"id": "fc1", "kind": "layer", "type": "Linear", "params": {"out_features": hidden}},
             {"id": "act", "kind": "layer", "type": "ReLU"},
-            {"id": "fc2", "kind": "layer", "type": "Linear", "params": {"out_features": 2}},
+            {"id": "fc2", "kind": "layer", "type": "Linear", "params": {"out_features": 1}},
             {"id": "y", "kind": "output"},
         ],
         "edges": [

@@ -17,8 +17,8 @@ def test_valid_graph(client: TestClient, graph: dict[str, Any]) -> None:
     body = r.json()
     assert body["ok"] is True and body["issues"] == []
     assert body["nodes"]["fc1"]["outputs"]["out"] == ["B", 8]
-    assert body["nodes"]["fc1"]["inferred"] == {"in_features": 4}
-    assert body["total_params"] == (4 * 8 + 8) + (8 * 2 + 2)
+    assert body["nodes"]["fc1"]["inferred"] == {"in_features": 1}
+    assert body["total_params"] == (1 * 8 + 8) + (8 * 1 + 1)
 
 
 def test_unknown_layer_type_names_the_node(client: TestClient, graph: dict[str, Any]) -> None:

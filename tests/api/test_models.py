@@ -168,3 +168,30 @@ def test_saved_models_survive_a_restart(tmp_path: Path, db_url: str) -> None:
         mid = create(c, name="kept")["id"]
     with TestClient(create_app(settings)) as c:
         assert c.get(f"{API}/{mid}").json()["name"] == "kept"
+
+
+def test_concurrent_saves_take_distinct_versions(db_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from torchcanvas.db import crud, make_engine, make_sessionmaker, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        with sessions() as s:
+            mid = crud.create(s, name="m", description="", graph=mlp_graph(), thumbnail=None).id
+
+        def save(i: int) -> int:
+            with sessions() as s:
+                model = crud.get(s, mid)
+                assert model is not None
+                return crud.update(s, model, {"description": f"edit {i}"}).version
+
+        with ThreadPoolExecutor(4) as pool:
+            got = sorted(pool.map(save, range(8)))
+        assert got == list(range(2, 10))
+        with sessions() as s:
+            assert [v.number for v in crud.versions(s, mid)] == list(range(1, 10))
+    finally:
+        engine.dispose()

@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
 from torchcanvas.db.models import ModelVersion, SavedModel, utcnow
@@ -45,13 +46,25 @@ def create(
     return model
 
 
-def get(session: Session, model_id: uuid.UUID, *, for_update: bool = False) -> SavedModel | None:
-    stmt = select(SavedModel).where(SavedModel.id == model_id)
-    if for_update:
-        # Two saves of one model must not both take the same version number (PostgreSQL locks
-        # the row; SQLite has one writer at a time anyway and ignores FOR UPDATE).
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
+def get(session: Session, model_id: uuid.UUID) -> SavedModel | None:
+    return session.get(SavedModel, model_id)
+
+
+def _next_version(session: Session, model: SavedModel) -> None:
+    """Take the next version number in the database, atomically.
+
+    ``version = version + 1 ... RETURNING`` rather than incrementing what we read: two saves of
+    one model at once must not both take the same number. The UPDATE also locks the row (or, on
+    SQLite, the database) until commit, which serialises the rest of the save.
+    """
+    stmt = (
+        sql_update(SavedModel)
+        .where(SavedModel.id == model.id)
+        .values(version=SavedModel.version + 1)
+        .returning(SavedModel.version)
+        .execution_options(synchronize_session=False)  # we set model.version from the result
+    )
+    model.version = session.execute(stmt).scalar_one()
 
 
 def page(session: Session, *, limit: int, offset: int) -> tuple[list[SavedModel], int]:
@@ -77,7 +90,7 @@ def update(session: Session, model: SavedModel, changes: dict[str, Any], note: s
     if changed or "thumbnail" in changes:
         model.updated_at = utcnow()
     if changed:
-        model.version += 1
+        _next_version(session, model)
         _append_version(session, model, note)
     session.commit()
     return model
@@ -102,7 +115,7 @@ def restore(session: Session, model: SavedModel, old: ModelVersion) -> SavedMode
     """Make an old version current again, as a new version (history is never rewritten)."""
     now = utcnow()
     model.name, model.description, model.graph = old.name, old.description, old.graph
-    model.version += 1
+    _next_version(session, model)
     model.updated_at = now
     _append_version(session, model, f"restore:{old.number}")
     session.commit()

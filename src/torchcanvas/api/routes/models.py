@@ -115,8 +115,8 @@ def _not_found(model_id: uuid.UUID) -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no saved model with id {model_id}")
 
 
-def _load(session: SessionDep, model_id: uuid.UUID, *, for_update: bool = False) -> SavedModel:
-    model = crud.get(session, model_id, for_update=for_update)
+def _load(session: SessionDep, model_id: uuid.UUID) -> SavedModel:
+    model = crud.get(session, model_id)
     if model is None:
         raise _not_found(model_id)
     return model
@@ -170,7 +170,7 @@ def get_model(model_id: uuid.UUID, session: SessionDep) -> SavedModel:
 @router.put("/{model_id}", response_model=ModelRead, summary="Replace a saved model (adds a version when it changed)")
 def replace_model(model_id: uuid.UUID, body: ModelReplace, session: SessionDep, settings: SettingsDep) -> SavedModel:
     _check_thumbnail_size(body.thumbnail, settings)
-    model = _load(session, model_id, for_update=True)
+    model = _load(session, model_id)
     changes = {
         "name": body.name,
         "description": body.description,
@@ -187,7 +187,7 @@ def replace_model(model_id: uuid.UUID, body: ModelReplace, session: SessionDep, 
 )
 def patch_model(model_id: uuid.UUID, body: ModelPatch, session: SessionDep, settings: SettingsDep) -> SavedModel:
     _check_thumbnail_size(body.thumbnail, settings)
-    model = _load(session, model_id, for_update=True)
+    model = _load(session, model_id)
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if body.graph is not None:
         changes["graph"] = body.graph.model_dump(mode="json")
@@ -237,5 +237,5 @@ def get_version(model_id: uuid.UUID, number: int, session: SessionDep) -> ModelV
 )
 def restore_version(model_id: uuid.UUID, number: int, session: SessionDep) -> SavedModel:
     old = _load_version(session, model_id, number)
-    model = _load(session, model_id, for_update=True)
+    model = _load(session, model_id)
     return crud.restore(session, model, old)

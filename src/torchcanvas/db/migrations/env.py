@@ -6,7 +6,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from torchcanvas.db.models import Base
 from torchcanvas.db.session import make_engine
@@ -52,6 +52,10 @@ def run_migrations_online() -> None:
             compare_type=True,
         )
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Two servers starting at once on one database migrate one after the other
+                # (released at commit). SQLite's write lock already serialises them.
+                connection.execute(text("SELECT pg_advisory_xact_lock(7268616)"))
             context.run_migrations()
         connection.commit()
 
