@@ -18,9 +18,17 @@ from pathlib import Path
 
 import pytest
 
-from torchcanvas.catalog.training import build_losses, build_optimizers, build_schedulers, build_transforms
+from torchcanvas.catalog.training import (
+    build_datasets,
+    build_losses,
+    build_optimizers,
+    build_schedulers,
+    build_transforms,
+)
 from torchcanvas.codegen.train_py import render_train_py
 from torchcanvas.graph.model import Graph
+
+STATIC_ONLY = {"CIFAR10", "CIFAR100", "SVHN", "STL10"}  # see the module doc
 
 MLP = """
 import torch.nn as nn
@@ -69,6 +77,7 @@ MODELS = {
     "FashionMNIST": CONV.format(out=10),
     "ImageFolder": CONV.format(out=2),
     "DigitsRows": GRU,
+    "RandomRegression": MLP.format(inp=10, out=1),
 }
 
 WORKER = """
@@ -167,8 +176,10 @@ def _configs() -> dict[str, tuple[str, dict]]:
             "test_transforms": [{"type": "TenCrop", "params": {"size": 24}}],
         },
     )
-    for name in ("Regression1D", "Moons", "Digits", "DigitsRows", "LFWFaces", "MNIST", "FashionMNIST", "ImageFolder"):
-        loss = "MSELoss" if name == "Regression1D" else "CrossEntropyLoss"
+    for name, spec in build_datasets().items():
+        if name in STATIC_ONLY:
+            continue
+        loss = "MSELoss" if spec.task == "regression" else "CrossEntropyLoss"
         c[f"data-{name}"] = (MODELS[name], {"dataset": {"type": name}, "loss": {"type": loss}})
     return c
 
@@ -262,7 +273,7 @@ def test_a_real_subprocess_run(tmp_path: Path):
     _check_run(d, proc.stdout)
 
 
-@pytest.mark.parametrize("name", ["CIFAR10", "CIFAR100", "SVHN", "STL10"])
+@pytest.mark.parametrize("name", sorted(STATIC_ONLY))
 def test_download_only_sets_render(name: str):
     src = render_train_py(
         Graph.model_validate(

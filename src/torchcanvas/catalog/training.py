@@ -388,6 +388,21 @@ def build_datasets() -> dict[str, DatasetSpec]:
             ],
         ),
         DatasetSpec(
+            type="RandomRegression",
+            title="Random tensors",
+            category="Synthetic",
+            task="regression",
+            sample_shape=[10],
+            target_shape=[1],
+            doc="Gaussian random inputs and targets: checks that any model trains end to end, before real data.",
+            params=[
+                _p("features", "int_list", [10], "the shape of one input sample", minimum=1),
+                _p("targets", "int", 1, "target values per sample", minimum=1, maximum=100_000),
+                _p("n_samples", "int", 256, "samples in both splits together", minimum=2, maximum=1_000_000),
+                _SPLIT,
+            ],
+        ),
+        DatasetSpec(
             type="Moons",
             title="Two moons",
             category="Synthetic",
@@ -480,7 +495,16 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
     if spec.type == "ImageFolder":
         size = int(values["image_size"])  # type: ignore[arg-type]
         return [3, size, size], int(values["num_classes"])  # type: ignore[arg-type]
+    if spec.type == "RandomRegression":
+        return [int(d) for d in values["features"]], None  # type: ignore[union-attr]
     return list(spec.sample_shape), spec.num_classes
+
+
+def target_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> list[int]:
+    """A regression data set's target shape, once its params are applied."""
+    if spec.type == "RandomRegression":
+        return [int(values["targets"])]  # type: ignore[arg-type]
+    return list(spec.target_shape)
 
 
 # ---- transforms --------------------------------------------------------------------------------------

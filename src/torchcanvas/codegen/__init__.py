@@ -33,6 +33,9 @@ def generate(graph: Graph) -> dict[str, str]:
     from torchcanvas.codegen.train_py import render_train_py, requirements
 
     a = _analysis(graph)
+    training = [i for i in a.issues if i.severity == "warning"]
+    if training:
+        raise GraphError(training)
     cls = model_class_name(graph)
     files = {
         "model.py": format_source(render_model_py(a), "model.py", canonical=True),

@@ -20,6 +20,7 @@ def data_imports(rt: ResolvedTraining) -> list[str]:
     name = rt.dataset.spec.type
     lines = {
         "Regression1D": ["from torch.utils.data import DataLoader, TensorDataset"],
+        "RandomRegression": ["from torch.utils.data import DataLoader, TensorDataset"],
         "Moons": [
             "from sklearn.datasets import make_moons",
             "from sklearn.model_selection import train_test_split",
@@ -126,6 +127,18 @@ test_set = TensorDataset(test_x, test_y)
 '''
 
 
+def _random_regression(rt: ResolvedTraining) -> str:
+    v = rt.dataset.values
+    return f"""# Random inputs and targets: a stand-in that checks the model trains end to end.
+generator = torch.Generator().manual_seed(args.seed)
+inputs = torch.randn({literal(v["n_samples"])}, *{literal(v["features"])}, generator=generator)
+targets = torch.randn({literal(v["n_samples"])}, {literal(v["targets"])}, generator=generator)
+n_test = max(1, int(len(inputs) * {literal(v["test_fraction"])}))
+train_set = TensorDataset(inputs[n_test:], targets[n_test:])
+test_set = TensorDataset(inputs[:n_test], targets[:n_test])
+"""
+
+
 def _moons(rt: ResolvedTraining) -> str:
     v = rt.dataset.values
     return f"""x, y = make_moons(n_samples={literal(v["n_samples"])}, noise={literal(v["noise"])}, random_state=args.seed)
@@ -203,6 +216,7 @@ test_set = datasets.ImageFolder(os.path.join(args.data_root, "test"), transform=
 
 _EMITTERS: dict[str, Callable[[ResolvedTraining], str]] = {
     "Regression1D": _regression1d,
+    "RandomRegression": _random_regression,
     "Moons": _moons,
     "Digits": _digits,
     "DigitsRows": _digits_rows,

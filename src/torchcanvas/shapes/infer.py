@@ -452,10 +452,32 @@ def analyze(graph: Graph) -> Analysis:
         if m.name not in a.module_bodies and m.name not in a.broken_modules:
             a.module_bodies[m.name] = a.body(m, m.name, None)
             issues += a.module_bodies[m.name].issues
-    for m, body in a.module_bodies.items():
-        if body is not None and body not in (top,):
-            issues += [i for i in body.issues if i not in issues]
+    for body in a.module_bodies.values():
+        issues += body.issues
+    if top.ok:
+        issues += _training_warnings(graph, top)
     return Analysis(graph, top, _dedupe(issues), a.module_bodies)
+
+
+_TRAINING_CACHE = _LRU(1_000)
+
+
+def _training_warnings(graph: Graph, top: BodyAnalysis) -> list[Issue]:
+    """Does the training config fit the model? Warnings: the model itself is fine, and model.py
+    can be generated; ``codegen.generate`` refuses a train.py that would not run."""
+    from torchcanvas.shapes.training import training_issues
+
+    ins, outs = graph.inputs(), graph.outputs()
+    if len(ins) != 1 or len(outs) != 1:
+        return [Issue("train.py needs a model with one input and one output", severity="warning",
+                      fix="training uses the first input and output only; keep one of each to train in the app")]
+    in_shape = top.infos[ins[0].id].outputs["out"].shown()
+    out_meta = top.infos[outs[0].id].inputs.get("in")
+    if out_meta is None:
+        return []
+    key = (graph.training.model_dump_json(), tuple(in_shape), tuple(out_meta.shown()), ins[0].id, outs[0].id)
+    found = _TRAINING_CACHE.get_or(key, lambda: training_issues(graph, in_shape, out_meta.shown()))
+    return [Issue(i.message, i.node, i.param, i.fix, i.module, severity="warning") for i in found]
 
 
 def _dedupe(issues: list[Issue]) -> list[Issue]:

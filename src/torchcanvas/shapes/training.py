@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from torchcanvas.catalog.training import Resolved, ResolvedTraining, resolve_training
+from torchcanvas.catalog.training import Resolved, ResolvedTraining, resolve_training, target_shape
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError, Issue
 
@@ -57,7 +57,7 @@ def _expected_output(rt: ResolvedTraining) -> list[int] | None:
     spec = rt.loss.spec
     if rt.dataset.spec.task == "classification":
         return [rt.num_classes] if rt.num_classes else None
-    target = list(rt.dataset.spec.target_shape)
+    target = target_shape(rt.dataset.spec, rt.dataset.values)
     if spec.output == "gaussian":
         return [2 * target[0], *target[1:]]
     return target
