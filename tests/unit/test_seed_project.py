@@ -1,0 +1,44 @@
+"""The seed's LeNet_bn project, generated and trained offline as a user would run it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from torchcanvas.codegen import generate
+from torchcanvas.graph.model import Graph
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_lenet_bn_project_trains_offline(tmp_path: Path) -> None:
+    graph = Graph.model_validate_json((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    for name, text in generate(graph).items():
+        (tmp_path / name).write_text(text)
+    done = subprocess.run([sys.executable, "train.py", "--epochs", "1"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    epochs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert len(epochs) == 1 and epochs[0]["epoch"] == 1
+    assert 0 < epochs[0]["train_loss"] < 5 and 0 <= epochs[0]["test_acc"] <= 1
+    events = list((tmp_path / "runs").rglob("events.out.tfevents.*"))
+    assert events, "no TensorBoard event file"
+    checkpoints = list((tmp_path / "runs").rglob("*.pt"))
+    assert checkpoints, "no checkpoint"
+    state = torch.load(checkpoints[0], map_location="cpu", weights_only=False)
+    assert "model" in state and "conv1.weight" in state["model"]
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in (ROOT / "examples").glob("*.json")))
+def test_every_example_generates_a_project(example: str) -> None:
+    files = generate(Graph.model_validate_json((ROOT / "examples" / example).read_text()))
+    assert set(files) == {"model.py", "train.py", "requirements.txt", "README.md"}
+    for name in ("model.py", "train.py"):
+        compile(files[name], name, "exec")
+    assert "torch==2.14.1" in files["requirements.txt"]
