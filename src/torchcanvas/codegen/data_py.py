@@ -178,11 +178,13 @@ def _lfw(rt: ResolvedTraining) -> str:
         _IMAGE_ARRAYS
         + _pipelines(rt)
         + """
-faces = torch.tensor(lfw_subset(), dtype=torch.float32).unsqueeze(1)  # (200, 1, 25, 25): 100 faces, then 100 non-faces
-faces = F.interpolate(faces, size=(32, 32), mode="bilinear", align_corners=False).repeat(1, 3, 1, 1)  # (200, 3, 32, 32)
+# 100 faces, then 100 non-faces: (200, 1, 25, 25) grayscale, resized to (200, 3, 32, 32)
+faces = torch.tensor(lfw_subset(), dtype=torch.float32).unsqueeze(1)
+faces = F.interpolate(faces, size=(32, 32), mode="bilinear", align_corners=False).repeat(1, 3, 1, 1)
 images = (faces.clamp(0, 1) * 255).round().to(torch.uint8)
 labels = torch.cat([torch.ones(100), torch.zeros(100)]).long()  # 1 = face
-order = torch.randperm(200, generator=torch.Generator().manual_seed(0))  # the same 160 / 40 split whatever --seed is
+# The same 160 / 40 split whatever --seed is.
+order = torch.randperm(200, generator=torch.Generator().manual_seed(0))
 train_set = ImageArrays(images[order[:160]], labels[order[:160]], train_transform)
 test_set = ImageArrays(images[order[160:]], labels[order[160:]], test_transform)
 """
