@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_support import make_settings, mlp_graph
 from fastapi.testclient import TestClient
 
+from tests.api.api_support import make_settings, mlp_graph
 from torchcanvas.api import create_app
 from torchcanvas.settings import Settings
 

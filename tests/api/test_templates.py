@@ -3,9 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from api_support import make_settings, mlp_graph
 from fastapi.testclient import TestClient
 
+from tests.api.api_support import make_settings, mlp_graph
 from torchcanvas.api import create_app
 from torchcanvas.graph.model import Graph
 from torchcanvas.settings import PACKAGE_DIR, Settings

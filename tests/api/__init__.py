@@ -1,0 +1,1 @@
+"""API tests: a package, so that their module names cannot collide with tests/unit."""
