@@ -47,7 +47,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     for node in graph.nodes:
         r = result.nodes[node.id]
         kind = getattr(node, "type", None) or getattr(node, "module", None) or node.kind
-        shapes = "; ".join(f"({', '.join(map(str, s))})" for s in r.outputs.values()) or ("error" if r.errors else "")
+        shown = r.inputs if node.kind == "output" else r.outputs
+        shapes = "; ".join(f"({', '.join(map(str, s))})" for s in shown.values()) or ("error" if r.errors else "")
         rows.append((node.id, kind, shapes, f"{r.params:,}", _fmt_count(r.flops)))
     widths = [max(len(row[i]) for row in rows) for i in range(5)]
     for i, row in enumerate(rows):
