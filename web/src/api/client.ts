@@ -54,8 +54,10 @@ export const api = {
     get: (id: string) => json<SavedModel>(`/models/${id}`),
     create: (m: { name: string; description: string; graph: Graph; thumbnail?: string | null }) =>
       json<SavedModel>("/models", post(m)),
-    update: (id: string, m: Partial<{ name: string; description: string; graph: Graph; thumbnail: string | null }>) =>
+    update: (id: string, m: { name: string; description: string; graph: Graph; thumbnail?: string | null }) =>
       json<SavedModel>(`/models/${id}`, { method: "PUT", body: JSON.stringify(m) }),
+    patch: (id: string, m: Partial<{ name: string; description: string; graph: Graph; thumbnail: string | null }>) =>
+      json<SavedModel>(`/models/${id}`, { method: "PATCH", body: JSON.stringify(m) }),
     remove: (id: string) => request(`/models/${id}`, { method: "DELETE" }),
     duplicate: (id: string) => json<SavedModel>(`/models/${id}/duplicate`, { method: "POST" }),
     versions: (id: string) => json<ModelVersion[] | { items: ModelVersion[] }>(`/models/${id}/versions`),

@@ -9,7 +9,7 @@ import { connect, moveNodes, setSelection } from "../store/actions";
 import { currentBody, useDoc } from "../store/doc";
 import { snapshot } from "../store/history";
 import { openModule } from "../store/modules";
-import { setTab } from "../store/ui";
+import { setTab, useUi } from "../store/ui";
 import { DND_MIME, type PaletteItem } from "./dnd";
 import { InputNode, OutputNode } from "./IoNodes";
 import { LayerNode } from "./LayerNode";
@@ -33,6 +33,7 @@ export function Canvas() {
   const edges = useFlowEdges(body, selectedEdges);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const loaded = useDoc((s) => s.loaded);
+  const opening = useUi((s) => s.opening);
   const path = useDoc((s) => s.path);
   useEffect(() => {
     // Wait for the new nodes to be measured before fitting.
@@ -132,6 +133,7 @@ export function Canvas() {
         <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" />
         <Controls />
       </ReactFlow>
+      {opening && <div className="tc-veil" data-testid="opening">Opening model…</div>}
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { redo, undo } from "../store/history";
 import { groupSelection } from "../store/modules";
 import { toggleHelp } from "../store/ui";
 import { saveModel } from "../store/persist";
+import { thumbnail } from "../topbar/imageExport";
 
 export const SHORTCUTS: [string, string][] = [
   ["Delete / Backspace", "Delete selected nodes and edges"],
@@ -33,14 +34,14 @@ function typing(t: EventTarget | null): boolean {
 }
 
 export function useShortcuts(): void {
-  const { fitView, getInternalNode } = useReactFlow();
+  const { fitView, getInternalNode, getNodes } = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
       if (mod && k === "s") {
         e.preventDefault();
-        void saveModel();
+        void saveModel(() => thumbnail(getNodes()));
         return;
       }
       if (typing(e.target)) return;
@@ -66,5 +67,5 @@ export function useShortcuts(): void {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [fitView, getInternalNode]);
+  }, [fitView, getInternalNode, getNodes]);
 }

@@ -1,10 +1,11 @@
 import { ReactFlowProvider } from "@xyflow/react";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 import { Breadcrumb } from "../canvas/Breadcrumb";
 import { Canvas } from "../canvas/Canvas";
 import { useShortcuts } from "../canvas/useShortcuts";
 import { Palette } from "../palette/Palette";
 import { SidePanel } from "../panels/SidePanel";
+import { useDoc } from "../store/doc";
 import { openModel } from "../store/persist";
 import { TopBar } from "../topbar/TopBar";
 
@@ -26,9 +27,18 @@ function Editor() {
 }
 
 export function EditorPage({ modelId }: { modelId: string | null }) {
+  const mounted = useRef(false);
   useEffect(() => {
-    if (modelId) void openModel(modelId);
+    if (modelId) void openModel(modelId, !mounted.current);
+    mounted.current = true;
   }, [modelId]);
+  useEffect(() => {
+    const warn = (e: BeforeUnloadEvent) => {
+      if (useDoc.getState().dirty) e.preventDefault();
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, []);
   return (
     <ReactFlowProvider>
       <Editor />

@@ -70,7 +70,7 @@ export function ModelsPage() {
                 <a className="button primary" href={`#/model/${encodeURIComponent(id)}`} data-testid={`open-${id}`}>Open</a>
                 <button data-testid={`rename-${id}`} onClick={() => {
                   const name = prompt("New name", m.name);
-                  if (name) void act(api.models.update(id, { name }));
+                  if (name) void act(api.models.patch(id, { name }));
                 }}>Rename</button>
                 <button data-testid={`duplicate-${id}`} onClick={() => void act(api.models.duplicate(id))}>Duplicate</button>
                 <button data-testid={`history-${id}`} onClick={() => setHistory(history === id ? null : id)}>History</button>

@@ -4,12 +4,14 @@ import type { Graph } from "../api/types";
 import { replaceHash } from "../router";
 import { loadDocument } from "./actions";
 import { useDoc } from "./doc";
-import { toast } from "./ui";
+import { toast, useUi } from "./ui";
 
-export async function saveModel(): Promise<void> {
+/** Save the open document; `makeThumbnail` renders a preview (the editor passes one in). */
+export async function saveModel(makeThumbnail?: () => Promise<string | null>): Promise<void> {
   const { doc, modelId } = useDoc.getState();
   try {
-    const body = { name: doc.name, description: doc.description, graph: doc, thumbnail: null };
+    const thumbnail = makeThumbnail ? await makeThumbnail().catch(() => null) : null;
+    const body = { name: doc.name, description: doc.description, graph: doc, thumbnail };
     const saved = modelId ? await api.models.update(modelId, body) : await api.models.create(body);
     const id = String(saved.id ?? modelId);
     // Only clear the dirty flag if nothing changed while the request was in flight.
@@ -21,13 +23,22 @@ export async function saveModel(): Promise<void> {
   }
 }
 
-export async function openModel(id: string): Promise<void> {
-  if (useDoc.getState().modelId === id) return;
+/**
+ * Open a saved model. `fresh` (the editor was just mounted) refetches it unless it is already
+ * open with unsaved edits; otherwise (the URL just got the id of a first save) nothing to do.
+ */
+export async function openModel(id: string, fresh: boolean): Promise<void> {
+  const s = useDoc.getState();
+  if (s.modelId === id && (!fresh || s.dirty)) return;
+  useUi.setState({ opening: true });
   try {
     const m = await api.models.get(id);
-    loadDocument({ ...m.graph, name: m.graph?.name ?? m.name }, String(m.id ?? id));
+    // The saved model's name wins: My models can rename it without touching the graph.
+    loadDocument({ ...m.graph, name: m.name ?? m.graph?.name }, String(m.id ?? id));
   } catch (e) {
     toast(`Could not open model ${id}: ${(e as Error).message}`, true);
+  } finally {
+    useUi.setState({ opening: false });
   }
 }
 

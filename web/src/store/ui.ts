@@ -8,9 +8,11 @@ interface UiState {
   help: boolean;
   tourStep: number | null;
   toast: { text: string; error?: boolean } | null;
+  /** A saved model is being fetched (the canvas shows a loading veil). */
+  opening: boolean;
 }
 
-export const useUi = create<UiState>(() => ({ tab: "params", help: false, tourStep: null, toast: null }));
+export const useUi = create<UiState>(() => ({ tab: "params", help: false, tourStep: null, toast: null, opening: false }));
 
 export const setTab = (tab: Tab) => useUi.setState({ tab });
 export const toggleHelp = (help?: boolean) => useUi.setState((s) => ({ help: help ?? !s.help }));

@@ -7,6 +7,7 @@ import { groupSelection } from "../store/modules";
 import { saveModel } from "../store/persist";
 import { setTourStep, toggleHelp } from "../store/ui";
 import { ExportMenu } from "./ExportMenu";
+import { thumbnail } from "./imageExport";
 
 export function TopBar() {
   const name = useDoc((s) => s.doc.name);
@@ -14,7 +15,7 @@ export function TopBar() {
   const canUndo = useDoc((s) => s.past.length > 0);
   const canRedo = useDoc((s) => s.future.length > 0);
   const canGroup = useDoc((s) => Object.keys(s.selected).length > 0);
-  const { fitView, getInternalNode } = useReactFlow();
+  const { fitView, getInternalNode, getNodes } = useReactFlow();
   return (
     <header className="tc-topbar" data-testid="topbar">
       <a className="tc-logo" href="#/">torch<b>canvas</b></a>
@@ -27,7 +28,7 @@ export function TopBar() {
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
       />
       {dirty && <span className="muted" data-testid="dirty">unsaved</span>}
-      <button className="primary" onClick={() => void saveModel()} data-testid="save" title="Ctrl+S">Save</button>
+      <button className="primary" onClick={() => void saveModel(() => thumbnail(getNodes()))} data-testid="save" title="Ctrl+S">Save</button>
       <span className="sep" />
       <button onClick={undo} disabled={!canUndo} data-testid="undo" title="Ctrl+Z">↶ Undo</button>
       <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Ctrl+Shift+Z">↷ Redo</button>

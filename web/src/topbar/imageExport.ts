@@ -3,6 +3,22 @@ import { getNodesBounds, getViewportForBounds, type Node } from "@xyflow/react";
 import { toPng, toSvg } from "html-to-image";
 import { downloadBlob } from "../api/client";
 
+/** A small PNG of the whole diagram for My models (skipped for very large graphs: it is slow). */
+export async function thumbnail(nodes: Node[]): Promise<string | null> {
+  const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
+  if (!viewport || nodes.length === 0 || nodes.length > 300) return null;
+  const width = 320, height = 200;
+  const vp = getViewportForBounds(getNodesBounds(nodes), width, height, 0.02, 1, 0.1);
+  const url = await toPng(viewport, {
+    backgroundColor: "#ffffff",
+    width,
+    height,
+    pixelRatio: 1,
+    style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` },
+  });
+  return url.length < 200_000 ? url : null;
+}
+
 export async function exportImage(kind: "png" | "svg", nodes: Node[], name: string): Promise<void> {
   const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
   if (!viewport || nodes.length === 0) return;
