@@ -50,12 +50,24 @@ def test_graph_error_fields_pass_through(
     def fail(_graph: Any) -> dict[str, str]:
         raise GraphError([issue, Issue("second")])
 
-    monkeypatch.setattr(codegen, "generate", fail)
+    monkeypatch.setattr(codegen, "generate_files", fail)
     r = client.post("/api/v1/codegen", json=graph)
     assert r.status_code == 422
     body = r.json()
     assert body["issues"][0] == issue.as_dict()
     assert body["detail"].startswith("the graph has 2 problems")
+
+
+def test_training_mismatch_still_gives_model_py(client: TestClient, graph: dict[str, Any]) -> None:
+    graph = {**graph, "training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}}}
+    r = client.post("/api/v1/codegen", json=graph)
+    assert r.status_code == 200
+    body = r.json()
+    assert list(body["files"]) == ["model.py"]
+    assert body["issues"] and body["issues"][0]["severity"] == "warning"
+    assert "dataset LFWFaces gives samples of shape (3, 32, 32)" in body["issues"][0]["message"]
+    r = client.post("/api/v1/codegen?format=zip", json=graph)
+    assert r.status_code == 422 and "LFWFaces" in r.json()["issues"][0]["message"]
 
 
 def test_unknown_format_is_422(client: TestClient, graph: dict[str, Any]) -> None:

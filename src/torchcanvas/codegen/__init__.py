@@ -14,7 +14,7 @@ from torchcanvas.graph.validate import GraphError, Issue
 from torchcanvas.shapes.infer import BATCH, Analysis, analyze
 from torchcanvas.shapes.model import build_model
 
-__all__ = ["export_onnx", "generate", "generate_model_py", "model_class_name", "zip_project"]
+__all__ = ["export_onnx", "generate", "generate_files", "generate_model_py", "model_class_name", "zip_project"]
 
 
 def _analysis(graph: Graph) -> Analysis:
@@ -29,21 +29,29 @@ def generate_model_py(graph: Graph) -> str:
 
 
 def generate(graph: Graph) -> dict[str, str]:
-    """The project's files by name. Raises GraphError (with located issues) for a broken graph."""
+    """The project's files by name. Raises GraphError (with located issues) for a broken graph,
+    or for a training config that does not fit it: a train.py that cannot run is not written."""
+    files, training = generate_files(graph)
+    if training:
+        raise GraphError(training)
+    return files
+
+
+def generate_files(graph: Graph) -> tuple[dict[str, str], list[Issue]]:
+    """As many files as can be generated: model.py whenever the model is sound, the training files
+    only when the training config fits it; and the issues that kept them out."""
     from torchcanvas.codegen.train_py import render_train_py, requirements
 
     a = _analysis(graph)
+    files = {"model.py": format_source(render_model_py(a), "model.py", canonical=True)}
     training = [i for i in a.issues if i.severity == "warning"]
     if training:
-        raise GraphError(training)
+        return files, training
     cls = model_class_name(graph)
-    files = {
-        "model.py": format_source(render_model_py(a), "model.py", canonical=True),
-        "train.py": format_source(render_train_py(graph, cls), "train.py"),
-        "requirements.txt": "\n".join(requirements(graph)) + "\n",
-    }
+    files["train.py"] = format_source(render_train_py(graph, cls), "train.py")
+    files["requirements.txt"] = "\n".join(requirements(graph)) + "\n"
     files["README.md"] = _readme(graph, cls)
-    return files
+    return files, []
 
 
 def _readme(graph: Graph, cls: str) -> str:

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from torchcanvas import codegen
 from torchcanvas.api.downloads import attachment, safe_name
 from torchcanvas.graph.model import Graph
+from torchcanvas.shapes.result import IssueModel
 
 router = APIRouter(prefix="/codegen", tags=["codegen"])
 
@@ -21,20 +22,28 @@ class Format(StrEnum):
 
 class GeneratedFiles(BaseModel):
     files: dict[str, str]
+    # Why some files are missing: model.py is always there for a sound model, train.py only when
+    # the training config fits it (the code panel shows model.py while the user fixes the rest).
+    issues: list[IssueModel] = []
 
 
 @router.post(
     "",
     response_model=GeneratedFiles,
     summary="Generate PyTorch code for a graph",
-    description="JSON `{files: {name: text}}` by default; with `?format=zip`, a zip with one top folder named after the model.",
+    description="JSON `{files: {name: text}, issues}` by default: model.py always, train.py and the rest only when "
+    "the training config fits the model (else `issues` says why); with `?format=zip`, the whole project as a zip "
+    "with one top folder named after the model, or 422 with the issues.",
     responses={
         200: {"content": {"application/zip": {}}},
         422: {"description": "The graph has errors: `{detail, issues: [{message, node, param, fix, module}]}`"},
     },
 )
 def generate_code(graph: Graph, format: Format = Format.json) -> GeneratedFiles | Response:
-    files = codegen.generate(graph)  # GraphError -> 422 with its issues (torchcanvas.api.errors)
+    if format is Format.json:
+        files, issues = codegen.generate_files(graph)  # GraphError -> 422 with its issues (torchcanvas.api.errors)
+        return GeneratedFiles(files=files, issues=[IssueModel.of(i) for i in issues])
+    files = codegen.generate(graph)
     if format is Format.zip:
         # codegen builds the zip (in memory) with its top folder named after the model class.
         filename = safe_name(codegen.model_class_name(graph).lower()) + ".zip"
