@@ -14,13 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import torch  # noqa: E402
+import torch
 
-from bench.graphs import resnet50, wide  # noqa: E402
-from torchcanvas.codegen import generate_model_py, model_class_name  # noqa: E402
-from torchcanvas.graph.model import Graph  # noqa: E402
-from torchcanvas.shapes import check  # noqa: E402
-from torchcanvas.shapes.infer import _LAYER_CACHE, _NODE_CACHE  # noqa: E402
+from bench.graphs import resnet50, wide
+from torchcanvas.codegen import generate_model_py, model_class_name
+from torchcanvas.graph.model import Graph
+from torchcanvas.shapes import check
+from torchcanvas.shapes.infer import _LAYER_CACHE, _NODE_CACHE
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 15, setup: Callable[[], object] | None = None) -> float:

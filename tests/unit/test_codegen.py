@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -72,7 +73,7 @@ def test_duplicate_and_reserved_names_are_made_unique(tmp_path: Path) -> None:
         nodes.append({"id": f"n{i}", "kind": "layer", "type": "Linear", "name": name, "params": {"out_features": 4}})
     nodes.append({"id": "y", "kind": "output"})
     ids = [n["id"] for n in nodes]
-    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     graph = Graph.model_validate({"nodes": nodes, "edges": edges})
     module = import_source(generate_model_py(graph), tmp_path)
     model = getattr(module, model_class_name(graph))()

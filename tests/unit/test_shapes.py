@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ def chain(layers: list[tuple[str, str, dict[str, Any]]], shape: list[Any], modul
             nodes.append({"id": nid, "kind": "layer", "type": typ, "params": params})
     nodes.append({"id": "y", "kind": "output"})
     ids = [n["id"] for n in nodes]
-    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     return Graph.model_validate({"name": "Net", "nodes": nodes, "edges": edges, "modules": modules or []})
 
 

@@ -14,10 +14,10 @@ import torch.nn as nn
 from torchcanvas.catalog.introspect import introspect, summary
 from torchcanvas.catalog.spec import InferRule, LayerSpec, PortSpec
 
-CHANNELS = {"infer": InferRule(dim=1)}
-FEATURES = {"infer": InferRule(dim=-1)}
-POSITIVE = {"minimum": 1}
-PROB = {"minimum": 0.0, "maximum": 1.0}
+CHANNELS: dict[str, Any] = {"infer": InferRule(dim=1)}
+FEATURES: dict[str, Any] = {"infer": InferRule(dim=-1)}
+POSITIVE: dict[str, Any] = {"minimum": 1}
+PROB: dict[str, Any] = {"minimum": 0.0, "maximum": 1.0}
 B = "B"
 
 
@@ -158,19 +158,17 @@ _add(["PixelShuffle"], "Resampling", {"upscale_factor": {**POSITIVE, "example": 
 _add(["PixelUnshuffle"], "Resampling", {"downscale_factor": {**POSITIVE, "example": 2}}, key_params=["downscale_factor"],
      example_inputs={"in": _img(2, s=8)})
 for d in (1, 2, 3):
-    pad = {"padding": {"minimum": 0, "example": 1}, "value": {"example": 0.0}}
-    ex = {"in": [B, 3, 16] if d == 1 else _img(d, s=8)}
+    pad: dict[str, dict[str, Any]] = {"padding": {"minimum": 0, "example": 1}, "value": {"example": 0.0}}
+    shape: list[int | str] = [B, 3, 16] if d == 1 else _img(d, s=8)
     _add([f"ZeroPad{d}d", f"ConstantPad{d}d", f"ReflectionPad{d}d", f"ReplicationPad{d}d", f"CircularPad{d}d"],
-         "Padding", pad, key_params=["padding"], example_inputs=ex)
+         "Padding", pad, key_params=["padding"], example_inputs={"in": shape})
 
 
 def build_layers() -> dict[str, LayerSpec]:
     layers: dict[str, LayerSpec] = {}
     for name, (category, overrides, extra) in _TABLE.items():
         cls = getattr(nn, name)
-        # RNNs hide their params behind *args; everything else reads from the signature.
         params = introspect(cls, overrides)
-        # Padding's example belongs only to layers that take it; keep overrides harmless elsewhere.
         layers[name] = LayerSpec(type=name, title=name, category=category, doc=summary(cls.__doc__),
                                  torch=f"torch.nn.{name}", params=params, **extra)
     return layers

@@ -125,17 +125,19 @@ def build_losses() -> dict[str, LossSpec]:
     for name, (task, output, target, overrides) in _LOSSES.items():
         cls = getattr(nn, name)
         params = introspect(cls, {"reduction": _REDUCTION, **overrides}, skip=_LOSS_SKIP)
-        out[name] = LossSpec(
-            type=name,
-            title=name,
-            category="Loss",
-            doc=summary(cls.__doc__),
-            torch=f"torch.nn.{name}",
-            params=params,
-            task=task,
-            output=output,
-            target=target,
-        )  # type: ignore[arg-type]
+        out[name] = LossSpec.model_validate(
+            dict(
+                type=name,
+                title=name,
+                category="Loss",
+                doc=summary(cls.__doc__),
+                torch=f"torch.nn.{name}",
+                params=params,
+                task=task,
+                output=output,
+                target=target,
+            )
+        )
     return out
 
 
@@ -333,15 +335,17 @@ def build_schedulers() -> dict[str, Spec]:
     for name, (step, overrides) in _SCHEDULERS.items():
         cls = getattr(optim.lr_scheduler, name)
         params = introspect(cls, overrides, skip=_SCHED_SKIP)
-        out[name] = SchedulerSpec(
-            type=name,
-            title=name,
-            category=f"LR scheduler (per {'epoch' if step == 'plateau' else step})",
-            doc=summary(cls.__doc__),
-            torch=f"torch.optim.lr_scheduler.{name}",
-            params=params,
-            step=step,
-        )  # type: ignore[arg-type]
+        out[name] = SchedulerSpec.model_validate(
+            dict(
+                type=name,
+                title=name,
+                category=f"LR scheduler (per {'epoch' if step == 'plateau' else step})",
+                doc=summary(cls.__doc__),
+                torch=f"torch.optim.lr_scheduler.{name}",
+                params=params,
+                step=step,
+            )
+        )
     return out
 
 
@@ -496,7 +500,7 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
         size = int(values["image_size"])  # type: ignore[arg-type]
         return [3, size, size], int(values["num_classes"])  # type: ignore[arg-type]
     if spec.type == "RandomRegression":
-        return [int(d) for d in values["features"]], None  # type: ignore[union-attr]
+        return [int(d) for d in values["features"]], None  # type: ignore[union-attr, arg-type]
     return list(spec.sample_shape), spec.num_classes
 
 

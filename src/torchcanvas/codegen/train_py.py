@@ -14,7 +14,7 @@ import keyword
 from torchcanvas.catalog.spec import Spec
 from torchcanvas.catalog.training import MULTI_IMAGE, Resolved, ResolvedTraining, resolve_training
 from torchcanvas.codegen.data_py import data_imports, data_root_default, data_section
-from torchcanvas.codegen.render import comment, docstring_text, literal
+from torchcanvas.codegen.render import docstring_text, literal
 from torchcanvas.graph.model import Graph
 
 BASE_REQUIREMENTS = ["torch==2.14.1", "torchvision==0.29.1", "tensorboard", "tqdm"]

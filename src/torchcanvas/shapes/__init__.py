@@ -7,7 +7,10 @@ from torchcanvas.shapes.infer import BATCH, Analysis, BodyAnalysis, NodeInfo, an
 from torchcanvas.shapes.model import build_model
 from torchcanvas.shapes.result import CheckResult, IssueModel, NodeResult
 
-__all__ = ["Analysis", "CheckResult", "IssueModel", "NodeResult", "analyze", "build_model", "check", "check_analysis"]
+__all__ = [
+    "Analysis", "BodyAnalysis", "CheckResult", "IssueModel", "NodeInfo", "NodeResult", "analyze", "build_model", "check",
+    "check_analysis",
+]
 
 
 def _per_sample(flops: int) -> int:

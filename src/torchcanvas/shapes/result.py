@@ -19,7 +19,8 @@ class IssueModel(BaseModel):
 
     @classmethod
     def of(cls, issue: Issue) -> IssueModel:
-        return cls(**issue.as_dict())
+        return cls(message=issue.message, node=issue.node, param=issue.param, fix=issue.fix, module=issue.module,
+                   severity=issue.severity)
 
 
 class NodeResult(BaseModel):

@@ -3,6 +3,8 @@ model's output against the loss and the data set's targets."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 
 from torchcanvas.catalog.training import Resolved, ResolvedTraining, resolve_training, target_shape
@@ -12,7 +14,7 @@ from torchcanvas.graph.validate import GraphError, Issue
 Shape = list[int | str]
 
 
-def _fmt(shape: list[int | str]) -> str:
+def _fmt(shape: Sequence[int | str]) -> str:
     return "(" + ", ".join(str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
