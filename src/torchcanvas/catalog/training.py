@@ -471,6 +471,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 num_classes=classes,
                 offline=False,
                 is_image=True,
+                requirements=["scipy"] if name == "SVHN" else [],  # torchvision reads SVHN's .mat files with scipy
                 doc=_VISION_DOC.format(name),
                 params=[_ROOT, _p("download", "bool", True, "download the files when they are missing")],
             )
