@@ -21,6 +21,7 @@ import { useFlowEdges, useFlowNodes } from "./useFlowElements";
 // Module scope: React Flow re-mounts every node when these objects change identity.
 const nodeTypes = { tcLayer: LayerNode, tcInput: InputNode, tcOutput: OutputNode };
 const edgeTypes = { shape: ShapeEdge };
+export const FIT = { maxZoom: 1, padding: 0.15 };
 const minimapColor = (n: GraphFlowNode) => (n.selected ? "#2563eb" : "#cbd5e1");
 
 export function Canvas() {
@@ -37,7 +38,7 @@ export function Canvas() {
   const path = useDoc((s) => s.path);
   useEffect(() => {
     // Wait for the new nodes to be measured before fitting.
-    const t = setTimeout(() => void fitView({ duration: 150 }), 60);
+    const t = setTimeout(() => void fitView({ ...FIT, duration: 150 }), 60);
     return () => clearTimeout(t);
   }, [loaded, path, fitView]);
 
@@ -127,6 +128,7 @@ export function Canvas() {
         onlyRenderVisibleElements={nodes.length > 150}
         minZoom={0.05}
         fitView
+        fitViewOptions={FIT}
         proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} color="#e2e8f0" />

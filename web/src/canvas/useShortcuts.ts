@@ -1,5 +1,6 @@
 // Global editor shortcuts. Ignored while typing in a field (except Ctrl+S).
 import { useReactFlow } from "@xyflow/react";
+import { FIT } from "./Canvas";
 import { useEffect } from "react";
 import { deleteSelection, layout, select } from "../store/actions";
 import { copy, duplicate, paste } from "../store/clipboard";
@@ -63,7 +64,7 @@ export function useShortcuts(): void {
         toggleHelp(false);
         select([]);
       } else if (k === "l" && !e.altKey) run(() => layout((id) => getInternalNode(id)?.measured));
-      else if (k === "f" && !e.altKey) run(() => void fitView({ duration: 200 }));
+      else if (k === "f" && !e.altKey) run(() => void fitView({ ...FIT, duration: 200 }));
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);

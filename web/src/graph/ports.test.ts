@@ -47,3 +47,22 @@ describe("ports", () => {
     });
   });
 });
+
+import { topoOrder } from "./topo";
+describe("topoOrder", () => {
+  it("orders by data flow, not document order", () => {
+    const p = { x: 0, y: 0 };
+    const body = {
+      nodes: [
+        { id: "y", kind: "output" as const, position: p },
+        { id: "a", kind: "layer" as const, type: "ReLU", params: {}, position: p },
+        { id: "x", kind: "input" as const, shape: ["B", 2], position: p },
+      ],
+      edges: [
+        { source: { node: "a", port: "out" }, target: { node: "y", port: "in" } },
+        { source: { node: "x", port: "out" }, target: { node: "a", port: "in" } },
+      ],
+    };
+    expect(topoOrder(body).map((n) => n.id)).toEqual(["x", "a", "y"]);
+  });
+});

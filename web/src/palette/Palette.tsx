@@ -2,8 +2,9 @@
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { DND_MIME, type PaletteItem } from "../canvas/dnd";
-import { placeItem } from "../canvas/place";
+import { placeFromPalette } from "../canvas/place";
 import { useCatalog } from "../store/catalog";
+import { currentBody, useDoc } from "../store/doc";
 import { deleteModule, openModule } from "../store/modules";
 import { setTab } from "../store/ui";
 import { usePaletteItems, type Entry } from "./usePaletteItems";
@@ -15,7 +16,7 @@ export function Palette() {
   const [collapsed, setCollapsed] = useState<Record<string, boolean>>({});
   const entries = usePaletteItems(query);
   const error = useCatalog((s) => s.error);
-  const { screenToFlowPosition } = useReactFlow();
+  const { screenToFlowPosition, flowToScreenPosition, setCenter, getZoom } = useReactFlow();
   const listRef = useRef<HTMLDivElement>(null);
 
   useEffect(() => setActive(0), [query]);
@@ -27,9 +28,15 @@ export function Palette() {
   const add = (item: PaletteItem) => {
     const el = document.querySelector(".tc-canvas");
     const r = el?.getBoundingClientRect();
-    const jitter = () => Math.round(Math.random() * 40 - 20);
     const centre = r ? screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-    placeItem(item, { x: centre.x - 90 + jitter(), y: centre.y - 30 + jitter() });
+    const id = placeFromPalette(item, { x: centre.x - 90, y: centre.y - 30 });
+    // Bring the new node into view if it landed outside it (below a node near the bottom edge).
+    const n = currentBody(useDoc.getState()).nodes.find((x) => x.id === id);
+    if (n && r) {
+      const p = flowToScreenPosition(n.position);
+      if (p.x < r.left || p.y < r.top || p.x > r.right - 150 || p.y > r.bottom - 80)
+        void setCenter(n.position.x + 90, n.position.y + 30, { zoom: getZoom(), duration: 200 });
+    }
     setTab("params");
   };
 

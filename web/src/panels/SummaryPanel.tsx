@@ -1,5 +1,6 @@
-// Per-layer output shape, params and FLOPs, in document order, with totals.
+// Per-layer output shape, params and FLOPs, in data-flow order, with totals.
 import { formatCount, formatShape } from "../graph/format";
+import { topoOrder } from "../graph/topo";
 import { useCheck } from "../store/check";
 import { currentBody, useDoc } from "../store/doc";
 
@@ -10,7 +11,7 @@ export function SummaryPanel() {
   const nodes = path === null ? result?.nodes : result?.modules?.[path];
   if (!result) return <div className="muted pad">Waiting for the first check…</div>;
   let params = 0, flops = 0;
-  const rows = body.nodes.map((n) => {
+  const rows = topoOrder(body).map((n) => {
     const r = nodes?.[n.id];
     params += r?.params ?? 0;
     flops += r?.flops ?? 0;

@@ -1,4 +1,5 @@
 import { useReactFlow } from "@xyflow/react";
+import { FIT } from "../canvas/Canvas";
 import { layout } from "../store/actions";
 import { useDoc } from "../store/doc";
 import { redo, undo } from "../store/history";
@@ -34,7 +35,7 @@ export function TopBar() {
       <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Ctrl+Shift+Z">↷ Redo</button>
       <span className="sep" />
       <button onClick={() => layout((id) => getInternalNode(id)?.measured)} data-testid="auto-layout" title="L">Auto-layout</button>
-      <button onClick={() => void fitView({ duration: 200 })} data-testid="fit-view" title="F">Fit view</button>
+      <button onClick={() => void fitView({ ...FIT, duration: 200 })} data-testid="fit-view" title="F">Fit view</button>
       <button onClick={() => groupSelection()} disabled={!canGroup} data-testid="group" title="Ctrl+G">Group into module</button>
       <ExportMenu />
       <span className="spacer" />
