@@ -110,3 +110,15 @@ def test_cli_check_and_codegen(tmp_path: Path) -> None:
     model = onnx.load(str(tmp_path / "m.onnx"))
     onnx.checker.check_model(model)
     assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "batch"
+
+
+@pytest.mark.parametrize("example", [p.name for p in EXAMPLES])
+def test_every_example_exports_to_onnx(example: str) -> None:
+    import onnx
+
+    from torchcanvas.codegen import export_onnx
+
+    graph = Graph.model_validate_json((ROOT / "examples" / example).read_text())
+    model = onnx.load_from_string(export_onnx(graph))
+    onnx.checker.check_model(model)
+    assert len(model.graph.output) == len(graph.outputs())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 
 import torch
@@ -90,8 +91,13 @@ def export_onnx(graph: Graph, batch_size: int = 1) -> bytes:
     names = [f"input{i}" if len(metas) > 1 else "input" for i in range(len(metas))]
     buf = io.BytesIO()
     try:
-        torch.onnx.export(model, inputs, buf, input_names=names, dynamo=False,  # type: ignore[arg-type]
-                          dynamic_axes={n: {i: "batch" for i, d in enumerate(m.shape) if d == BATCH} for n, m in zip(names, metas, strict=True)})
+        # The tracing (TorchScript) exporter: torch.export cannot follow GraphModule's plan, which
+        # looks submodules up by name at run time; tracing records the ops that actually run.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            torch.onnx.export(model, inputs, buf, input_names=names, dynamo=False,  # type: ignore[arg-type]
+                              dynamic_axes={n: {i: "batch" for i, d in enumerate(m.shape) if d == BATCH}
+                                            for n, m in zip(names, metas, strict=True)})
     except Exception as e:  # the exporter raises many types; the user needs the message
         raise GraphError([Issue(f"ONNX export failed: {str(e).splitlines()[0][:300]}",
                                 fix="some layers have no ONNX form; remove them or export the PyTorch code")]) from e
