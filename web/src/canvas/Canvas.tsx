@@ -129,7 +129,6 @@ export function Canvas() {
         minZoom={0.05}
         fitView
         fitViewOptions={FIT}
-        proOptions={{ hideAttribution: true }}
       >
         <Background gap={16} color="#e2e8f0" />
         <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" />

@@ -35,14 +35,14 @@ function typing(t: EventTarget | null): boolean {
 }
 
 export function useShortcuts(): void {
-  const { fitView, getInternalNode, getNodes } = useReactFlow();
+  const { fitView, getInternalNode, getNodes, getNodesBounds } = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
       if (mod && k === "s") {
         e.preventDefault();
-        void saveModel(() => thumbnail(getNodes()));
+        void saveModel(() => thumbnail(getNodes().length, getNodesBounds(getNodes())));
         return;
       }
       if (typing(e.target)) return;
@@ -68,5 +68,5 @@ export function useShortcuts(): void {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [fitView, getInternalNode, getNodes]);
+  }, [fitView, getInternalNode, getNodes, getNodesBounds]);
 }

@@ -16,7 +16,7 @@ export function TopBar() {
   const canUndo = useDoc((s) => s.past.length > 0);
   const canRedo = useDoc((s) => s.future.length > 0);
   const canGroup = useDoc((s) => Object.keys(s.selected).length > 0);
-  const { fitView, getInternalNode, getNodes } = useReactFlow();
+  const { fitView, getInternalNode, getNodes, getNodesBounds } = useReactFlow();
   return (
     <header className="tc-topbar" data-testid="topbar">
       <a className="tc-logo" href="#/">torch<b>canvas</b></a>
@@ -29,7 +29,7 @@ export function TopBar() {
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
       />
       {dirty && <span className="muted" data-testid="dirty">unsaved</span>}
-      <button className="primary" onClick={() => void saveModel(() => thumbnail(getNodes()))} data-testid="save" title="Ctrl+S">Save</button>
+      <button className="primary" onClick={() => void saveModel(() => thumbnail(getNodes().length, getNodesBounds(getNodes())))} data-testid="save" title="Ctrl+S">Save</button>
       <span className="sep" />
       <button onClick={undo} disabled={!canUndo} data-testid="undo" title="Ctrl+Z">↶ Undo</button>
       <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Ctrl+Shift+Z">↷ Redo</button>

@@ -1,14 +1,14 @@
 // Export the diagram as PNG or SVG by rendering the React Flow viewport with html-to-image.
-import { getNodesBounds, getViewportForBounds, type Node } from "@xyflow/react";
+import { getViewportForBounds, type Rect } from "@xyflow/react";
 import { toPng, toSvg } from "html-to-image";
 import { downloadBlob } from "../api/client";
 
 /** A small PNG of the whole diagram for My models (skipped for very large graphs: it is slow). */
-export async function thumbnail(nodes: Node[]): Promise<string | null> {
+export async function thumbnail(count: number, bounds: Rect): Promise<string | null> {
   const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
-  if (!viewport || nodes.length === 0 || nodes.length > 300) return null;
+  if (!viewport || count === 0 || count > 300) return null;
   const width = 320, height = 200;
-  const vp = getViewportForBounds(getNodesBounds(nodes), width, height, 0.02, 1, 0.1);
+  const vp = getViewportForBounds(bounds, width, height, 0.02, 1, 0.1);
   const url = await toPng(viewport, {
     backgroundColor: "#ffffff",
     width,
@@ -19,10 +19,9 @@ export async function thumbnail(nodes: Node[]): Promise<string | null> {
   return url.length < 200_000 ? url : null;
 }
 
-export async function exportImage(kind: "png" | "svg", nodes: Node[], name: string): Promise<void> {
+export async function exportImage(kind: "png" | "svg", count: number, bounds: Rect, name: string): Promise<void> {
   const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
-  if (!viewport || nodes.length === 0) return;
-  const bounds = getNodesBounds(nodes);
+  if (!viewport || count === 0) return;
   const pad = 40;
   const width = Math.min(8000, bounds.width + pad * 2), height = Math.min(8000, bounds.height + pad * 2);
   const vp = getViewportForBounds(bounds, width, height, 0.05, 2, 0.05);
