@@ -13,6 +13,7 @@ augmentation preview (``catalog/preview.py``) all start from it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 import torch
@@ -120,6 +121,7 @@ def all_losses() -> list[str]:
     return sorted(n for n in dir(nn) if n.endswith("Loss") and isinstance(getattr(nn, n), type))
 
 
+@cache  # built once per process; callers must not mutate the result
 def build_losses() -> dict[str, LossSpec]:
     out: dict[str, LossSpec] = {}
     for name, (task, output, target, overrides) in _LOSSES.items():
@@ -184,6 +186,7 @@ def all_optimizers() -> list[str]:
     )
 
 
+@cache  # built once per process; callers must not mutate the result
 def build_optimizers() -> dict[str, Spec]:
     out: dict[str, Spec] = {}
     for name in all_optimizers():
@@ -330,6 +333,7 @@ _SCHEDULERS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
 }
 
 
+@cache  # built once per process; callers must not mutate the result
 def build_schedulers() -> dict[str, Spec]:
     out: dict[str, Spec] = {}
     for name, (step, overrides) in _SCHEDULERS.items():
@@ -375,6 +379,7 @@ _SPLIT = _p("test_fraction", "float", 0.2, "share of the samples held out for te
 _VISION_DOC = "torchvision.datasets.{}: downloaded into root on the first run."
 
 
+@cache  # built once per process; callers must not mutate the result
 def build_datasets() -> dict[str, DatasetSpec]:
     sets = [
         DatasetSpec(
@@ -631,6 +636,7 @@ _TRANSFORMS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
 MULTI_IMAGE = {"TenCrop": 10}
 
 
+@cache  # built once per process; callers must not mutate the result
 def build_transforms() -> dict[str, Spec]:
     from torchvision.transforms import v2  # imported late: torchvision is slow to import
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchcanvas.catalog import LayerSpec, layer_spec, op
-from torchcanvas.codegen.render import comment, docstring_text, literal
+from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.names import RESERVED, Namespace, camel
 from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, show_shape
@@ -115,7 +115,7 @@ class _Emitter:
         base = "nn.Sequential" if chain else "nn.Module"
         lines = [f"class {name}({base}):"]
         if doc:
-            lines.append(f"    # {comment(doc)}")
+            lines.append(f"    # {comment(doc, limit=LINE_LENGTH - 6)}")
         lines += ["    def __init__(self):", "        super().__init__()"]
         for n in self.body.topo.order:
             info = self.body.infos[n.id]
