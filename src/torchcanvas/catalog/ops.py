@@ -48,6 +48,11 @@ def _shape_args(shape: list[int]) -> str:
     return ", ".join(str(int(s)) for s in shape)
 
 
+def _int_tuple(v: Any) -> str:
+    items = [str(int(x)) for x in _t(v)]
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
 OPS: dict[str, Op] = {
     "Add": Op(
         _op("Add", "Add", "Element-wise sum of its inputs (a residual connection). Shapes must broadcast.",
@@ -115,7 +120,7 @@ OPS: dict[str, Op] = {
              ParamSpec(name="keepdim", type="bool", default=False, doc="keep the averaged dimensions with size 1")],
             {"in": ["B", 8, 4, 4]}, key_params=["dims"]),
         lambda xs, p: xs[0].mean(dim=_t(p["dims"]), keepdim=p["keepdim"]),
-        lambda a, p: f"{a[0]}.mean(dim=({_shape_args(p['dims'])},){', keepdim=True' if p['keepdim'] else ''})",
+        lambda a, p: f"{a[0]}.mean(dim={_int_tuple(p['dims'])}{', keepdim=True' if p['keepdim'] else ''})",
     ),
     "Select": Op(
         _op("Select", "Select", "Tensor.select: picks one index along a dimension and drops that dimension "
