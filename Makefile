@@ -35,7 +35,7 @@ system-deps:
 run: setup web
 	$(VENV)/bin/torchcanvas serve
 
-test: setup web system-deps
+test: setup web system-deps lint
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 lint: setup
