@@ -26,7 +26,7 @@ export function CodePanel() {
         <button onClick={downloadZip} data-testid="code-zip">Download zip</button>
         <button onClick={downloadOnnx} data-testid="code-onnx">ONNX</button>
       </div>
-      {hasErrors && <div className="tc-error-box" data-testid="code-stale">The graph has errors; the code below is from the last valid version.</div>}
+      {hasErrors && code && <div className="tc-error-box" data-testid="code-stale">The graph has errors; the code below is from the last valid version.</div>}
       {error && <div className="tc-error-box">Code generation failed: {error}</div>}
       {pending && !code && <div className="muted pad">Generating…</div>}
       <div className="tc-code-view" data-testid="code-view" data-file={current}>
