@@ -122,3 +122,48 @@ def test_every_example_exports_to_onnx(example: str) -> None:
     model = onnx.load_from_string(export_onnx(graph))
     onnx.checker.check_model(model)
     assert len(model.graph.output) == len(graph.outputs())
+
+
+def _module(name: str, inner: list[tuple[str, str, dict]]) -> dict:
+    """A chain module definition: in -> inner nodes -> out (("module:X", ...) for module nodes)."""
+    nodes: list[dict] = [{"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]}]
+    for nid, typ, params in inner:
+        if typ.startswith("module:"):
+            nodes.append({"id": nid, "kind": "module", "module": typ.split(":")[1]})
+        else:
+            nodes.append({"id": nid, "kind": "layer", "type": typ, "params": params})
+    nodes.append({"id": "out", "kind": "output"})
+    ids = [n["id"] for n in nodes]
+    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
+    return {"name": name, "nodes": nodes, "edges": edges}
+
+
+def test_module_used_at_different_widths_gets_arguments(tmp_path: Path) -> None:
+    """A block reused where the input has other channels: its inferred params become arguments."""
+    conv_bn = _module("ConvBn", [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),
+                                 ("bn", "BatchNorm2d", {})])
+    block = _module("Block", [("a", "module:ConvBn", {}), ("b", "module:ConvBn", {})])
+    top = _module("Net", [("b1", "module:Block", {}), ("widen", "Conv2d", {"out_channels": 16, "kernel_size": 1}),
+                          ("b2", "module:Block", {}), ("b3", "module:Block", {})])
+    top["nodes"][0]["shape"] = ["B", 3, 8, 8]
+    graph = Graph.model_validate({**top, "modules": [conv_bn, block]})
+    from torchcanvas.shapes import build_model, check
+
+    assert check(graph).ok
+    source = generate_model_py(graph)
+    assert "class ConvBn(nn.Sequential):\n    def __init__(self, in_channels=3):" in source
+    assert "self.conv = nn.Conv2d(in_channels, 8, 3, padding=1)" in source
+    assert "class Block(nn.Sequential):\n    def __init__(self, in_channels=3):" in source
+    assert "self.a = ConvBn(in_channels=in_channels)" in source
+    assert "self.b = ConvBn(in_channels=8)" in source
+    assert "self.b1 = Block()" in source
+    assert "self.b2 = Block(in_channels=16)" in source
+    module = import_source(source, tmp_path)
+    generated = getattr(module, model_class_name(graph))()
+    reference = build_model(graph)
+    assert [(n, p.shape) for n, p in generated.named_parameters()] == [(n, p.shape) for n, p in reference.named_parameters()]
+    generated.load_state_dict(reference.state_dict())
+    import torch
+
+    x = torch.randn(2, 3, 8, 8)
+    torch.testing.assert_close(generated.eval()(x), reference.eval()(x), rtol=0, atol=0)

@@ -7,6 +7,7 @@ one per node kind.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,22 +43,82 @@ def _param_literal(spec: LayerSpec, name: str, value: Any) -> str:
     return literal(value)
 
 
-def constructor(spec: LayerSpec, params: dict[str, Any]) -> str:
-    """``nn.Conv2d(3, 6, 5, padding=2)``: required params by position, changed defaults by keyword."""
+def constructor(spec: LayerSpec, params: dict[str, Any], names: dict[str, str] | None = None) -> str:
+    """``nn.Conv2d(3, 6, 5, padding=2)``: required params by position, changed defaults by keyword.
+
+    ``names``: params given by a variable (a module class's constructor argument) instead of a value.
+    """
+    names = names or {}
     args: list[str] = []
     positional = True
     for p in spec.params:
         if p.name not in params:
             continue
         value = params[p.name]
+        text = names.get(p.name) or _param_literal(spec, p.name, value)
         if (p.required or p.infer) and positional and not p.keyword_only:
-            args.append(_param_literal(spec, p.name, value))
+            args.append(text)
             continue
         positional = False
-        if not (p.required or p.infer) and value == p.default:
+        if not (p.required or p.infer) and value == p.default and p.name not in names:
             continue
-        args.append(f"{p.name}={_param_literal(spec, p.name, value)}")
+        args.append(f"{p.name}={text}")
     return f"nn.{spec.type}({', '.join(args)})"
+
+
+# ---- module classes' constructor arguments ---------------------------------------------------------------
+
+# A param of a class: ("layer", node id, param) for an inferred layer param, or ("module", node id,
+# argument) for an argument of a nested module's class.
+Key = tuple[str, str, str]
+
+
+@dataclass
+class ClassArgs:
+    """The constructor arguments of one module class: inferred params that differ between its uses."""
+
+    names: dict[Key, str] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)  # the first use's values
+
+
+def _values(args: dict[str, ClassArgs], module: str, body: BodyAnalysis) -> dict[str, Any]:
+    """What one use of a module class passes to its constructor."""
+    out = {}
+    for (kind, nid, p), name in args[module].names.items():
+        info = body.infos[nid]
+        if kind == "layer":
+            out[name] = info.params[p]
+        else:
+            assert isinstance(info.node, ModuleNode) and info.body is not None
+            out[name] = _values(args, info.node.module, info.body)[p]
+    return out
+
+
+def class_args(a: Analysis) -> dict[str, ClassArgs]:
+    """Arguments for every module class, inner classes first (an outer class forwards the inner
+    arguments that vary between its own uses)."""
+    args: dict[str, ClassArgs] = {}
+    for module in _module_order(a):
+        uses = a.module_instances.get(module) or [a.module_bodies[module]]
+        first = uses[0]
+        keys: list[Key] = []
+        for n in first.topo.order:
+            if isinstance(n, LayerNode):
+                for p in first.infos[n.id].inferred:
+                    if any(u.infos[n.id].params.get(p) != first.infos[n.id].params.get(p) for u in uses):
+                        keys.append(("layer", n.id, p))
+            elif isinstance(n, ModuleNode) and n.module in args:
+                values = [_values(args, n.module, u.infos[n.id].body) for u in uses]  # type: ignore[arg-type]
+                keys += [("module", n.id, q) for q in args[n.module].names.values() if any(v[q] != values[0][q] for v in values)]
+        taken = Counter(k[2] for k in keys)
+        names = Namespace()
+        made = ClassArgs()
+        for k in keys:
+            stem = k[2] if taken[k[2]] == 1 else f"{first.infos[k[1]].attr}_{k[2]}"
+            made.names[k] = names.take(stem)
+        args[module] = made
+        made.defaults = _values(args, module, first)
+    return args
 
 
 # ---- one class ----------------------------------------------------------------------------------------
@@ -93,8 +154,8 @@ class _Emitter:
     body: BodyAnalysis
     classes: dict[str | None, str]
     imports: set[str]
-    init: list[str] = field(default_factory=list)
-    forward: list[str] = field(default_factory=list)
+    args: dict[str, ClassArgs]  # every module class's constructor arguments
+    own: ClassArgs  # this class's own arguments (none for the model itself)
 
     def member(self, info: NodeInfo) -> str | None:
         n = info.node
@@ -105,9 +166,20 @@ class _Emitter:
                 if n.type in ("Concat", "Split"):
                     self.imports.add("torch")
                 return None
-            return constructor(spec, info.params)
+            names = {p: name for (kind, nid, p), name in self.own.names.items() if kind == "layer" and nid == n.id}
+            return constructor(spec, info.params, names)
         if isinstance(n, ModuleNode):
-            return f"{self.classes[n.module]}()"
+            assert info.body is not None
+            inner = self.args[n.module]
+            values = _values(self.args, n.module, info.body)
+            passed = []
+            for q, value in values.items():
+                forwarded = self.own.names.get(("module", n.id, q))
+                if forwarded:
+                    passed.append(f"{q}={forwarded}")
+                elif value != inner.defaults[q]:
+                    passed.append(f"{q}={literal(value)}")
+            return f"{self.classes[n.module]}({', '.join(passed)})"
         return None
 
     def emit_class(self, name: str, doc: str) -> list[str]:
@@ -116,7 +188,8 @@ class _Emitter:
         lines = [f"class {name}({base}):"]
         if doc:
             lines.append(f"    # {comment(doc, limit=LINE_LENGTH - 6)}")
-        lines += ["    def __init__(self):", "        super().__init__()"]
+        signature = "".join(f", {arg}={literal(self.own.defaults[arg])}" for arg in self.own.names.values())
+        lines += [f"    def __init__(self{signature}):", "        super().__init__()"]
         for n in self.body.topo.order:
             info = self.body.infos[n.id]
             made = self.member(info)
@@ -240,12 +313,13 @@ def render_model_py(a: Analysis) -> str:
     graph = a.graph
     classes = class_names(graph)
     imports = {"torch.nn"}
+    args = class_args(a)
     blocks: list[list[str]] = []
     for name in _module_order(a):
-        emitter = _Emitter(a.module_bodies[name], classes, imports)
+        emitter = _Emitter(a.module_bodies[name], classes, imports, args, args[name])
         definition = graph.module(name)
         blocks.append(emitter.emit_class(classes[name], definition.description if definition else ""))
-    top = _Emitter(a.top, classes, imports)
+    top = _Emitter(a.top, classes, imports, args, ClassArgs())
     blocks.append(top.emit_class(classes[None], graph.description))
     head = [f'"""{docstring_text(graph.name)}: generated by torchcanvas."""', ""]
     if "torch" in imports:

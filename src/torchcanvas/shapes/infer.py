@@ -89,6 +89,9 @@ class Analysis:
     top: BodyAnalysis
     issues: list[Issue]  # every issue, node issues included
     module_bodies: dict[str, BodyAnalysis]  # the first instance's analysis of each module
+    # Every instance's analysis, in order of use: an instance fed other shapes may infer other
+    # params (a block used at 16 and at 32 channels), which code generation turns into arguments.
+    module_instances: dict[str, list[BodyAnalysis]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -224,6 +227,7 @@ class _Analyzer:
         self.graph = graph
         self.defs: dict[str, ModuleDef] = {m.name: m for m in graph.modules}
         self.module_bodies: dict[str, BodyAnalysis] = {}
+        self.module_instances: dict[str, list[BodyAnalysis]] = {}
         self.broken_modules = {i.module for i in module_issues(graph) if i.module} | {
             n.module for m in [graph, *graph.modules] for n in m.nodes if isinstance(n, ModuleNode) and n.module not in self.defs
         }
@@ -363,14 +367,8 @@ class _Analyzer:
                                      node=n.id, module=module, fix="connect a tensor to it"))
             return
         inner = self.body(d, n.module, dict(info.inputs))
-        first = self.module_bodies.setdefault(n.module, inner)
-        if first is not inner:
-            clash = _inferred_clash(first, inner)
-            if clash:
-                info.issues.append(Issue(
-                    f"module {n.module} is used here with inputs that make its {clash} differ from its first use",
-                    node=n.id, module=module,
-                    fix="set that param explicitly inside the module, or make a second module for these inputs"))
+        self.module_bodies.setdefault(n.module, inner)
+        self.module_instances.setdefault(n.module, []).append(inner)
         info.body = inner
         if not inner.ok:
             first_issue = inner.issues[0]
@@ -412,21 +410,6 @@ def _fix_for(spec: LayerSpec, error: str) -> str:
     return "check this node's params"
 
 
-def _inferred_clash(a: BodyAnalysis, b: BodyAnalysis) -> str | None:
-    for nid, ia in a.infos.items():
-        ib = b.infos.get(nid)
-        if ib is None:
-            continue
-        for k, v in ia.inferred.items():
-            if ib.inferred.get(k, v) != v:
-                return f"{ia.attr}.{k} ({_fmt(v)} vs {_fmt(ib.inferred[k])})"
-        if ia.body and ib.body:
-            inner = _inferred_clash(ia.body, ib.body)
-            if inner:
-                return f"{ia.attr}.{inner}"
-    return None
-
-
 def _attr_name(n: Node, names: Namespace) -> str:
     if isinstance(n, OutputNode):
         return names.take(snake(n.name) if n.name else "out")
@@ -451,12 +434,13 @@ def analyze(graph: Graph) -> Analysis:
     for m in graph.modules:
         if m.name not in a.module_bodies and m.name not in a.broken_modules:
             a.module_bodies[m.name] = a.body(m, m.name, None)
+            a.module_instances[m.name] = [a.module_bodies[m.name]]
             issues += a.module_bodies[m.name].issues
     for body in a.module_bodies.values():
         issues += body.issues
     if top.ok:
         issues += _training_warnings(graph, top)
-    return Analysis(graph, top, _dedupe(issues), a.module_bodies)
+    return Analysis(graph, top, _dedupe(issues), a.module_bodies, a.module_instances)
 
 
 _TRAINING_CACHE = _LRU(1_000)
