@@ -35,6 +35,23 @@ class Settings(BaseSettings):
     # not proxy). Empty: same origin only.
     cors_origins: list[str] = Field(default_factory=list)
 
+    # Training runs (torchcanvas.runner): each run is a `python train.py` process in its own folder
+    # under <data_dir>/runs. How many run at once; the rest wait in the queue.
+    max_concurrent_runs: int = Field(default=1, ge=1, le=64)
+    # Per run: wall-clock limit in seconds (the process group is killed), and address-space limit
+    # in MiB (RLIMIT_AS; CUDA reserves far more address space than it uses: 0 turns it off). 0: none.
+    run_time_limit_s: float = Field(default=6 * 3600, ge=0)
+    run_memory_limit_mb: int = Field(default=8192, ge=0)
+    # OMP_NUM_THREADS for runs; None keeps torch's default (small models on a busy machine train
+    # several times faster with 1).
+    run_torch_threads: int | None = Field(default=None, ge=1)
+    # The interpreter that runs train.py; None: the server's own.
+    run_python: str | None = None
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.data_dir / "runs"
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -13,8 +13,21 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from torchcanvas.api import errors, static
-from torchcanvas.api.routes import augment, catalog, check, codegen, export, health, models, templates
+from torchcanvas.api.routes import (
+    augment,
+    catalog,
+    check,
+    codegen,
+    experiments,
+    export,
+    health,
+    lab,
+    models,
+    runs,
+    templates,
+)
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.runner import Runner
 from torchcanvas.settings import Settings
 
 API_PREFIX = "/api/v1"
@@ -36,7 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Migrations to head at every start: idempotent, and a fresh data dir just works.
         await run_in_threadpool(upgrade, engine)
+        await run_in_threadpool(runner.start)  # marks runs left running as interrupted; runs the queue
         yield
+        await run_in_threadpool(runner.stop)
         engine.dispose()
 
     app = FastAPI(
@@ -51,10 +66,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    runner = Runner(
+        app.state.sessionmaker,
+        settings.runs_dir,
+        max_concurrent=settings.max_concurrent_runs,
+        time_limit_s=settings.run_time_limit_s,
+        memory_limit_mb=settings.run_memory_limit_mb,
+        python=settings.run_python,
+        torch_threads=settings.run_torch_threads,
+    )
+    app.state.runner = runner
 
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, catalog, check, codegen, export, models, templates, augment):
+    for module in (health, catalog, check, codegen, export, models, templates, augment, runs, experiments, lab):
         api.include_router(module.router)
     app.include_router(api)
     static.install(app, settings)  # after the API: its catch-all route must come last

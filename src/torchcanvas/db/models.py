@@ -68,3 +68,69 @@ class ModelVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     model: Mapped[SavedModel] = relationship(back_populates="versions")
+
+
+# --- training runs --------------------------------------------------------------------------
+# A run trains one graph snapshot with its generated train.py in a process of its own
+# (torchcanvas.runner). The rows are the runner's queue: queued runs survive a restart; a run
+# that was running when the server stopped is marked "interrupted" at the next start.
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
+FINISHED_STATUSES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
+
+
+class Experiment(Base):
+    """Variants of one model (the cartesian product of its axes), one run each."""
+
+    __tablename__ = "experiments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    model_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("saved_models.id", ondelete="SET NULL"), default=None
+    )
+    graph: Mapped[dict[str, Any]] = mapped_column(GraphJSON)  # the base graph, before the axes
+    axes: Mapped[list[Any]] = mapped_column(GraphJSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    runs: Mapped[list[Run]] = relationship(back_populates="experiment", order_by="Run.id")
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    model_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("saved_models.id", ondelete="SET NULL"), default=None, index=True
+    )
+    experiment_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("experiments.id", ondelete="CASCADE"), default=None, index=True
+    )
+    # Within an experiment: this variant's label ("weight_decay=0.01, BatchNorm=off") and its
+    # value on each axis.
+    label: Mapped[str] = mapped_column(String(500), default="")
+    variant: Mapped[dict[str, Any]] = mapped_column(GraphJSON, default=dict)
+    config: Mapped[dict[str, Any]] = mapped_column(GraphJSON)  # the training config it ran with
+    graph: Mapped[dict[str, Any]] = mapped_column(GraphJSON)  # the whole document, as it ran
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    experiment: Mapped[Experiment | None] = relationship(back_populates="runs")
+
+
+class RunEvent(Base):
+    """One event of a run, as the runner emitted it (torchcanvas.runner.events), numbered 1, 2, ..."""
+
+    __tablename__ = "run_events"
+    __table_args__ = (UniqueConstraint("run_id", "seq", name="uq_run_events_run_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("runs.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(GraphJSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

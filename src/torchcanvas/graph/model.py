@@ -136,6 +136,9 @@ class TrainingConfig(_Strict):
     lr: float = Field(default=0.01, gt=0, le=100)
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
     device: Literal["auto", "cpu", "cuda"] = "auto"
+    # "initialize_weights": the seed's init, applied right after the model is built (xavier-normal
+    # conv weights, BatchNorm weight 1 / bias 0, normal(0, 1) linear weights, zero biases).
+    init: Literal["default", "initialize_weights"] = "default"
 
 
 class Graph(Body):

@@ -1,0 +1,159 @@
+"""Experiments: one model, a few variant axes, one run per combination, and their comparison."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, status
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from torchcanvas import codegen
+from torchcanvas.api.deps import SessionDep
+from torchcanvas.api.errors import field_error
+from torchcanvas.api.routes.runs import (
+    Comparison,
+    Overrides,
+    RunnerDep,
+    RunSummary,
+    UtcDatetime,
+    compare,
+    graph_of_model,
+    summary,
+    with_overrides,
+)
+from torchcanvas.db.models import Experiment, Run
+from torchcanvas.graph.model import Graph
+from torchcanvas.graph.validate import GraphError, Issue
+from torchcanvas.runner import Runner
+from torchcanvas.runner.experiments import Axis, AxisError, expand
+
+router = APIRouter(prefix="/experiments", tags=["experiments"])
+
+
+class ExperimentCreate(Overrides):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    model_id: uuid.UUID | None = None
+    graph: Graph | None = None
+    axes: list[Axis] = Field(min_length=1, max_length=6, description="path, layer_type/param or toggle axes")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ExperimentCreate:
+        if (self.model_id is None) == (self.graph is None):
+            raise ValueError("give exactly one of model_id and graph")
+        return self
+
+
+class ExperimentSummary(BaseModel):
+    id: int
+    name: str
+    model_id: uuid.UUID | None
+    axes: list[JsonValue]
+    created_at: UtcDatetime
+    run_ids: list[int]
+
+
+class ExperimentRead(ExperimentSummary):
+    runs: list[RunSummary]
+    comparison: Comparison
+
+
+def create_experiment_runs(
+    session: Session, runner: Runner, base: Graph, axes: list[Axis], name: str, model_id: uuid.UUID | None
+) -> Experiment:
+    """Expand the axes, check that every variant generates a project, then queue one run each."""
+    try:
+        variants = expand(base, axes)
+    except AxisError as exc:
+        raise field_error(["body", "axes", exc.index], str(exc)) from None
+    for v in variants:
+        try:
+            codegen.generate(v.graph)
+        except GraphError as exc:
+            raise GraphError(
+                [
+                    Issue(
+                        f"variant {v.label}: {i.message}",
+                        node=i.node,
+                        param=i.param,
+                        fix=i.fix,
+                        module=i.module,
+                        severity=i.severity,
+                    )
+                    for i in exc.issues
+                ]
+            ) from None
+    experiment = Experiment(
+        name=name, model_id=model_id, graph=base.model_dump(mode="json"), axes=[a.model_dump(mode="json") for a in axes]
+    )
+    session.add(experiment)
+    session.commit()
+    for v in variants:
+        runner.submit(
+            v.graph,
+            name=f"{name} [{v.label}]",
+            model_id=model_id,
+            experiment_id=experiment.id,
+            label=v.label,
+            variant=v.values,
+        )
+    return experiment
+
+
+def _run_ids(session: Session, experiment_id: int) -> list[int]:
+    return list(session.scalars(select(Run.id).where(Run.experiment_id == experiment_id).order_by(Run.id)))
+
+
+def _read(session: Session, experiment: Experiment) -> ExperimentRead:
+    runs = list(session.scalars(select(Run).where(Run.experiment_id == experiment.id).order_by(Run.id)))
+    return ExperimentRead(
+        id=experiment.id,
+        name=experiment.name,
+        model_id=experiment.model_id,
+        axes=experiment.axes,
+        created_at=experiment.created_at,
+        run_ids=[r.id for r in runs],
+        runs=[summary(session, r) for r in runs],
+        comparison=compare(session, runs),
+    )
+
+
+@router.post(
+    "",
+    response_model=ExperimentRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Run every combination of the axes' values of one model",
+)
+def create_experiment(body: ExperimentCreate, session: SessionDep, runner: RunnerDep) -> ExperimentRead:
+    base = graph_of_model(session, body.model_id) if body.model_id is not None else body.graph
+    assert base is not None
+    base = with_overrides(base, body)
+    experiment = create_experiment_runs(session, runner, base, body.axes, body.name or base.name, body.model_id)
+    return _read(session, experiment)
+
+
+@router.get("", response_model=list[ExperimentSummary], summary="Every experiment, newest first")
+def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
+    rows = session.scalars(select(Experiment).order_by(Experiment.id.desc()).limit(200)).all()
+    return [
+        ExperimentSummary(
+            id=e.id,
+            name=e.name,
+            model_id=e.model_id,
+            axes=e.axes,
+            created_at=e.created_at,
+            run_ids=_run_ids(session, e.id),
+        )
+        for e in rows
+    ]
+
+
+@router.get("/{experiment_id}", response_model=ExperimentRead, summary="An experiment: its runs and their comparison")
+def get_experiment(experiment_id: int, session: SessionDep) -> ExperimentRead:
+    experiment = session.get(Experiment, experiment_id)
+    if experiment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no experiment with id {experiment_id}")
+    return _read(session, experiment)

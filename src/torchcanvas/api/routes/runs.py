@@ -1,0 +1,479 @@
+"""Training runs: start, follow (server-sent events), cancel, compare, and download what they made.
+
+The routes only call the runner (``app.state.runner``) and read the database; the runner runs
+the generated train.py and emits typed events, which ``/runs/{id}/events`` forwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import uuid
+import zipfile
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, ValidationError, model_validator
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from torchcanvas.api.deps import SessionDep, SettingsDep
+from torchcanvas.api.downloads import attachment, safe_name
+from torchcanvas.api.errors import field_error
+from torchcanvas.codegen import model_class_name
+from torchcanvas.db import crud
+from torchcanvas.db.models import Run, RunEvent
+from torchcanvas.graph.model import DisplayName, Graph
+from torchcanvas.runner import RunConflict, Runner, RunNotFound, stored_events
+from torchcanvas.runner.events import RunEvent as Event
+from torchcanvas.runner.events import RunStatus
+from torchcanvas.runner.metrics import differences, histograms, summarize
+
+router = APIRouter(prefix="/runs", tags=["runs"])
+
+MAX_COMPARE = 32
+KEEPALIVE_S = 15.0
+
+
+def get_runner(request: Request) -> Runner:
+    runner: Runner = request.app.state.runner
+    return runner
+
+
+RunnerDep = Annotated[Runner, Depends(get_runner)]
+
+
+def _utc(value: Any) -> Any:
+    if isinstance(value, datetime) and value.tzinfo is None:  # SQLite keeps no time zone
+        return value.replace(tzinfo=UTC)
+    return value
+
+
+UtcDatetime = Annotated[datetime, BeforeValidator(_utc)]
+
+
+# --- request and response bodies ---------------------------------------------------------------
+
+
+class Overrides(BaseModel):
+    """Training settings that replace the graph's for this run (same limits as the graph's)."""
+
+    model_config = ConfigDict(extra="forbid")
+    epochs: int | None = Field(default=None, ge=1, le=100_000)
+    lr: float | None = Field(default=None, gt=0, le=100)
+    batch_size: int | None = Field(default=None, ge=1, le=65_536)
+    seed: int | None = Field(default=None, ge=0, le=2**31 - 1)
+    init: Literal["default", "initialize_weights"] | None = None
+    device: Literal["auto", "cpu", "cuda"] | None = None
+
+
+class RunCreate(Overrides):
+    model_id: uuid.UUID | None = Field(default=None, description="a saved model; or give the graph itself")
+    graph: Graph | None = None
+    name: DisplayName | None = Field(default=None, description="defaults to the graph's name")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> RunCreate:
+        if (self.model_id is None) == (self.graph is None):
+            raise ValueError("give exactly one of model_id and graph")
+        return self
+
+
+class RunSummary(BaseModel):
+    id: int
+    name: str
+    status: RunStatus
+    model_id: uuid.UUID | None
+    experiment_id: int | None
+    label: str = Field(description="within an experiment, the variant: 'weight_decay=0.01, BatchNorm=off'")
+    variant: dict[str, JsonValue] = Field(description="within an experiment, the value on each axis")
+    config: dict[str, JsonValue] = Field(description="the training config it ran with")
+    created_at: UtcDatetime
+    started_at: UtcDatetime | None
+    finished_at: UtcDatetime | None
+    exit_code: int | None
+    error: str | None
+    final: dict[str, JsonValue] | None = Field(description="the last epoch's metrics")
+
+
+class RunRead(RunSummary):
+    graph: dict[str, JsonValue]
+    metrics: dict[str, JsonValue] = Field(
+        description="{epochs: [{epoch, train_loss, train_loss_max, test_loss, test_acc, lr, seconds}], curves: {key: [...]}, "
+        "final, max_train_loss, fit: {x, y, train, test} | null, confusion: [[...]] | null, "
+        "progress: {epoch, step, steps, loss, fraction, eta_seconds} | null}"
+    )
+
+
+class RunPage(BaseModel):
+    items: list[RunSummary]
+    count: int
+
+
+class ComparedRun(BaseModel):
+    id: int
+    name: str
+    label: str
+    status: RunStatus
+    variant: dict[str, JsonValue]
+    final: dict[str, JsonValue] | None
+    max_train_loss: JsonValue
+    curves: dict[str, JsonValue]
+
+
+class Difference(BaseModel):
+    key: str = Field(description="a flattened hyperparameter: training.lr, nodes.drop1.params.p, nodes.bn1.type")
+    values: list[JsonValue] = Field(
+        description="one per run, in the order of runs; '(absent)' where a layer is missing"
+    )
+
+
+class Comparison(BaseModel):
+    runs: list[ComparedRun]
+    differences: list[Difference]
+
+
+class Histogram(BaseModel):
+    epoch: int
+    edges: list[float]
+    counts: list[float]
+
+
+class Histograms(BaseModel):
+    run_id: int
+    params: dict[str, list[Histogram]] = Field(description="per parameter name (fc1.weight), per logged epoch")
+
+
+# --- helpers shared with experiments.py ------------------------------------------------------
+
+
+def not_found(run_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no run with id {run_id}")
+
+
+def load_run(session: Session, run_id: int) -> Run:
+    run = session.get(Run, run_id)
+    if run is None:
+        raise not_found(run_id)
+    return run
+
+
+def events_of(session: Session, run_id: int) -> list[Event]:
+    return list(stored_events(session, run_id))
+
+
+def _final(session: Session, run_id: int) -> dict[str, Any] | None:
+    row = session.scalars(
+        select(RunEvent)
+        .where(RunEvent.run_id == run_id, RunEvent.type == "epoch")
+        .order_by(RunEvent.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return {
+        k: row.data.get(k)
+        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "lr", "seconds")
+    }
+
+
+def _fields(run: Run) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "name": run.name,
+        "status": run.status,
+        "model_id": run.model_id,
+        "experiment_id": run.experiment_id,
+        "label": run.label,
+        "variant": run.variant,
+        "config": run.config,
+        "created_at": run.created_at,
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "exit_code": run.exit_code,
+        "error": run.error,
+    }
+
+
+def summary(session: Session, run: Run) -> RunSummary:
+    return RunSummary(**_fields(run), final=_final(session, run.id))
+
+
+def read(session: Session, run: Run) -> RunRead:
+    metrics = summarize(events_of(session, run.id))
+    return RunRead(**_fields(run), final=metrics["final"], graph=run.graph, metrics=metrics)
+
+
+def compare(session: Session, runs: list[Run]) -> Comparison:
+    compared = []
+    for run in runs:
+        m = summarize(events_of(session, run.id))
+        compared.append(
+            ComparedRun(
+                id=run.id,
+                name=run.name,
+                label=run.label,
+                status=run.status,  # type: ignore[arg-type]
+                variant=run.variant,  # type: ignore[arg-type]
+                final=m["final"],
+                max_train_loss=m["max_train_loss"],
+                curves=m["curves"],
+            )
+        )
+    diffs = [Difference(**d) for d in differences([r.graph for r in runs])]
+    return Comparison(runs=compared, differences=diffs)
+
+
+def graph_of_model(session: Session, model_id: uuid.UUID) -> Graph:
+    model = crud.get(session, model_id)
+    if model is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no saved model with id {model_id}")
+    try:
+        return Graph.model_validate(model.graph)
+    except ValidationError as exc:
+        raise field_error(
+            ["body", "model_id"], f"the saved model's graph is no longer valid: {exc.errors()[0]['msg']}"
+        ) from exc
+
+
+def with_overrides(graph: Graph, overrides: Overrides) -> Graph:
+    changes = overrides.model_dump(include=set(Overrides.model_fields), exclude_none=True)
+    if not changes:
+        return graph
+    return graph.model_copy(update={"training": graph.training.model_copy(update=changes)})
+
+
+def _zip(entries: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries.items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+# --- routes ------------------------------------------------------------------------------------
+
+
+@router.post("", response_model=RunRead, status_code=status.HTTP_201_CREATED, summary="Start a training run")
+def create_run(body: RunCreate, session: SessionDep, runner: RunnerDep) -> RunRead:
+    """Queue a run of a saved model (``model_id``) or of a graph, with optional overrides of its
+    training config. The run executes the generated train.py; follow it at ``/runs/{id}/events``."""
+    graph = graph_of_model(session, body.model_id) if body.model_id is not None else body.graph
+    assert graph is not None
+    graph = with_overrides(graph, body)
+    run_id = runner.submit(graph, name=body.name, model_id=body.model_id)  # GraphError -> 422 with issues
+    return read(session, load_run(session, run_id))
+
+
+@router.get("", response_model=RunPage, summary="List runs, newest first")
+def list_runs(
+    session: SessionDep,
+    settings: SettingsDep,
+    model_id: uuid.UUID | None = None,
+    experiment_id: int | None = None,
+    status_: Annotated[RunStatus | None, Query(alias="status")] = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RunPage:
+    limit = min(limit, settings.max_page_size)
+    where = []
+    if model_id is not None:
+        where.append(Run.model_id == model_id)
+    if experiment_id is not None:
+        where.append(Run.experiment_id == experiment_id)
+    if status_ is not None:
+        where.append(Run.status == status_)
+    count = session.scalar(select(func.count()).select_from(Run).where(*where)) or 0
+    rows = session.scalars(select(Run).where(*where).order_by(Run.id.desc()).limit(limit).offset(offset)).all()
+    return RunPage(items=[summary(session, r) for r in rows], count=count)
+
+
+def _ids(ids: str) -> list[int]:
+    try:
+        parsed = [int(x) for x in ids.split(",") if x.strip()]
+    except ValueError:
+        raise field_error(["query", "ids"], "ids is a comma-separated list of run ids, such as 1,2,3") from None
+    if not parsed or len(parsed) > MAX_COMPARE:
+        raise field_error(["query", "ids"], f"give between 1 and {MAX_COMPARE} run ids")
+    return list(dict.fromkeys(parsed))
+
+
+@router.get(
+    "/compare", response_model=Comparison, summary="Compare runs: final metrics, curves, differing hyperparameters"
+)
+def compare_runs(session: SessionDep, ids: Annotated[str, Query(description="comma-separated run ids")]) -> Comparison:
+    return compare(session, [load_run(session, i) for i in _ids(ids)])
+
+
+@router.get("/{run_id}", response_model=RunRead, summary="One run: status, config and metrics")
+def get_run(run_id: int, session: SessionDep) -> RunRead:
+    return read(session, load_run(session, run_id))
+
+
+@router.delete("/{run_id}", response_model=RunRead, summary="Cancel a queued or running run")
+def cancel_run(run_id: int, session: SessionDep, runner: RunnerDep) -> RunRead:
+    try:
+        runner.cancel(run_id)
+    except RunNotFound:
+        raise not_found(run_id) from None
+    except RunConflict as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+    session.expire_all()
+    return read(session, load_run(session, run_id))
+
+
+def _sse(event: Event) -> str:
+    return f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.as_dict(), allow_nan=False)}\n\n"
+
+
+def _stored_after(request: Request, run_id: int, after: int) -> list[Event]:
+    with request.app.state.sessionmaker() as session:
+        return list(stored_events(session, run_id, after))
+
+
+@router.get(
+    "/{run_id}/events",
+    summary="The run's events as server-sent events: the stored ones, then live ones, until it finishes",
+    description="Each message: `id: <seq>`, `event: <type>` (queued, started, progress, epoch, fit, confusion, "
+    "finished) and `data: <the event as JSON>`. The stream ends after the `finished` event. A reconnecting "
+    "client's `Last-Event-ID` header skips what it has seen.",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def stream_events(
+    run_id: int,
+    request: Request,
+    runner: RunnerDep,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    def exists() -> bool:
+        with request.app.state.sessionmaker() as session:
+            return session.get(Run, run_id) is not None
+
+    if not await run_in_threadpool(exists):
+        raise not_found(run_id)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    loop = asyncio.get_running_loop()
+    live: asyncio.Queue[Event] = asyncio.Queue()
+
+    # Subscribe before reading the store: an event stored meanwhile comes both ways, and the
+    # sequence number drops the copy.
+    def forward(e: Event) -> None:  # called from a runner thread
+        loop.call_soon_threadsafe(live.put_nowait, e)
+
+    unsubscribe = runner.subscribe(forward, run_id)
+
+    async def messages() -> AsyncIterator[str]:
+        last = after
+        try:
+            for e in await run_in_threadpool(_stored_after, request, run_id, after):
+                yield _sse(e)
+                last = e.seq
+                if e.type == "finished":
+                    return
+            while True:
+                try:
+                    e = await asyncio.wait_for(live.get(), timeout=KEEPALIVE_S)
+                except TimeoutError:
+                    # Quiet for a while: a comment keeps proxies from closing the connection, and
+                    # the store may hold events another server process wrote.
+                    yield ": keep-alive\n\n"
+                    for e in await run_in_threadpool(_stored_after, request, run_id, last):
+                        yield _sse(e)
+                        last = e.seq
+                        if e.type == "finished":
+                            return
+                    continue
+                if e.seq <= last:
+                    continue
+                yield _sse(e)
+                last = e.seq
+                if e.type == "finished":
+                    return
+        finally:
+            unsubscribe()
+
+    return StreamingResponse(
+        messages(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+@router.get("/{run_id}/histograms", response_model=Histograms, summary="Weight histograms per parameter and epoch")
+def get_histograms(
+    run_id: int,
+    session: SessionDep,
+    runner: RunnerDep,
+    bins: Annotated[int, Query(ge=0, le=1000, description="equal-width bins; 0: TensorBoard's own buckets")] = 30,
+) -> Histograms:
+    load_run(session, run_id)
+    return Histograms(run_id=run_id, params=histograms(runner.run_dir(run_id) / "runs", bins=bins))  # type: ignore[arg-type]
+
+
+@router.get(
+    "/{run_id}/log",
+    response_class=Response,
+    summary="The run's output (stdout and stderr)",
+    responses={200: {"content": {"text/plain": {}}}},
+)
+def get_log(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
+    load_run(session, run_id)
+    path = runner.run_dir(run_id) / "log.txt"
+    text = path.read_bytes() if path.is_file() else b""
+    return Response(text, media_type="text/plain; charset=utf-8", headers=attachment(f"run-{run_id}.log"))
+
+
+@router.get(
+    "/{run_id}/checkpoint",
+    response_class=FileResponse,
+    summary="The last checkpoint (checkpoint.pt)",
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_checkpoint(run_id: int, session: SessionDep, runner: RunnerDep) -> FileResponse:
+    load_run(session, run_id)
+    path = runner.run_dir(run_id) / "runs" / "checkpoint.pt"
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"run {run_id} has saved no checkpoint yet")
+    return FileResponse(path, media_type="application/octet-stream", filename=f"run-{run_id}-checkpoint.pt")
+
+
+@router.get(
+    "/{run_id}/tensorboard",
+    response_class=Response,
+    summary="The TensorBoard event files, zipped",
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def get_tensorboard(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
+    load_run(session, run_id)
+    logdir = runner.run_dir(run_id) / "runs"
+    files = sorted(logdir.glob("events.out.tfevents.*")) if logdir.is_dir() else []
+    if not files:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"run {run_id} has written no TensorBoard events yet")
+    data = _zip({f"run-{run_id}/{f.name}": f.read_bytes() for f in files})
+    return Response(data, media_type="application/zip", headers=attachment(f"run-{run_id}-tensorboard.zip"))
+
+
+PROJECT_FILES = ("model.py", "train.py", "requirements.txt", "README.md")
+
+
+@router.get(
+    "/{run_id}/files",
+    response_class=Response,
+    summary="The generated project that ran, zipped",
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def get_files(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
+    run = load_run(session, run_id)
+    folder = runner.run_dir(run_id)
+    try:
+        top = safe_name(model_class_name(Graph.model_validate(run.graph)).lower())
+    except ValidationError:
+        top = f"run-{run_id}"
+    entries = {f"{top}/{n}": (folder / n).read_bytes() for n in PROJECT_FILES if (folder / n).is_file()}
+    if not entries:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"the files of run {run_id} are gone")
+    return Response(_zip(entries), media_type="application/zip", headers=attachment(f"{top}-run-{run_id}.zip"))

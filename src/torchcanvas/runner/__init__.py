@@ -1,0 +1,28 @@
+"""Training jobs and their typed events. The API layer forwards the events; the runner knows
+nothing about HTTP."""
+
+from torchcanvas.runner.events import (
+    Confusion,
+    EpochMetrics,
+    FitCurve,
+    Progress,
+    RunFinished,
+    RunQueued,
+    RunStarted,
+)
+from torchcanvas.runner.jobs import RunAlreadyFinished, RunConflict, Runner, RunNotFound, stored_events
+
+__all__ = [
+    "Confusion",
+    "EpochMetrics",
+    "FitCurve",
+    "Progress",
+    "RunAlreadyFinished",
+    "RunConflict",
+    "RunFinished",
+    "RunNotFound",
+    "RunQueued",
+    "RunStarted",
+    "Runner",
+    "stored_events",
+]

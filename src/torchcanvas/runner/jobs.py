@@ -1,0 +1,586 @@
+"""The embedded job runner: a queue of training runs kept in the database, run as subprocesses.
+
+A run executes exactly the generated ``train.py`` (what a user downloads is what ran):
+``python train.py --epochs ... --out <run dir>/runs --progress`` in ``<runs dir>/<id>/``, which
+holds the generated files, the log (``log.txt``) and the outputs (``runs/``: TensorBoard event
+files and ``checkpoint.pt``). Each process gets its own process group, an address-space limit
+(RLIMIT_AS) and a watchdog that kills the group at the time limit.
+
+The runner turns the script's JSON lines into typed events (``torchcanvas.runner.events``),
+stores them, then hands them to subscribers. It knows nothing about HTTP: the API subscribes and
+forwards.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import logging
+import os
+import queue
+import resource
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from torchcanvas import codegen
+from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
+from torchcanvas.graph.model import Graph
+from torchcanvas.runner.events import (
+    Confusion,
+    EpochMetrics,
+    FitCurve,
+    Progress,
+    RunFinished,
+    RunQueued,
+    RunStarted,
+    RunStatus,
+    event_from_dict,
+)
+from torchcanvas.runner.events import RunEvent as Event
+
+log = logging.getLogger("torchcanvas.runner")
+
+Subscriber = Callable[[Event], None]
+LOG_TAIL_LINES = 20
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+class RunConflict(RuntimeError):
+    """The run is in a state that does not allow what was asked."""
+
+
+class RunAlreadyFinished(RunConflict):
+    def __init__(self, run_id: int, status: str) -> None:
+        super().__init__(f"run {run_id} has already finished ({status}); there is nothing to cancel")
+        self.status = status
+
+
+@dataclass
+class _Active:
+    """A run this runner is executing."""
+
+    run_id: int
+    epochs: int
+    proc: subprocess.Popen[bytes] | None = None
+    seq: int = 0
+    started: float = field(default_factory=time.monotonic)
+    first: tuple[float, float] | None = None  # (time, fraction done) of the first progress seen
+    cancelled: bool = False
+    timed_out: bool = False
+    done: threading.Event = field(default_factory=threading.Event)
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _libc() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+    except OSError:
+        return None
+
+
+_LIBC = _libc()
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup(memory_bytes: int | None, parent: int) -> Callable[[], None]:
+    """What runs in the child between fork and exec: limits, and dying with the server."""
+
+    def setup() -> None:
+        if memory_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        if _LIBC is not None:
+            # A server killed with SIGKILL cannot stop its runs; the kernel does it for us.
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+            if os.getppid() != parent:  # the server died before prctl
+                os._exit(1)
+
+    return setup
+
+
+class Runner:
+    """Runs queued runs, ``max_concurrent`` at a time, until ``stop()``."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        runs_dir: Path,
+        *,
+        max_concurrent: int = 1,
+        time_limit_s: float | None = None,
+        memory_limit_mb: int | None = None,
+        python: str | None = None,
+        torch_threads: int | None = None,
+    ) -> None:
+        self.sessions = sessions
+        self.runs_dir = Path(runs_dir)
+        self.max_concurrent = max(1, max_concurrent)
+        self.time_limit_s = time_limit_s or None
+        self.memory_limit_mb = memory_limit_mb or None
+        self.python = python or sys.executable
+        self.torch_threads = torch_threads
+        self._active: dict[int, _Active] = {}
+        self._subscribers: dict[int | None, list[Subscriber]] = {}
+        self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
+        self._stopping = False
+        self._dispatcher: threading.Thread | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Recover from the last stop (runs left ``running`` become ``interrupted``), then run the queue."""
+        self.runs_dir.mkdir(parents=True, exist_ok=True)
+        self._mark_interrupted(self._stale_running(), "the server stopped while this run was running")
+        self._stopping = False
+        self._dispatcher = threading.Thread(target=self._dispatch, name="torchcanvas-runner", daemon=True)
+        self._dispatcher.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking runs; kill the running ones, which end ``interrupted``."""
+        with self._wake:
+            self._stopping = True
+            active = list(self._active.values())
+            self._wake.notify_all()
+        for a in active:
+            self._kill(a)
+        for a in active:
+            a.done.wait(timeout)
+        if self._dispatcher is not None:
+            self._dispatcher.join(timeout)
+
+    # --- the API -----------------------------------------------------------------------------
+
+    def run_dir(self, run_id: int) -> Path:
+        return self.runs_dir / str(run_id)
+
+    def submit(
+        self,
+        graph: Graph,
+        *,
+        name: str | None = None,
+        model_id: Any = None,
+        experiment_id: int | None = None,
+        label: str = "",
+        variant: dict[str, Any] | None = None,
+    ) -> int:
+        """Queue a run of ``graph`` (its training config included). Raises GraphError when the
+        project cannot be generated. Returns the run's id."""
+        files = codegen.generate(graph)
+        with self.sessions() as s:
+            run = Run(
+                name=(name or graph.name)[:200],
+                status="queued",
+                model_id=model_id,
+                experiment_id=experiment_id,
+                label=label[:500],
+                variant=variant or {},
+                config=graph.training.model_dump(mode="json"),
+                graph=graph.model_dump(mode="json"),
+                created_at=_utcnow(),
+            )
+            s.add(run)
+            s.flush()
+            folder = self.run_dir(run.id)
+            folder.mkdir(parents=True, exist_ok=True)
+            for filename, text in files.items():
+                (folder / filename).write_text(text, encoding="utf-8")
+            s.commit()
+            run_id = run.id
+        self._emit_stored(RunQueued(run_id=run_id, epochs=graph.training.epochs))
+        with self._wake:
+            self._wake.notify_all()
+        return run_id
+
+    def cancel(self, run_id: int, wait: float = 10.0) -> str:
+        """Cancel a queued or running run; returns its status afterwards ("cancelled")."""
+        with self.sessions() as s:
+            run = s.get(Run, run_id)
+            if run is None:
+                raise RunNotFound(run_id)
+            status = run.status
+        if status in FINISHED_STATUSES:
+            raise RunAlreadyFinished(run_id, status)
+        if status == "queued" and self._finish_queued(run_id):
+            return "cancelled"
+        with self._lock:  # the dispatcher claims and registers a run under this lock
+            active = self._active.get(run_id)
+        if active is None:
+            with self.sessions() as s:
+                run = s.get(Run, run_id)
+                assert run is not None
+                if run.status in FINISHED_STATUSES:
+                    raise RunAlreadyFinished(run_id, run.status)
+            raise RunConflict(f"run {run_id} is {run.status} in another server process; cancel it there")
+        active.cancelled = True
+        self._kill(active)
+        active.done.wait(wait)
+        return "cancelled"
+
+    def wait(self, run_id: int, timeout: float | None = None) -> str:
+        """Block until the run has finished; its status (for scripts, tests and benchmarks)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self.sessions() as s:
+                run = s.get(Run, run_id)
+                if run is None:
+                    raise RunNotFound(run_id)
+                if run.status in FINISHED_STATUSES:
+                    return run.status
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"run {run_id} still {run.status} after {timeout} s")
+            time.sleep(0.1)
+
+    def subscribe(self, callback: Subscriber, run_id: int | None = None) -> Callable[[], None]:
+        """Call ``callback(event)`` for every new event (of one run, or of all runs with None),
+        from a runner thread, after the event is stored. Returns the function that unsubscribes."""
+        with self._lock:
+            self._subscribers.setdefault(run_id, []).append(callback)
+
+        def unsubscribe() -> None:
+            with self._lock, contextlib.suppress(ValueError):
+                self._subscribers.get(run_id, []).remove(callback)
+
+        return unsubscribe
+
+    # --- the queue ---------------------------------------------------------------------------
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._wake:
+                while not self._stopping and len(self._active) >= self.max_concurrent:
+                    self._wake.wait(1.0)
+                if self._stopping:
+                    return
+            with self._lock:  # claim and register at once: cancel() never sees a claimed run missing
+                try:
+                    claimed = self._claim_next()
+                except Exception:  # the database went away for a moment: retry, don't die
+                    log.exception("runner: could not read the queue")
+                    claimed = None
+                if claimed is not None:
+                    run_id, epochs = claimed
+                    active = _Active(run_id=run_id, epochs=epochs, seq=self._last_seq(run_id))
+                    self._active[run_id] = active
+            if claimed is None:
+                with self._wake:
+                    if not self._stopping:
+                        self._wake.wait(1.0)
+                continue
+            threading.Thread(
+                target=self._execute, args=(active,), name=f"torchcanvas-run-{run_id}", daemon=True
+            ).start()
+
+    def _claim_next(self) -> tuple[int, int] | None:
+        """Take the oldest queued run: an atomic queued -> running, so that two claimers never
+        take the same run."""
+        with self.sessions() as s:
+            for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id).limit(5)):
+                result = s.execute(
+                    update(Run)
+                    .where(Run.id == run.id, Run.status == "queued")
+                    .values(status="running", started_at=_utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+                s.commit()
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    return run.id, int(run.config.get("epochs", 1))
+        return None
+
+    # --- one run -----------------------------------------------------------------------------
+
+    def command(self, run_id: int, config: dict[str, Any]) -> list[str]:
+        """The command line of a run (``train.py`` is run from the run's folder)."""
+        return [
+            self.python,
+            "train.py",
+            "--epochs",
+            str(config["epochs"]),
+            "--batch-size",
+            str(config["batch_size"]),
+            "--lr",
+            repr(float(config["lr"])),
+            "--seed",
+            str(config["seed"]),
+            "--out",
+            str(self.run_dir(run_id) / "runs"),
+            "--progress",
+        ]
+
+    def child_env(self) -> dict[str, str]:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TQDM_DISABLE": "1"}  # no progress bars in the log
+        if self.torch_threads:
+            env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(self.torch_threads)
+        return env
+
+    def _execute(self, a: _Active) -> None:
+        folder = self.run_dir(a.run_id)
+        status: RunStatus = "failed"
+        exit_code: int | None = None
+        error: str | None = None
+        watchdog: threading.Timer | None = None
+        try:
+            with self.sessions() as s:
+                run = s.get(Run, a.run_id)
+                assert run is not None
+                config = dict(run.config)
+            cmd = self.command(a.run_id, config)
+            memory = self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb else None
+            with open(folder / "log.txt", "ab") as logfile:
+                a.proc = subprocess.Popen(
+                    cmd,
+                    cwd=folder,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    env=self.child_env(),
+                    start_new_session=True,  # its own process group: the watchdog kills all of it
+                    preexec_fn=_child_setup(memory, os.getpid()),
+                )
+                if a.cancelled or self._stopping:  # cancelled while starting
+                    self._kill(a)
+                self._emit(a, RunStarted(run_id=a.run_id, pid=a.proc.pid, command=cmd))
+                if self.time_limit_s:
+                    watchdog = threading.Timer(self.time_limit_s, self._time_out, args=(a,))
+                    watchdog.daemon = True
+                    watchdog.start()
+                self._follow(a, logfile)
+                exit_code = a.proc.wait()
+            if a.cancelled:
+                status, error = "cancelled", "cancelled by the user"
+            elif self._stopping:
+                status, error = "interrupted", "the server stopped while this run was running"
+            elif a.timed_out:
+                status, error = "failed", f"stopped at the time limit of {self.time_limit_s:g} s"
+            elif exit_code == 0:
+                status = "succeeded"
+            else:
+                status, error = "failed", _tail(folder / "log.txt") or f"train.py exited with code {exit_code}"
+        except Exception as exc:  # a runner bug or an OS failure: the run fails, the runner goes on
+            log.exception("run %s could not run", a.run_id)
+            error = f"the run could not be started: {exc}"
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+            seconds = time.monotonic() - a.started
+            try:
+                self._finish(a, status, exit_code, error, seconds)
+            finally:
+                with self._wake:
+                    self._active.pop(a.run_id, None)
+                    self._wake.notify_all()
+                a.done.set()
+
+    def _follow(self, a: _Active, logfile: Any) -> None:
+        """Read the script's output to its end: every line to the log, events to the store.
+
+        A reader thread parses lines into a queue; this thread stores what has piled up in one
+        transaction, so that 2,000 quick epochs are not 2,000 commits.
+        """
+        assert a.proc is not None and a.proc.stdout is not None
+        lines: queue.Queue[Event | None] = queue.Queue()
+
+        def read() -> None:
+            assert a.proc is not None and a.proc.stdout is not None
+            for raw in a.proc.stdout:
+                logfile.write(raw)
+                logfile.flush()
+                event = self._parse(a, raw)
+                if event is not None:
+                    lines.put(event)
+            lines.put(None)
+
+        reader = threading.Thread(target=read, name=f"torchcanvas-run-{a.run_id}-out", daemon=True)
+        reader.start()
+        ended = False
+        while not ended:
+            batch = [lines.get()]
+            with contextlib.suppress(queue.Empty):
+                while len(batch) < 500:
+                    batch.append(lines.get_nowait())
+            ended = batch[-1] is None
+            self._emit(a, *(e for e in batch if e is not None))
+        reader.join()
+
+    def _parse(self, a: _Active, raw: bytes) -> Event | None:
+        text = raw.decode("utf-8", "replace").strip()
+        if not text.startswith('{"event"'):
+            return None
+        try:
+            data = json.loads(text)  # Python's json reads NaN / Infinity, as train.py prints them
+        except ValueError:
+            return None
+        kind = data.pop("event", None)
+        now = time.monotonic()
+        elapsed = now - a.started
+        try:
+            if kind == "progress":
+                steps = max(1, int(data["steps"]))
+                done = (int(data["epoch"]) - 1 + int(data["step"]) / steps) / a.epochs
+                return Progress(
+                    run_id=a.run_id,
+                    epochs=a.epochs,
+                    fraction=min(1.0, done),
+                    elapsed_seconds=elapsed,
+                    eta_seconds=self._eta(a, now, done),
+                    **data,
+                )
+            if kind == "epoch":
+                done = int(data["epoch"]) / a.epochs
+                return EpochMetrics(
+                    run_id=a.run_id,
+                    epochs=a.epochs,
+                    elapsed_seconds=elapsed,
+                    eta_seconds=self._eta(a, now, done),
+                    **data,
+                )
+            if kind == "fit":
+                return FitCurve(run_id=a.run_id, **data)
+            if kind == "confusion":
+                return Confusion(run_id=a.run_id, **data)
+        except (KeyError, TypeError, ValueError) as exc:  # a line we do not understand stays in the log
+            log.warning("run %s: unreadable %s event: %s", a.run_id, kind, exc)
+        return None
+
+    @staticmethod
+    def _eta(a: _Active, now: float, done: float) -> float | None:
+        """Seconds left, from the pace since the first progress (startup time excluded)."""
+        if a.first is None:
+            a.first = (now, done)
+            return None
+        t0, f0 = a.first
+        if done <= f0 or now <= t0:
+            return None
+        return round((now - t0) / (done - f0) * (1.0 - done), 2)
+
+    def _time_out(self, a: _Active) -> None:
+        a.timed_out = True
+        self._kill(a)
+
+    @staticmethod
+    def _kill(a: _Active) -> None:
+        if a.proc is None or a.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(a.proc.pid, signal.SIGKILL)  # the whole group: workers of a DataLoader too
+
+    def _finish(self, a: _Active, status: RunStatus, exit_code: int | None, error: str | None, seconds: float) -> None:
+        with self.sessions() as s:
+            s.execute(
+                update(Run)
+                .where(Run.id == a.run_id)
+                .values(status=status, exit_code=exit_code, error=error, finished_at=_utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            s.commit()
+        self._emit(
+            a,
+            RunFinished(
+                run_id=a.run_id,
+                status=status,
+                exit_code=exit_code,
+                error=error,  # type: ignore[arg-type]
+                seconds=round(seconds, 3),
+            ),
+        )
+
+    def _finish_queued(self, run_id: int) -> bool:
+        """queued -> cancelled, atomically (the dispatcher may be claiming it this instant)."""
+        with self.sessions() as s:
+            result = s.execute(
+                update(Run)
+                .where(Run.id == run_id, Run.status == "queued")
+                .values(status="cancelled", error="cancelled by the user", finished_at=_utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            s.commit()
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        self._emit_stored(RunFinished(run_id=run_id, status="cancelled", error="cancelled by the user"))
+        return True
+
+    def _stale_running(self) -> list[int]:
+        with self.sessions() as s:
+            return list(s.scalars(select(Run.id).where(Run.status == "running")))
+
+    def _mark_interrupted(self, run_ids: list[int], why: str) -> None:
+        for run_id in run_ids:
+            with self.sessions() as s:
+                s.execute(
+                    update(Run)
+                    .where(Run.id == run_id, Run.status == "running")
+                    .values(status="interrupted", error=why, finished_at=_utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+                s.commit()
+            self._emit_stored(RunFinished(run_id=run_id, status="interrupted", error=why))
+
+    # --- events ------------------------------------------------------------------------------
+
+    def _last_seq(self, run_id: int) -> int:
+        with self.sessions() as s:
+            return int(s.scalar(select(func.max(RunEvent.seq)).where(RunEvent.run_id == run_id)) or 0)
+
+    def _emit(self, a: _Active, *events: Event) -> None:
+        numbered = []
+        for e in events:
+            a.seq += 1
+            numbered.append(e.model_copy(update={"seq": a.seq}))
+        self._store_and_publish(numbered)
+
+    def _emit_stored(self, event: Event) -> None:
+        """An event of a run that no thread of ours is running (queued, or left by a stop)."""
+        with self._lock:
+            self._store_and_publish([event.model_copy(update={"seq": self._last_seq(event.run_id) + 1})])
+
+    def _store_and_publish(self, events: list[Event]) -> None:
+        if not events:
+            return
+        now = _utcnow()
+        with self.sessions() as s:
+            s.add_all(
+                RunEvent(run_id=e.run_id, seq=e.seq, type=e.type, data=e.as_dict(), created_at=now) for e in events
+            )
+            s.commit()
+        with self._lock:
+            for e in events:
+                for callback in [*self._subscribers.get(e.run_id, ()), *self._subscribers.get(None, ())]:
+                    try:
+                        callback(e)
+                    except Exception:  # a subscriber's bug must not stop the run
+                        log.exception("runner: a subscriber failed on %s", e.type)
+
+
+def stored_events(session: Session, run_id: int, after: int = 0) -> Iterator[Event]:
+    """The stored events of a run, in order, from ``seq > after``."""
+    rows = session.scalars(
+        select(RunEvent).where(RunEvent.run_id == run_id, RunEvent.seq > after).order_by(RunEvent.seq)
+    )
+    for row in rows:
+        yield event_from_dict({**row.data, "run_id": run_id, "seq": row.seq, "type": row.type})
+
+
+def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str | None:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    kept = [x for x in text.splitlines() if not x.startswith('{"event"')]
+    return "\n".join(kept[-lines:]) or None
