@@ -24,8 +24,9 @@ def dropout_scale(p: float, n: int, seed: int) -> dict[str, Any]:
         linear.weight.fill_(1.0)
         x = torch.ones(n)
         net.train()
+        torch.manual_seed(seed)
         dropped = net[0](x)
-        torch.manual_seed(seed)  # the same mask for the full forward pass
+        torch.manual_seed(seed)  # the same mask again, for the whole forward pass
         train_out = net(x).item()
         net.eval()
         eval_out = net(x).item()

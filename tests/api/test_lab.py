@@ -1,0 +1,126 @@
+"""The regularization lab: lessons, the one-click lesson run, and the two forward demos."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.runner.support import runner_settings
+from torchcanvas.api import create_app
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(runner_settings(tmp_path)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def test_lessons(client: TestClient) -> None:
+    lessons = {x["id"]: x for x in client.get("/api/v1/lab/lessons").json()}
+    assert {"bias-variance", "weight-decay", "dropout", "dropout-scale", "batchnorm", "normalization-layers"} <= set(
+        lessons
+    )
+    bn = lessons["batchnorm"]
+    assert bn["experiment"]["example"] == "seed_lenet_bn"
+    assert bn["experiment"]["params"] == [{"name": "lr", "path": "training.lr", "values": [0.01, 0.1], "default": 0.01}]
+    assert "(1 − momentum)·running + momentum·batch" in bn["explanation"]
+    # The seed has these two the wrong way round.
+    norm = lessons["normalization-layers"]["explanation"]
+    assert "num_groups = 1 behaves like LayerNorm" in norm and "num_groups = C like\nInstanceNorm" in norm
+    assert "1/(1 − p)" in lessons["dropout"]["explanation"]
+
+
+def test_a_lesson_run_queues_its_variants(client: TestClient) -> None:
+    r = client.post("/api/v1/lab/lessons/batchnorm/run", json={"params": {"lr": 0.1}, "epochs": 1})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert [run["label"] for run in body["runs"]] == [
+        "BatchNorm=on, init=default, lr=0.1",
+        "BatchNorm=on, init=initialize_weights, lr=0.1",
+        "BatchNorm=off, init=default, lr=0.1",
+        "BatchNorm=off, init=initialize_weights, lr=0.1",
+    ]
+    assert all(run["config"]["lr"] == 0.1 for run in body["runs"])
+    for run in body["runs"]:  # no need to train them here
+        client.delete(f"/api/v1/runs/{run['id']}")
+    r = client.post("/api/v1/lab/lessons/batchnorm/run", json={"params": {"lr": 0.5}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "params", "lr"]
+    r = client.post("/api/v1/lab/lessons/batchnorm/run", json={"params": {"momentum": 0.5}})
+    assert r.status_code == 422 and "no param 'momentum'" in r.json()["detail"][0]["message"]
+    assert client.post("/api/v1/lab/lessons/nope/run", json={}).status_code == 404
+    assert client.post("/api/v1/lab/lessons/bias-variance/run", json={}).status_code == 409
+
+
+def test_dropout_scale_bad_input(client: TestClient) -> None:
+    r = client.post("/api/v1/lab/dropout-scale", json={"p": 1.0})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "p"]
+    body = client.post("/api/v1/lab/dropout-scale", json={"p": 0.0, "n": 100}).json()
+    assert body["train_output"] == body["eval_output"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("request_body", "axes", "params", "buffers"),
+    [
+        (
+            {"shape": [8, 6, 3, 4], "layer": "BatchNorm"},
+            [0, 2, 3],
+            {"weight": [6], "bias": [6]},
+            {"running_mean": [6], "running_var": [6], "num_batches_tracked": []},
+        ),
+        ({"shape": [8, 6], "layer": "BatchNorm", "track_running_stats": False}, [0], {"weight": [6], "bias": [6]}, {}),
+        (
+            {"shape": [8, 6, 3, 4], "layer": "LayerNorm", "normalized_shape": [3, 4]},
+            [2, 3],
+            {"weight": [3, 4], "bias": [3, 4]},
+            {},
+        ),
+        ({"shape": [8, 6, 3, 4], "layer": "LayerNorm"}, [1, 2, 3], {"weight": [6, 3, 4], "bias": [6, 3, 4]}, {}),
+        ({"shape": [8, 6, 3, 4], "layer": "InstanceNorm"}, [2, 3], {}, {}),
+        ({"shape": [8, 6, 3, 4], "layer": "GroupNorm", "num_groups": 3}, [1, 2, 3], {"weight": [6], "bias": [6]}, {}),
+    ],
+)
+def test_normalization(client: TestClient, request_body: dict, axes: list, params: dict, buffers: dict) -> None:  # type: ignore[type-arg]
+    r = client.post("/api/v1/lab/normalization", json=request_body)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["normalized_axes"] == axes
+    assert {p["name"]: p["shape"] for p in body["parameters"]} == params
+    assert {b["name"]: b["shape"] for b in body["buffers"]} == buffers
+    assert body["output_shape"] == request_body["shape"]
+
+
+def test_groupnorm_groups(client: TestClient) -> None:
+    body = client.post(
+        "/api/v1/lab/normalization", json={"shape": [2, 6, 4, 4], "layer": "GroupNorm", "num_groups": 2}
+    ).json()
+    assert body["groups"] == [[0, 1, 2], [3, 4, 5]] and body["running_stats"] is False
+
+
+@pytest.mark.parametrize(
+    ("request_body", "field", "words"),
+    [
+        (
+            {"shape": [8, 6, 3, 4], "layer": "LayerNorm", "normalized_shape": [6, 3]},
+            "normalized_shape",
+            "suffix of the input shape",
+        ),
+        ({"shape": [8, 6, 3, 4], "layer": "GroupNorm", "num_groups": 4}, "num_groups", "must divide num_channels (6)"),
+        ({"shape": [8, 6, 3, 4], "layer": "GroupNorm"}, "num_groups", "needs num_groups"),
+        ({"shape": [8, 6], "layer": "InstanceNorm"}, "shape", "InstanceNorm takes"),
+        (
+            {"shape": [8, 6, 3, 4], "layer": "LayerNorm", "track_running_stats": True},
+            "track_running_stats",
+            "no running statistics",
+        ),
+    ],
+)
+def test_normalization_rejects(client: TestClient, request_body: dict, field: str, words: str) -> None:  # type: ignore[type-arg]
+    r = client.post("/api/v1/lab/normalization", json=request_body)
+    assert r.status_code == 422
+    detail = r.json()["detail"][0]
+    assert detail["loc"] == ["body", field] and words in detail["message"]
+    for suffix in ("[6, 3, 4]", "[3, 4]", "[4]") if field == "normalized_shape" else ():
+        assert suffix in detail["message"]

@@ -1,0 +1,146 @@
+"""The /runs routes: start, read, list, stream, cancel, compare, downloads, and bad input."""
+
+from __future__ import annotations
+
+import io
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.api_support import mlp_graph
+from tests.runner.support import runner_settings, sse_events, wait_for
+from torchcanvas.api import create_app
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(runner_settings(tmp_path)), raise_server_exceptions=False) as c:
+        yield c
+
+
+def _start(client: TestClient, **body: Any) -> dict[str, Any]:
+    r = client.post("/api/v1/runs", json={"graph": mlp_graph(), **body})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.mark.slow
+def test_a_run_from_start_to_downloads(runs: TestClient) -> None:
+    run = _start(runs, epochs=5, seed=3)
+    assert run["status"] in ("queued", "running") and run["config"]["epochs"] == 5 and run["config"]["seed"] == 3
+    with runs.stream("GET", f"/api/v1/runs/{run['id']}/events") as stream:
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        events = sse_events("".join(stream.iter_text()))
+    types = [e["type"] for e in events]
+    assert types[:2] == ["queued", "started"] and types[-1] == "finished" and types.count("epoch") == 5
+    assert "progress" in types and "fit" in types
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    epoch = next(e for e in events if e["type"] == "epoch")
+    assert set(epoch) >= {"train_loss", "test_loss", "lr", "seconds", "eta_seconds", "epochs"}
+
+    done = wait_for(runs, run["id"])
+    assert done["status"] == "succeeded" and done["exit_code"] == 0
+    assert done["final"]["epoch"] == 5
+    assert len(done["metrics"]["curves"]["train_loss"]) == 5 and done["metrics"]["fit"]["x"]
+    # A finished run replays its stored events and ends.
+    replay = sse_events(runs.get(f"/api/v1/runs/{run['id']}/events").text)
+    assert [e["seq"] for e in replay] == [e["seq"] for e in events]
+    resumed = sse_events(runs.get(f"/api/v1/runs/{run['id']}/events", headers={"Last-Event-ID": "3"}).text)
+    assert resumed[0]["seq"] == 4
+
+    log = runs.get(f"/api/v1/runs/{run['id']}/log")
+    assert log.status_code == 200 and '"event": "epoch"' in log.text
+    files = zipfile.ZipFile(io.BytesIO(runs.get(f"/api/v1/runs/{run['id']}/files").content))
+    assert {n.split("/", 1)[1] for n in files.namelist()} == {"model.py", "train.py", "requirements.txt", "README.md"}
+    tb = zipfile.ZipFile(io.BytesIO(runs.get(f"/api/v1/runs/{run['id']}/tensorboard").content))
+    assert any("events.out.tfevents" in n for n in tb.namelist())
+    assert runs.get(f"/api/v1/runs/{run['id']}/checkpoint").content[:2] == b"PK"  # torch.save writes a zip
+    hist = runs.get(f"/api/v1/runs/{run['id']}/histograms").json()["params"]
+    assert set(hist) == {"fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"}
+    first = hist["fc1.weight"][0]
+    assert first["epoch"] == 1 and len(first["edges"]) == len(first["counts"]) + 1 == 31
+    assert sum(first["counts"]) == 8  # Linear(1, 8) has 8 weights
+
+    # Finished: cancelling is a conflict with a message.
+    r = runs.delete(f"/api/v1/runs/{run['id']}")
+    assert r.status_code == 409 and "already finished (succeeded)" in r.json()["detail"]
+
+
+@pytest.mark.slow
+def test_cancel_a_running_and_a_queued_run(runs: TestClient) -> None:
+    long = _start(runs, epochs=100_000)
+    queued = _start(runs, epochs=1)  # one run at a time: this one waits
+    deadline = time.monotonic() + 60
+    while runs.get(f"/api/v1/runs/{long['id']}").json()["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert runs.get(f"/api/v1/runs/{queued['id']}").json()["status"] == "queued"
+    r = runs.delete(f"/api/v1/runs/{queued['id']}")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    r = runs.delete(f"/api/v1/runs/{long['id']}")
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+    events = sse_events(runs.get(f"/api/v1/runs/{long['id']}/events").text)
+    assert events[-1]["type"] == "finished" and events[-1]["status"] == "cancelled"
+
+
+@pytest.mark.slow
+def test_the_time_limit_kills_the_run(tmp_path: Path) -> None:
+    with TestClient(create_app(runner_settings(tmp_path, run_time_limit_s=3)), raise_server_exceptions=False) as c:
+        run = _start(c, epochs=100_000)
+        done = wait_for(c, run["id"], timeout=60)
+    assert done["status"] == "failed" and "time limit of 3 s" in done["error"]
+
+
+@pytest.mark.slow
+def test_a_run_of_a_saved_model_and_the_model_filter(runs: TestClient) -> None:
+    model = runs.post("/api/v1/models", json={"graph": mlp_graph()}).json()
+    run = runs.post("/api/v1/runs", json={"model_id": model["id"], "epochs": 1}).json()
+    assert run["model_id"] == model["id"]
+    other = _start(runs, epochs=1)
+    listed = runs.get("/api/v1/runs", params={"model_id": model["id"]}).json()
+    assert [r["id"] for r in listed["items"]] == [run["id"]] and listed["count"] == 1
+    assert {r["id"] for r in runs.get("/api/v1/runs").json()["items"]} == {run["id"], other["id"]}
+    wait_for(runs, run["id"])
+    wait_for(runs, other["id"])
+
+
+@pytest.mark.slow
+def test_compare(runs: TestClient) -> None:
+    a = _start(runs, epochs=2, lr=0.01)
+    b = _start(runs, epochs=2, lr=0.05)
+    wait_for(runs, a["id"])
+    wait_for(runs, b["id"])
+    body = runs.get("/api/v1/runs/compare", params={"ids": f"{a['id']},{b['id']}"}).json()
+    assert [r["id"] for r in body["runs"]] == [a["id"], b["id"]]
+    assert body["differences"] == [{"key": "training.lr", "values": [0.01, 0.05]}]
+    assert len(body["runs"][0]["curves"]["train_loss"]) == 2 and body["runs"][0]["final"]["epoch"] == 2
+
+
+def test_bad_input(runs: TestClient) -> None:
+    r = runs.post("/api/v1/runs", json={"model_id": "00000000-0000-0000-0000-000000000000"})
+    assert r.status_code == 404 and "no saved model" in r.json()["detail"]
+    r = runs.post("/api/v1/runs", json={"graph": mlp_graph(), "epochs": 0})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "epochs"]
+    assert "epochs" in r.json()["detail"][0]["message"]
+    r = runs.post("/api/v1/runs", json={"graph": mlp_graph(), "lr": -1})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "lr"]
+    r = runs.post("/api/v1/runs", json={"graph": mlp_graph(), "learning_rate": 0.1})
+    assert r.status_code == 422 and "learning_rate" in r.json()["detail"][0]["message"]
+    r = runs.post("/api/v1/runs", json={})
+    assert r.status_code == 422 and "exactly one of model_id and graph" in r.json()["detail"][0]["message"]
+    broken = mlp_graph()
+    broken["training"] = {"dataset": {"type": "LFWFaces"}}  # an image data set for a (B, 1) model
+    r = runs.post("/api/v1/runs", json={"graph": broken})
+    assert r.status_code == 422 and r.json()["issues"]
+    for path in ("", "/events", "/log", "/files", "/checkpoint", "/tensorboard", "/histograms"):
+        r = runs.get(f"/api/v1/runs/999{path}")
+        assert r.status_code == 404 and r.json()["detail"] == "there is no run with id 999", path
+    assert runs.delete("/api/v1/runs/999").status_code == 404
+    assert runs.get("/api/v1/runs/compare", params={"ids": "1,x"}).status_code == 422
+    assert runs.get("/api/v1/runs/compare", params={"ids": "999"}).status_code == 404
+    assert runs.get("/api/v1/runs", params={"status": "exploded"}).status_code == 422
