@@ -41,8 +41,9 @@ class Server:
         port = _free_port()
         env = {**os.environ, "TORCHCANVAS_DATA_DIR": str(self.data_dir), "TORCHCANVAS_RUN_TORCH_THREADS": "1"}
         env.pop("TORCHCANVAS_DATABASE_URL", None)
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.url = f"http://127.0.0.1:{port}/api/v1"
         client = httpx.Client(base_url=self.url, timeout=30)
         deadline = time.monotonic() + 60

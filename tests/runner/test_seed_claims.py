@@ -9,6 +9,7 @@ epoch, which train.py reports as ``train_loss_max`` in its epoch line.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from collections.abc import Iterator
 from typing import Any
@@ -67,7 +68,7 @@ def test_weight_decay(client: TestClient) -> None:
 
 
 def _total_variation(ys: list[float]) -> float:
-    return sum(abs(b - a) for a, b in zip(ys, ys[1:], strict=False))
+    return sum(abs(b - a) for a, b in itertools.pairwise(ys))
 
 
 def test_dropout(client: TestClient) -> None:

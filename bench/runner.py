@@ -1,0 +1,109 @@
+"""Runner figures: its overhead over a plain ``python train.py`` of the same generated project,
+and the server-side time from POST /runs to the first metric event on the SSE stream.
+
+Run: .venv/bin/python bench/runner.py [--epochs 200] [--repeat 3]. Prints figures; asserts nothing.
+Both sides run the same command line and environment (the runner's), one torch thread each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from fastapi.testclient import TestClient
+
+from torchcanvas.api import create_app
+from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.graph.model import Graph
+from torchcanvas.runner import Runner
+from torchcanvas.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def overhead(graph: Graph, repeat: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="tc-bench-"))
+    engine = make_engine(f"sqlite:///{work / 'bench.db'}")
+    upgrade(engine)
+    runner = Runner(make_sessionmaker(engine), work / "runs", torch_threads=1)
+    runner.start()
+    plain_s, runner_s = [], []
+    try:
+        for i in range(repeat):
+            t = time.perf_counter()
+            run_id = runner.submit(graph)
+            status = runner.wait(run_id)
+            runner_s.append(time.perf_counter() - t)
+            assert status == "succeeded", status
+            # The same project, command and environment, without the runner.
+            folder = runner.run_dir(run_id)
+            cmd = runner.command(run_id, graph.training.model_dump())
+            cmd[cmd.index("--out") + 1] = str(work / f"plain{i}")
+            t = time.perf_counter()
+            subprocess.run(cmd, cwd=folder, env=runner.child_env(), check=True, capture_output=True)
+            plain_s.append(time.perf_counter() - t)
+    finally:
+        runner.stop()
+        engine.dispose()
+        shutil.rmtree(work, ignore_errors=True)
+    p, r = statistics.median(plain_s), statistics.median(runner_s)
+    print(
+        f"{graph.name}, {graph.training.epochs} epochs: plain python train.py {p:.2f} s, through the runner "
+        f"{r:.2f} s (submit to finished, events stored); ratio {r / p:.3f} (median of {repeat})"
+    )
+
+
+def first_metric(graph: Graph, repeat: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="tc-bench-"))
+    settings = Settings(data_dir=work, run_torch_threads=1)
+    firsts, epochs = [], []
+    try:
+        with TestClient(create_app(settings)) as client:
+            for _ in range(repeat):
+                t = time.perf_counter()
+                run = client.post("/api/v1/runs", json={"graph": graph.model_dump(mode="json")}).json()
+                first = first_epoch = None
+                with client.stream("GET", f"/api/v1/runs/{run['id']}/events") as stream:
+                    for line in stream.iter_lines():
+                        if not line.startswith("data: "):
+                            continue
+                        kind = json.loads(line[6:])["type"]
+                        if kind in ("progress", "epoch") and first is None:
+                            first = time.perf_counter() - t
+                        if kind == "epoch" and first_epoch is None:
+                            first_epoch = time.perf_counter() - t
+                firsts.append(first)
+                epochs.append(first_epoch)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(
+        f"POST /runs to the first metric event on the SSE stream ({graph.name}): "
+        f"median {statistics.median(firsts):.2f} s (runs: {', '.join(f'{x:.2f}' for x in firsts)}); "
+        f"to the first epoch event {statistics.median(epochs):.2f} s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--epochs", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    mlp = Graph.model_validate_json((ROOT / "examples" / "seed_mlp_weight_decay.json").read_text())
+    mlp.training.epochs = args.epochs
+    overhead(mlp, args.repeat)
+    lenet = Graph.model_validate_json((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    lenet.training.epochs = 2
+    first_metric(lenet, args.repeat)
+
+
+if __name__ == "__main__":
+    main()
