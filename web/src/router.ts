@@ -1,15 +1,25 @@
-// Minimal hash routing: #/ (editor), #/model/<id>, #/models, #/quickstart.
+// Minimal hash routing: #/ (editor), #/model/<id>, #/models, #/quickstart, #/compare?ids=1,2, #/lab.
 import { useSyncExternalStore } from "react";
 
 export type Route =
   | { page: "editor"; modelId: string | null }
   | { page: "models" }
-  | { page: "quickstart" };
+  | { page: "quickstart" }
+  | { page: "compare"; ids: number[]; experiment: number | null }
+  | { page: "lab" };
 
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
+  const q = new URLSearchParams(query);
   if (parts[0] === "models") return { page: "models" };
   if (parts[0] === "quickstart") return { page: "quickstart" };
+  if (parts[0] === "lab") return { page: "lab" };
+  if (parts[0] === "compare") {
+    const ids = (q.get("ids") ?? "").split(",").map((x) => parseInt(x, 10)).filter((x) => Number.isInteger(x));
+    const exp = parseInt(q.get("experiment") ?? "", 10);
+    return { page: "compare", ids, experiment: Number.isInteger(exp) ? exp : null };
+  }
   if (parts[0] === "model" && parts[1]) return { page: "editor", modelId: decodeURIComponent(parts[1]) };
   return { page: "editor", modelId: null };
 }

@@ -21,7 +21,7 @@ function describe(body: { detail?: unknown; issues?: Issue[] }): { message: stri
   return { message: typeof d === "string" ? d : JSON.stringify(d ?? body), issues: body.issues ?? [] };
 }
 
-async function request(path: string, init: RequestInit = {}): Promise<Response> {
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (init.body && typeof init.body === "string") headers["Content-Type"] = "application/json";
   const res = await fetch(BASE + path, { ...init, headers: { ...headers, ...(init.headers as object) } });
@@ -37,8 +37,8 @@ async function request(path: string, init: RequestInit = {}): Promise<Response> 
   return res;
 }
 
-const json = async <T>(path: string, init?: RequestInit): Promise<T> => (await request(path, init)).json();
-const post = (body: unknown, signal?: AbortSignal): RequestInit => ({ method: "POST", body: JSON.stringify(body), signal });
+export const json = async <T>(path: string, init?: RequestInit): Promise<T> => (await request(path, init)).json();
+export const post = (body: unknown, signal?: AbortSignal): RequestInit => ({ method: "POST", body: JSON.stringify(body), signal });
 
 export const api = {
   catalog: () => json<Catalog>("/catalog"),

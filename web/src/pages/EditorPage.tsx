@@ -1,16 +1,21 @@
 import { ReactFlowProvider } from "@xyflow/react";
-import { useEffect, useRef } from "react";
+import { lazy, Suspense, useEffect, useRef } from "react";
 import { Breadcrumb } from "../canvas/Breadcrumb";
 import { Canvas } from "../canvas/Canvas";
 import { useShortcuts } from "../canvas/useShortcuts";
 import { Palette } from "../palette/Palette";
 import { SidePanel } from "../panels/SidePanel";
 import { useDoc } from "../store/doc";
+import { useRuns } from "../store/runs";
 import { openModel } from "../store/persist";
 import { TopBar } from "../topbar/TopBar";
 
+// The runs drawer brings uPlot: loaded the first time it opens.
+const RunDrawer = lazy(() => import("../runs/RunDrawer"));
+
 function Editor() {
   useShortcuts();
+  const runsUsed = useRuns((s) => s.drawer || s.experimentDialog || s.mine.length > 0);
   return (
     <div className="tc-editor">
       <TopBar />
@@ -22,6 +27,7 @@ function Editor() {
         </div>
         <SidePanel />
       </div>
+      {runsUsed && <Suspense fallback={null}><RunDrawer /></Suspense>}
     </div>
   );
 }

@@ -36,6 +36,13 @@ export function QuickStartPage() {
         <button className="primary" data-testid="quickstart-tour" onClick={() => (loadDocument(emptyGraph()), navigate("#/"), setTourStep(0))}>Start the guided tour</button>
         <button data-testid="quickstart-blank" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>Blank model</button>
       </section>
+      <section className="tc-hero tc-hero-lab">
+        <div>
+          <h3>Regularization</h3>
+          <p>The lab: weight decay, dropout, batch normalization and the other normalization layers, each with a one-click experiment.</p>
+        </div>
+        <button className="primary" data-testid="quickstart-lab" onClick={() => navigate("#/lab")}>Open the lab</button>
+      </section>
       <h3>Templates</h3>
       {error && <div className="tc-error-box">{error}</div>}
       {!templates && !error && <div className="muted pad">Loading…</div>}

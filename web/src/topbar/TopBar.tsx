@@ -8,6 +8,7 @@ import { groupSelection } from "../store/modules";
 import { saveModel } from "../store/persist";
 import { setTourStep, toggleHelp } from "../store/ui";
 import { ExportMenu } from "./ExportMenu";
+import { TrainButton } from "./TrainButton";
 import { thumbnail } from "./imageExport";
 
 export function TopBar() {
@@ -17,6 +18,7 @@ export function TopBar() {
   const canRedo = useDoc((s) => s.future.length > 0);
   const canGroup = useDoc((s) => Object.keys(s.selected).length > 0);
   const { fitView, getInternalNode, getNodes, getNodesBounds } = useReactFlow();
+  const makeThumbnail = () => thumbnail(getNodes().length, getNodesBounds(getNodes()));
   return (
     <header className="tc-topbar" data-testid="topbar">
       <a className="tc-logo" href="#/">torch<b>canvas</b></a>
@@ -29,7 +31,7 @@ export function TopBar() {
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
       />
       {dirty && <span className="muted" data-testid="dirty">unsaved</span>}
-      <button className="primary" onClick={() => void saveModel(() => thumbnail(getNodes().length, getNodesBounds(getNodes())))} data-testid="save" title="Ctrl+S">Save</button>
+      <button className="primary" onClick={() => void saveModel(makeThumbnail)} data-testid="save" title="Ctrl+S">Save</button>
       <span className="sep" />
       <button onClick={undo} disabled={!canUndo} data-testid="undo" title="Ctrl+Z">↶ Undo</button>
       <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Ctrl+Shift+Z">↷ Redo</button>
@@ -38,9 +40,12 @@ export function TopBar() {
       <button onClick={() => void fitView({ ...FIT, duration: 200 })} data-testid="fit-view" title="F">Fit view</button>
       <button onClick={() => groupSelection()} disabled={!canGroup} data-testid="group" title="Ctrl+G">Group into module</button>
       <ExportMenu />
+      <span className="sep" />
+      <TrainButton makeThumbnail={makeThumbnail} />
       <span className="spacer" />
       <a href="#/models" data-testid="nav-models">My models</a>
       <a href="#/quickstart" data-testid="nav-quickstart">Quick start</a>
+      <a href="#/lab" data-testid="nav-lab">Lab</a>
       <button className="icon" onClick={() => setTourStep(0)} data-testid="start-tour" title="Guided tour">Tour</button>
       <button className="icon" onClick={() => toggleHelp(true)} data-testid="shortcuts-button" title="Keyboard shortcuts (?)">?</button>
     </header>

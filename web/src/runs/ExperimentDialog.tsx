@@ -1,0 +1,103 @@
+// Define an experiment on the open model: axes (training fields, a param of every layer of a
+// type, with/without a layer type), every combination one run; then open the comparison.
+import { useMemo, useState } from "react";
+import { runsApi } from "../api/runs";
+import { navigate } from "../router";
+import { useCatalog } from "../store/catalog";
+import { useDoc } from "../store/doc";
+import { currentSource, setExperimentDialog } from "../store/runActions";
+import { layerTypes, toAxis, toggleTypes, trainingPaths, variantCount, type AxisDraft, type AxisKind } from "./axes";
+
+const MAX_VARIANTS = 32;
+
+export function ExperimentDialog() {
+  const doc = useDoc((s) => s.doc);
+  const catalog = useCatalog((s) => s.catalog);
+  const types = useMemo(() => layerTypes(doc), [doc]);
+  const toggles = useMemo(() => toggleTypes(doc), [doc]);
+  const optimizerParams = catalog?.optimizers[doc.training.optimizer.type]?.params.map((p) => p.name) ?? [];
+  const paths = useMemo(() => trainingPaths(doc, optimizerParams), [doc, optimizerParams.join()]); // eslint-disable-line react-hooks/exhaustive-deps
+  const paramsOf = (type: string) => catalog?.layers[type]?.params.filter((p) => p.type === "float" || p.type === "int" || p.type === "bool").map((p) => p.name) ?? [];
+
+  const blank = (kind: AxisKind): AxisDraft => {
+    const layerType = kind === "toggle" ? toggles[0] ?? "" : types[0] ?? "";
+    return { kind, path: "training.lr", layerType, param: paramsOf(layerType)[0] ?? "", values: kind === "path" ? `${doc.training.lr}, ${doc.training.lr * 10}` : "" };
+  };
+  const [name, setName] = useState(`${doc.name} experiment`);
+  const [epochs, setEpochs] = useState(String(doc.training.epochs));
+  const [axes, setAxes] = useState<AxisDraft[]>([blank("path")]);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (i: number, patch: Partial<AxisDraft>) => setAxes(axes.map((a, k) => (k === i ? { ...a, ...patch } : a)));
+  const count = variantCount(axes);
+
+  const start = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const n = parseInt(epochs, 10);
+      const exp = await runsApi.experiment({ ...currentSource(), name, axes: axes.map(toAxis), ...(n >= 1 ? { epochs: n } : {}) });
+      setExperimentDialog(false);
+      navigate(`#/compare?ids=${exp.run_ids.join(",")}&experiment=${exp.id}`);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div className="tc-modal-back" onClick={() => setExperimentDialog(false)}>
+      <div className="tc-modal tc-experiment" data-testid="experiment-dialog" onClick={(e) => e.stopPropagation()}>
+        <h3>New experiment</h3>
+        <p className="muted small">Every combination of the values below becomes one run of “{doc.name}”; the comparison fills in as they finish.</p>
+        <div className="tc-grid2">
+          <label className="tc-field"><span className="tc-field-name">name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="experiment-name" /></label>
+          <label className="tc-field"><span className="tc-field-name">epochs (every run)</span><input type="number" value={epochs} onChange={(e) => setEpochs(e.target.value)} data-testid="experiment-epochs" /></label>
+        </div>
+        <datalist id="tc-training-paths">{paths.map((p) => <option key={p} value={p} />)}</datalist>
+        {axes.map((a, i) => (
+          <div className="tc-axis" key={i} data-testid={`experiment-axis-${i}`}>
+            <select value={a.kind} onChange={(e) => setAxes(axes.map((x, k) => (k === i ? blank(e.target.value as AxisKind) : x)))} data-testid={`experiment-axis-${i}-kind`}>
+              <option value="path">training field</option>
+              <option value="layer" disabled={!types.length}>param of every layer of a type</option>
+              <option value="toggle" disabled={!toggles.length}>with / without a layer type</option>
+            </select>
+            {a.kind === "path" && (
+              <input list="tc-training-paths" value={a.path} onChange={(e) => set(i, { path: e.target.value })} placeholder="training.optimizer.params.weight_decay" data-testid={`experiment-axis-${i}-path`} />
+            )}
+            {a.kind !== "path" && (
+              <select value={a.layerType} onChange={(e) => set(i, { layerType: e.target.value, param: paramsOf(e.target.value)[0] ?? "" })} data-testid={`experiment-axis-${i}-type`}>
+                {(a.kind === "toggle" ? toggles : types).map((t) => <option key={t} value={t}>{t}</option>)}
+              </select>
+            )}
+            {a.kind === "layer" && (
+              <select value={a.param} onChange={(e) => set(i, { param: e.target.value })} data-testid={`experiment-axis-${i}-param`}>
+                {paramsOf(a.layerType).map((p) => <option key={p} value={p}>{p}</option>)}
+              </select>
+            )}
+            {a.kind !== "toggle" ? (
+              <input className="tc-axis-values" value={a.values} onChange={(e) => set(i, { values: e.target.value })} placeholder="values, comma-separated: 0, 0.01" data-testid={`experiment-axis-${i}-values`} />
+            ) : (
+              <span className="muted small tc-axis-values">on and off (removed, its input wired to its consumers)</span>
+            )}
+            <button className="icon" onClick={() => setAxes(axes.filter((_, k) => k !== i))} disabled={axes.length === 1} title="Remove this axis" data-testid={`experiment-axis-${i}-remove`}>×</button>
+          </div>
+        ))}
+        <div className="tc-row">
+          <button className="small" onClick={() => setAxes([...axes, blank("path")])} disabled={axes.length >= 6} data-testid="experiment-add">+ Add axis</button>
+          <span className="spacer" />
+          <span className={count > MAX_VARIANTS ? "tc-field-error" : "muted"} data-testid="experiment-count">{count} run{count === 1 ? "" : "s"}{count > MAX_VARIANTS ? ` (at most ${MAX_VARIANTS})` : ""}</span>
+        </div>
+        {error && <div className="tc-error-box" data-testid="experiment-error">{error}</div>}
+        <div className="tc-row tc-modal-foot">
+          <span className="spacer" />
+          <button onClick={() => setExperimentDialog(false)}>Cancel</button>
+          <button className="primary" disabled={busy || count < 1 || count > MAX_VARIANTS} onClick={() => void start()} data-testid="experiment-start">
+            {busy ? "Starting…" : `Run ${count} variant${count === 1 ? "" : "s"}`}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,53 @@
+// The live charts of one run: loss (train, test, worst batch), accuracy, learning rate, time per
+// epoch; and, when the run sends them, the fitted curve and the confusion matrix.
+import { useMemo, useState } from "react";
+import type { Aligned } from "../charts/align";
+import { ConfusionGrid } from "../charts/ConfusionGrid";
+import { FitChart } from "../charts/FitChart";
+import { UPlotChart, type SeriesSpec } from "../charts/UPlotChart";
+import { column, hasValues, type RunLive } from "../store/runEvents";
+
+const positive = (xs: (number | null)[]) => xs.map((v) => (v !== null && v > 0 ? v : null));
+
+export function RunCharts({ run }: { run: RunLive }) {
+  const [logLoss, setLogLoss] = useState(false);
+  const c = useMemo(() => {
+    const rows = run.epochs;
+    const epoch = rows.map((r) => r.epoch);
+    const get = (k: Parameters<typeof column>[1]) => column(rows, k);
+    return {
+      epoch, train: get("train_loss"), worst: get("train_loss_max"), test: get("test_loss"),
+      acc: get("test_acc"), lr: get("lr"), seconds: get("seconds"),
+    };
+  }, [run.epochs]);
+
+  const loss = useMemo(() => {
+    const f = logLoss ? positive : (x: (number | null)[]) => x;
+    const series: SeriesSpec[] = [{ label: "train", color: "#2563eb" }];
+    const data: (number | null)[][] = [f(c.train)];
+    if (hasValues(c.test)) (series.push({ label: "test", color: "#ea580c" }), data.push(f(c.test)));
+    return { series, data: [c.epoch, ...data] as Aligned };
+  }, [c, logLoss]);
+  const one = (ys: (number | null)[]) => [c.epoch, ys] as Aligned;
+  const accData = useMemo(() => one(c.acc.map((v) => (v === null ? null : v * (v <= 1 ? 100 : 1)))), [c]); // eslint-disable-line react-hooks/exhaustive-deps
+  const lrData = useMemo(() => one(c.lr), [c]); // eslint-disable-line react-hooks/exhaustive-deps
+  const timeData = useMemo(() => one(c.seconds), [c]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  return (
+    <div className="tc-charts">
+      <div className="tc-chart-wrap">
+        <button className={`link small tc-chart-toggle${logLoss ? " on" : ""}`} onClick={() => setLogLoss((v) => !v)} data-testid="chart-loss-log">
+          log scale
+        </button>
+        <UPlotChart testId="chart-loss" title="Loss" data={loss.data} series={loss.series} intX xLabel="epoch" logY={logLoss} />
+      </div>
+      {hasValues(c.acc) && (
+        <UPlotChart testId="chart-accuracy" title="Test accuracy (%)" data={accData} series={[{ label: "accuracy", color: "#16a34a" }]} intX xLabel="epoch" />
+      )}
+      <UPlotChart testId="chart-lr" title="Learning rate" data={lrData} series={[{ label: "lr", color: "#9333ea" }]} intX xLabel="epoch" />
+      <UPlotChart testId="chart-time" title="Seconds per epoch" data={timeData} series={[{ label: "seconds", color: "#64748b" }]} intX xLabel="epoch" />
+      {run.fit && <FitChart fit={run.fit} />}
+      {run.confusion && <ConfusionGrid matrix={run.confusion} />}
+    </div>
+  );
+}

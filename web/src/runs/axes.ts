@@ -1,0 +1,65 @@
+// Experiment axes as the dialog edits them, and their conversion to the API's axes.
+// Pure: tested in axes.test.ts.
+import type { Axis } from "../api/runs";
+import type { Graph, Json } from "../api/types";
+
+export type AxisKind = "path" | "layer" | "toggle";
+export interface AxisDraft {
+  kind: AxisKind;
+  path: string;
+  layerType: string;
+  param: string;
+  values: string;
+}
+
+/** "0, 0.01, 1e-3, true, adam" -> [0, 0.01, 0.001, true, "adam"] */
+export function parseValues(text: string): Json[] {
+  return text
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean)
+    .map((v) => {
+      try {
+        return JSON.parse(v) as Json;
+      } catch {
+        return v;
+      }
+    });
+}
+
+export function toAxis(d: AxisDraft): Axis {
+  if (d.kind === "toggle") return { toggle: d.layerType };
+  if (d.kind === "layer") return { layer_type: d.layerType, param: d.param, values: parseValues(d.values) };
+  return { path: d.path, values: parseValues(d.values) };
+}
+
+export const choices = (d: AxisDraft) => (d.kind === "toggle" ? 2 : parseValues(d.values).length);
+export const variantCount = (axes: AxisDraft[]) => axes.reduce((n, a) => n * choices(a), 1);
+
+/** The layer types used in the graph and its module definitions. */
+export function layerTypes(g: Graph): string[] {
+  const types = new Set<string>();
+  for (const body of [g, ...g.modules]) for (const n of body.nodes) if (n.kind === "layer") types.add(n.type);
+  return [...types].sort();
+}
+
+/** Layer types to toggle: those in the graph, plus the family of numbered ones (BatchNorm2d -> BatchNorm). */
+export function toggleTypes(g: Graph): string[] {
+  const types = layerTypes(g);
+  const families = types.map((t) => t.match(/^(.*[A-Za-z])[123]d$/)?.[1]).filter((f): f is string => !!f);
+  return [...new Set([...families, ...types])].sort();
+}
+
+/** Dotted paths of the training config's leaves (training.lr, training.optimizer.params.momentum, ...),
+ *  plus the params the chosen optimizer takes (from its catalog spec). */
+export function trainingPaths(g: Graph, optimizerParams: string[]): string[] {
+  const out = new Set<string>();
+  const walk = (v: unknown, prefix: string) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) for (const [k, x] of Object.entries(v)) walk(x, `${prefix}.${k}`);
+    else out.add(prefix);
+  };
+  walk(g.training, "training");
+  for (const p of optimizerParams) out.add(`training.optimizer.params.${p}`);
+  out.add("training.init");
+  return [...out].filter((p) => !p.includes("transforms")).sort();
+}
