@@ -39,7 +39,8 @@ class Settings(BaseSettings):
     # under <data_dir>/runs. How many run at once; the rest wait in the queue.
     max_concurrent_runs: int = Field(default=1, ge=1, le=64)
     # Per run: wall-clock limit in seconds (the process group is killed), and address-space limit
-    # in MiB (RLIMIT_AS; CUDA reserves far more address space than it uses: 0 turns it off). 0: none.
+    # in MiB (RLIMIT_AS; not applied to runs that may use CUDA, which reserves far more address
+    # space than it uses). 0: none.
     run_time_limit_s: float = Field(default=6 * 3600, ge=0)
     run_memory_limit_mb: int = Field(default=8192, ge=0)
     # OMP_NUM_THREADS for runs; None keeps torch's default (small models on a busy machine train

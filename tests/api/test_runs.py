@@ -144,3 +144,13 @@ def test_bad_input(runs: TestClient) -> None:
     assert runs.get("/api/v1/runs/compare", params={"ids": "1,x"}).status_code == 422
     assert runs.get("/api/v1/runs/compare", params={"ids": "999"}).status_code == 404
     assert runs.get("/api/v1/runs", params={"status": "exploded"}).status_code == 422
+
+
+@pytest.mark.slow
+def test_the_memory_limit_applies_to_the_run(tmp_path: Path) -> None:
+    # 1 GiB of address space is too little even to load torch: the run fails, the log says why.
+    with TestClient(create_app(runner_settings(tmp_path, run_memory_limit_mb=1024)), raise_server_exceptions=False) as c:
+        run = _start(c, epochs=1, device="cpu")
+        done = wait_for(c, run["id"], timeout=60)
+    assert done["status"] == "failed" and done["exit_code"] != 0
+    assert "Error" in done["error"]  # ImportError / MemoryError from the child's traceback

@@ -115,6 +115,16 @@ def _child_setup(memory_bytes: int | None, parent: int) -> Callable[[], None]:
     return setup
 
 
+def _may_use_cuda(config: dict[str, Any]) -> bool:
+    """CUDA reserves far more address space than it uses: under RLIMIT_AS it fails to start, so
+    the memory limit applies only to runs that will train on the CPU."""
+    if config.get("device") == "cpu":
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 class Runner:
     """Runs queued runs, ``max_concurrent`` at a time, until ``stop()``."""
 
@@ -342,7 +352,7 @@ class Runner:
                 assert run is not None
                 config = dict(run.config)
             cmd = self.command(a.run_id, config)
-            memory = self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb else None
+            memory = self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb and not _may_use_cuda(config) else None
             with open(folder / "log.txt", "ab") as logfile:
                 a.proc = subprocess.Popen(
                     cmd,
