@@ -1,0 +1,453 @@
+"""Web figures: editor frame rate on a 1,000-node graph, and /api/v1/check latency under load.
+
+Run: .venv/bin/python bench/web.py [--fps] [--check] [--screenshot]   (all three by default)
+
+- fps: headless Chromium opens a saved 1,000-node graph (``wide(1000)``) at ``#/model/<id>``;
+  prints the time from navigation to the first node on screen and to the first shapes, then
+  pans with the mouse for a few seconds while a requestAnimationFrame loop records frame times
+  (goal: >= 30 FPS). Twice: the graph as built (one deep column, so a fit view shows part of
+  it) and the same nodes on a 40 x 25 grid (a fit view shows all 1,000 at once).
+- check: p50/p99/throughput of ``POST /api/v1/check`` with the ResNet-50-sized graph under 50
+  concurrent clients (goal: p99 <= 100 ms), against uvicorn in a subprocess; then, in process,
+  where one request's time goes (parse + validate, the check, serializing the result).
+- screenshot: docs/screenshot.png, 1440 x 900, the LeNet_bn template with shapes on the edges
+  and the Summary tab.
+
+Prints figures; asserts nothing (tests assert behaviour). The server runs on a temp data dir.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import copy
+import itertools
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402  (after the sys.path line, like bench/core.py)
+
+from bench.graphs import resnet50, wide  # noqa: E402
+
+CHROMIUM = os.environ.get("TORCHCANVAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+CLIENTS = 50
+
+
+# --- server --------------------------------------------------------------------------------
+
+
+# The server process with timing probes (bench-only; src/ is untouched): an outermost ASGI
+# wrapper timing each /check request from its first byte to its last, and a wrapper round
+# torchcanvas.shapes.check (the CPU work in the worker thread) noting when it starts and ends.
+# GET /bench/stats returns the per-request phases in ms (POST /bench/reset clears them).
+PROBED_SERVER = """
+import json, os, sys, threading, time, uvicorn
+TOKENS, limited = int(os.environ.get('BENCH_THREADS', '0')), []
+import torchcanvas.shapes as shapes
+from torchcanvas.api import create_app
+app = create_app()
+local, rows, inner = threading.local(), [], shapes.check
+def check(graph):
+    local.t0 = time.perf_counter(); r = inner(graph); local.t1 = time.perf_counter()
+    current[threading.get_ident()] = (local.t0, local.t1)
+    return r
+current = {}
+shapes.check = check
+import json
+class Probe:
+    def __init__(self, app): self.app = app
+    async def __call__(self, scope, receive, send):
+        path = scope.get('path')
+        if path in ('/bench/stats', '/bench/reset'):
+            body = json.dumps(rows).encode()
+            if path == '/bench/reset': rows.clear()
+            await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'application/json')]})
+            return await send({'type': 'http.response.body', 'body': body})
+        if path != '/api/v1/check': return await self.app(scope, receive, send)
+        if TOKENS and not limited:
+            import anyio.to_thread
+            anyio.to_thread.current_default_thread_limiter().total_tokens = TOKENS; limited.append(1)
+        t = time.perf_counter(); mark = {}
+        async def snd(m):
+            if m['type'] == 'http.response.start':
+                mark['start'] = time.perf_counter()
+            await send(m)
+        await self.app(scope, receive, snd)
+        end = time.perf_counter()
+        # The check ran in some worker thread: take the most recent (start, end) that fits in this request.
+        span = max((v for v in current.values() if t <= v[0] <= end), default=(t, t))
+        rows.append([(span[0] - t) * 1e3, (span[1] - span[0]) * 1e3, (mark.get('start', end) - span[1]) * 1e3, (end - t) * 1e3])
+uvicorn.run(Probe(app), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning', access_log=False)
+"""
+
+
+@contextmanager
+def server(probed: bool = False, threads: int = 0) -> Iterator[str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = tempfile.mkdtemp(prefix="torchcanvas-bench-")
+    env = {**os.environ, "TORCHCANVAS_DATA_DIR": data, "BENCH_THREADS": str(threads)}
+    # uvicorn's access log off: 50 clients' worth of log lines would be part of the figure.
+    code = (
+        "import uvicorn; from torchcanvas.api import create_app; "
+        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
+    )
+    argv = [sys.executable, "-c", PROBED_SERVER, str(port)] if probed else [sys.executable, "-c", code]
+    proc = subprocess.Popen(argv, env=env, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if proc.poll() is not None:
+                raise SystemExit(f"the server exited with {proc.returncode}")
+            try:
+                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        else:
+            raise SystemExit("the server did not come up in 60 s")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, round(q / 100 * (len(xs) - 1)))]
+
+
+# --- frames per second ---------------------------------------------------------------------
+
+# Installed before the app loads: when the first node and the first shape appear (ms since
+# navigation start), and a requestAnimationFrame loop that records frame times on demand.
+PROBE = """
+(() => {
+  const t = { firstNode: null, firstShape: null };
+  window.__tc = t;
+  new MutationObserver((_, obs) => {
+    if (t.firstNode === null && document.querySelector('.react-flow__node')) t.firstNode = performance.now();
+    if (t.firstShape === null) {
+      const s = document.querySelector('.tc-node-shape');
+      if (s && s.textContent.trim()) t.firstShape = performance.now();
+    }
+    if (t.firstNode !== null && t.firstShape !== null) obs.disconnect();
+  }).observe(document, { childList: true, subtree: true, characterData: true });
+  window.__frames = null;
+  const tick = (now) => { if (window.__frames) window.__frames.push(now); requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+})();
+"""
+
+
+def grid(doc: dict[str, Any], cols: int = 40) -> dict[str, Any]:
+    """The same graph with its nodes on a grid (row-major, in document order)."""
+    doc = copy.deepcopy(doc)
+    for i, n in enumerate(doc["nodes"]):
+        n["position"] = {"x": (i % cols) * 240, "y": (i // cols) * 140}
+    return doc
+
+
+def open_model(page: Any, url: str) -> dict[str, float]:
+    page.goto(url)
+    page.wait_for_function("window.__tc.firstNode !== null && window.__tc.firstShape !== null", timeout=120_000)
+    first_node, first_shape = page.evaluate("[window.__tc.firstNode, window.__tc.firstShape]")
+    page.wait_for_timeout(800)  # the initial fit-view animation
+    return {"first_node_ms": first_node, "first_shape_ms": first_shape}
+
+
+def pan(page: Any, seconds: float = 3.0) -> dict[str, float]:
+    """Drag the pane in a slow circle for ``seconds``, recording requestAnimationFrame times."""
+    rendered = page.locator(".react-flow__node").count()
+    zoom = page.evaluate(
+        "+getComputedStyle(document.querySelector('.react-flow__viewport')).transform.split('(')[1].split(',')[0]"
+    )
+    box = page.locator(".react-flow__pane").bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    page.evaluate("window.__frames = []")
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    t0 = time.perf_counter()
+    i = 0
+    while time.perf_counter() - t0 < seconds:
+        i += 1
+        dx, dy = 200 * ((i % 40) / 20 - 1), 150 * (((i + 10) % 40) / 20 - 1)
+        page.mouse.move(cx + dx, cy + dy, steps=4)
+    page.mouse.up()
+    frames = page.evaluate("(() => { const f = window.__frames; window.__frames = null; return f; })()")
+    deltas = [b - a for a, b in itertools.pairwise(frames)]
+    span = (frames[-1] - frames[0]) / 1e3
+    return {
+        "rendered": rendered,
+        "zoom": zoom,
+        "frames": len(frames),
+        "fps": (len(frames) - 1) / span,
+        "p50_ms": statistics.median(deltas),
+        "p95_ms": pct(deltas, 95),
+        "max_ms": max(deltas),
+    }
+
+
+def _print_pan(label: str, r: dict[str, float]) -> None:
+    print(
+        f"    {label}: zoom {r['zoom']:.2f}, {r['rendered']} nodes in the DOM: {r['fps']:5.1f} FPS (goal >= 30), "
+        f"frame p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms, max {r['max_ms']:.0f} ms"
+    )
+
+
+def bench_fps(url: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    api = httpx.Client(base_url=f"{url}/api/v1", timeout=120)
+    deep = wide(1000)
+    cases = [("deep column (as built)", deep), ("40 x 25 grid (all on screen at fit)", grid(deep))]
+    print(
+        f"Editor on a {len(deep['nodes'])}-node graph ({len(deep['edges'])} edges), headless Chromium "
+        "(software rendering, --disable-gpu), 1440 x 900; panning = 3 s of mouse drag"
+    )
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or None, args=CHROMIUM_ARGS, headless=True)
+        for label, doc in cases:
+            mid = api.post("/models", json={"name": doc["name"], "graph": doc}).json()["id"]
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            context.add_init_script(PROBE)
+            page = context.new_page()
+            page.goto(f"{url}/#/models")  # load the app once, so the figure is the model, not the bundle
+            page.wait_for_load_state("networkidle")
+            r = open_model(page, f"{url}/#/model/{mid}")
+            print(f"  {label}:")
+            print(
+                f"    navigation -> first nodes on screen: {r['first_node_ms']:.0f} ms "
+                f"(shapes from the check in the same frame: {r['first_shape_ms']:.0f} ms)"
+            )
+            _print_pan("pan after fit view", pan(page))
+            if doc is not deep:
+                # Where the frame time goes: hide one layer of the view at a time (CSS only).
+                for what, css in [
+                    ("minimap", ".react-flow__minimap"),
+                    ("edges", ".react-flow__edges"),
+                    ("node contents (boxes kept)", ".tc-node > *"),
+                ]:
+                    tag = page.add_style_tag(content=f"{css} {{ visibility: hidden !important; }}")
+                    _print_pan(f"same, {what} hidden", pan(page))
+                    tag.evaluate("t => t.remove()")
+                page.get_by_test_id("node-conv100a").click()
+                for _ in range(5):
+                    page.mouse.wheel(0, -250)
+                    page.wait_for_timeout(80)
+                _print_pan("pan zoomed in (edge labels on)", pan(page))
+            context.close()
+        browser.close()
+
+
+# --- check latency -------------------------------------------------------------------------
+
+
+async def _client(c: httpx.AsyncClient, body: bytes, n: int, out: list[float]) -> None:
+    for _ in range(n):
+        t = time.perf_counter()
+        r = await c.post("/check", content=body, headers={"content-type": "application/json"})
+        out.append((time.perf_counter() - t) * 1e3)
+        assert r.status_code == 200, r.text[:300]
+
+
+async def _load(url: str, body: bytes, clients: int, per_client: int) -> tuple[list[float], float]:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=f"{url}/api/v1", limits=limits, timeout=120) as c:
+        await asyncio.gather(*[_client(c, body, 2, []) for _ in range(clients)])  # warm: connections, caches
+        out: list[float] = []
+        t = time.perf_counter()
+        await asyncio.gather(*[_client(c, body, per_client, out) for _ in range(clients)])
+        return out, time.perf_counter() - t
+
+
+def bench_check(url: str, threads: int = 0) -> None:
+    doc = resnet50()
+    body = json.dumps(doc).encode()
+    api = httpx.Client(base_url=f"{url}/api/v1", timeout=120)
+    for _ in range(10):  # warm up: imports, layer caches
+        api.post("/check", content=body, headers={"content-type": "application/json"})
+    serial = []
+    for _ in range(30):
+        t = time.perf_counter()
+        r = api.post("/check", content=body, headers={"content-type": "application/json"})
+        serial.append((time.perf_counter() - t) * 1e3)
+    size = len(r.content)
+    if threads:
+        lat, wall = asyncio.run(_load(url, body, CLIENTS, 10))
+        print(
+            f"  same load, worker thread pool limited to {threads} threads (bench-only change): p50 "
+            f"{statistics.median(lat):6.1f} ms   p99 {pct(lat, 99):6.1f} ms   throughput {len(lat) / wall:5.1f} req/s"
+        )
+        return
+    print(
+        f"POST /api/v1/check, ResNet-50 graph ({len(doc['nodes'])} nodes, request {len(body) / 1e3:.0f} kB, "
+        f"response {size / 1e3:.0f} kB), uvicorn, 1 process, on {os.cpu_count()} CPU cores (shared)"
+    )
+    print(f"  1 client:   p50 {statistics.median(serial):6.1f} ms   p99 {pct(serial, 99):6.1f} ms")
+    httpx.post(f"{url}/bench/reset")
+    lat, wall = asyncio.run(_load(url, body, CLIENTS, 10))
+    print(
+        f"  {CLIENTS} clients: p50 {statistics.median(lat):6.1f} ms   p99 {pct(lat, 99):6.1f} ms   (goal p99 <= 100 ms)"
+        f"   throughput {len(lat) / wall:5.1f} req/s ({len(lat)} requests)"
+    )
+    rows = httpx.get(f"{url}/bench/stats").json()[-len(lat) :]
+    if rows:
+        cols = list(zip(*rows, strict=True))
+        names = [
+            "before the check (body, parse+validate, wait for a worker thread)",
+            "the check itself (in its thread)",
+            "after the check (response validate, serialize, gzip)",
+            "whole request inside the server",
+        ]
+        print("  inside the server under load (probe round the app and round shapes.check), p50 / p99 ms:")
+        for name, col in zip(names, cols, strict=True):
+            print(f"    {name:70s} {statistics.median(col):7.1f} / {pct(list(col), 99):7.1f}")
+        print(
+            f"    sum of the check phase over all requests / wall time: {sum(cols[1]) / 1e3 / wall:.2f} "
+            "(1.0 = one core busy checking all the time)"
+        )
+    print(
+        "  The route is a sync def: FastAPI runs each check in anyio's worker thread pool, "
+        f"{_thread_tokens()} threads by default, all in one process, so under one GIL."
+    )
+    profile_check(doc, body)
+
+
+def _thread_tokens() -> int:
+    import anyio.to_thread
+
+    async def tokens() -> int:
+        return int(anyio.to_thread.current_default_thread_limiter().total_tokens)
+
+    return asyncio.run(tokens())
+
+
+def profile_check(doc: dict[str, Any], body: bytes) -> None:
+    """Where one request's server time goes, in process (same code as the route)."""
+    from torchcanvas import shapes
+    from torchcanvas.graph.model import Graph
+    from torchcanvas.shapes.result import CheckResult
+
+    def timed(fn: Any, n: int = 20) -> float:
+        fn()
+        ts = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            ts.append((time.perf_counter() - t) * 1e3)
+        return statistics.median(ts)
+
+    graph = Graph.model_validate_json(body)
+    result = shapes.check(graph)
+    parse = timed(lambda: Graph.model_validate_json(body))
+    check = timed(lambda: shapes.check(graph))
+    # FastAPI validates the return value against response_model, then serializes it.
+    dump = timed(lambda: CheckResult.model_validate(result.model_dump()).model_dump_json())
+    dump_only = timed(lambda: result.model_dump_json())
+    edited = copy.deepcopy(doc)
+    fc = next(n for n in edited["nodes"] if n["id"] == "fc")
+    state = {"i": 0}
+
+    def edit() -> None:
+        state["i"] += 1
+        fc["params"]["out_features"] = 10 + state["i"] % 7
+        shapes.check(Graph.model_validate(edited))
+
+    after_edit = timed(edit)
+    import gzip
+
+    payload = result.model_dump_json().encode()
+    gz = timed(lambda: gzip.compress(payload, compresslevel=9))  # Starlette's GZipMiddleware default level
+    total = parse + check + dump
+    print(
+        f"  one request in process (median): parse+validate {parse:.1f} ms, check {check:.1f} ms (same document: "
+        f"cached per node), response validate+serialize {dump:.1f} ms (serialize alone {dump_only:.1f} ms); "
+        f"sum {total:.1f} ms; gzip of the {len(payload) / 1e3:.0f} kB response (level 9, GZipMiddleware) {gz:.1f} ms"
+    )
+    print(f"  check after a one-node edit (the editor's case): {after_edit:.1f} ms")
+    print(
+        f"  => with {CLIENTS} requests queued and the work GIL-bound, the last waits for ~{CLIENTS} x {total:.0f} ms "
+        f"= {CLIENTS * total:.0f} ms of CPU before it finishes, on one core's worth of Python."
+    )
+
+
+# --- screenshot ----------------------------------------------------------------------------
+
+
+def screenshot(url: str, out: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM or None, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.goto(f"{url}/#/quickstart")
+        page.get_by_test_id("template-seed_lenet_bn").click()
+        expect(page.get_by_test_id("node-shape-pool2")).to_have_text("(B, 16, 5, 5)")
+        # The fit view of 17 layers is below zoom 0.4, where edge labels hide: zoom in on the
+        # middle of the network (mouse wheel over pool2), with the Summary tab open.
+        page.get_by_test_id("auto-layout").click()  # centred nodes: straight edges
+        page.get_by_test_id("fit-view").click()
+        page.wait_for_timeout(500)
+        for _ in range(12):
+            style = page.locator(".react-flow__viewport").get_attribute("style") or ""
+            if float(style.split("scale(")[1].rstrip(");")) >= 0.7:
+                break
+            box = page.get_by_test_id("node-pool2").bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.mouse.wheel(0, -200)
+            page.wait_for_timeout(120)
+        expect(page.get_by_test_id("edge-label-pool2-flatten")).to_have_text("(B, 16, 5, 5)")
+        page.mouse.move(5, 890)  # no hover highlight
+        page.get_by_test_id("tab-summary").click()
+        expect(page.get_by_test_id("summary-total-params")).not_to_be_empty()
+        page.wait_for_timeout(600)
+        page.screenshot(path=str(out))
+        browser.close()
+    print(f"wrote {out.relative_to(ROOT)}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--fps", action="store_true")
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--screenshot", action="store_true")
+    args = ap.parse_args()
+    everything = not (args.fps or args.check or args.screenshot)
+    with server() as url:
+        if args.fps or everything:
+            bench_fps(url)
+        if args.screenshot or everything:
+            screenshot(url, ROOT / "docs" / "screenshot.png")
+    if args.check or everything:
+        with server(probed=True) as url:
+            bench_check(url)
+        with server(probed=True, threads=2) as url:  # the GIL convoy, without 40 threads taking turns
+            bench_check(url, threads=2)
+
+
+if __name__ == "__main__":
+    main()

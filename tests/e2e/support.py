@@ -1,0 +1,155 @@
+"""Helpers for the browser tests: where things are on the canvas, and user gestures on it.
+
+Positions are in flow coordinates (those of ``node.position`` in the document); the helpers
+turn them into screen points through the React Flow viewport transform, so a test reads like
+"drop a Conv2d at (300, 130)" whatever the pan and zoom.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import Locator, Page, expect
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# Where a drop lands relative to the new node's top-left corner (Canvas.tsx onDrop: p - (90, 30)).
+DROP_OFFSET = (90, 30)
+
+
+@dataclass
+class Server:
+    url: str
+    api: httpx.Client
+
+
+def edge_id(source: str, target: str, source_port: str = "out", target_port: str = "in") -> str:
+    return f"{source}:{source_port}->{target}:{target_port}"
+
+
+class Editor:
+    """The editor page, driven the way a user drives it: mouse on the canvas, keys, the panel."""
+
+    def __init__(self, page: Page, artifacts: Path):
+        self.page = page
+        self.artifacts = artifacts
+
+    def tid(self, test_id: str) -> Locator:
+        return self.page.get_by_test_id(test_id)
+
+    def node(self, nid: str) -> Locator:
+        return self.tid(f"node-{nid}")
+
+    def edge(self, source: str, target: str, source_port: str = "out", target_port: str = "in") -> Locator:
+        return self.tid(f"rf__edge-{edge_id(source, target, source_port, target_port)}")
+
+    def shot(self, name: str) -> None:
+        self.page.wait_for_timeout(250)  # let the fit/centre animations (150-200 ms) settle
+        self.page.screenshot(path=str(self.artifacts / f"{name}.png"))
+
+    # --- coordinates ----------------------------------------------------------------------
+
+    def viewport(self) -> tuple[float, float, float]:
+        style = self.page.locator(".react-flow__viewport").get_attribute("style") or ""
+        m = re.search(r"translate\(([-\d.e]+)px,\s*([-\d.e]+)px\)\s*scale\(([-\d.e]+)\)", style)
+        assert m, f"unexpected viewport transform: {style!r}"
+        return float(m[1]), float(m[2]), float(m[3])
+
+    def to_screen(self, fx: float, fy: float) -> tuple[float, float]:
+        box = self.page.locator(".react-flow").bounding_box()
+        assert box
+        tx, ty, z = self.viewport()
+        return box["x"] + tx + fx * z, box["y"] + ty + fy * z
+
+    # --- gestures -------------------------------------------------------------------------
+
+    def drop(self, palette_test_id: str, fx: float, fy: float) -> None:
+        """Drag a palette entry onto the canvas (HTML5 drag and drop) so the node lands at (fx, fy)."""
+        _, _, z = self.viewport()
+        sx, sy = self.to_screen(fx + DROP_OFFSET[0] / z, fy + DROP_OFFSET[1] / z)
+        canvas = self.tid("canvas")
+        box = canvas.bounding_box()
+        assert box and box["x"] < sx < box["x"] + box["width"] and box["y"] < sy < box["y"] + box["height"], (
+            f"drop point {sx, sy} is outside the canvas {box}"
+        )
+        self.tid(palette_test_id).drag_to(canvas, target_position={"x": sx - box["x"], "y": sy - box["y"]})
+
+    def connect(self, source: str, target: str, source_port: str = "out", target_port: str = "in") -> None:
+        """Drag from an output handle to an input handle; waits for the edge to exist."""
+        mouse = self.page.mouse
+        self.settle()
+        a = self._centre(self.tid(f"handle-{source}-out-{source_port}"))
+        b = self._centre(self.tid(f"handle-{target}-in-{target_port}"))
+        mouse.move(*a)
+        mouse.down()
+        mouse.move(a[0] + 5, a[1] + 5, steps=2)  # past React Flow's drag threshold
+        mouse.move(*b, steps=8)
+        mouse.up()
+        expect(self.edge(source, target, source_port, target_port)).to_have_count(1)
+
+    def _centre(self, loc: Locator) -> tuple[float, float]:
+        """The centre of an element once it stops moving (a node resizes when its check result
+        arrives, and its handles move with it)."""
+        expect(loc).to_be_visible()
+        box = loc.bounding_box()
+        for _ in range(20):
+            self.page.wait_for_timeout(60)
+            again = loc.bounding_box()
+            if again == box:
+                break
+            box = again
+        assert box
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def settle(self) -> None:
+        """Wait for the live check (debounced 150 ms) to come back."""
+        self.page.wait_for_timeout(200)
+        expect(self.tid("check-status")).to_have_text("✓")
+
+    def select(self, nid: str, add: bool = False) -> None:
+        self.node(nid).locator(".tc-node-head").click(modifiers=["Control"] if add else None)
+
+    def set_param(self, name: str, value: str) -> None:
+        """Type a value into the params panel field of the selected node (applied on Enter)."""
+        field = self.tid(f"param-{name}")
+        field.fill(value)
+        field.press("Enter")
+        expect(field).to_have_value(value)
+
+    def blur(self) -> None:
+        """Leave any text field, so that canvas shortcuts (Ctrl+Z, Delete, ...) apply."""
+        self.page.evaluate("document.activeElement && document.activeElement.blur()")
+
+    def press(self, keys: str) -> None:
+        self.blur()
+        self.page.keyboard.press(keys)
+
+    def zoom_to(self, nid: str, zoom: float = 0.8) -> None:
+        """Zoom in with the mouse wheel over a node (edge labels hide below zoom 0.4)."""
+        for _ in range(12):
+            if self.viewport()[2] >= zoom:
+                break
+            x, y = self._centre(self.node(nid))
+            self.page.mouse.move(x, y)
+            self.page.mouse.wheel(0, -300)
+            self.page.wait_for_timeout(100)
+
+    def node_ids(self) -> set[str]:
+        return set(self.page.locator(".react-flow__node").evaluate_all("els => els.map(e => e.dataset.id)"))
+
+    def error_nodes(self) -> list[str]:
+        return self.page.locator(".react-flow__node .tc-node.error").evaluate_all(
+            "els => els.map(e => e.dataset.testid.slice(5))"
+        )

@@ -1,0 +1,100 @@
+"""The Quick start gallery and the My models page, in a real Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.support import Editor, Server
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def ed(browser: Browser, server: Server, artifacts: Path) -> Iterator[Editor]:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    yield Editor(page, artifacts)
+    context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"
+
+
+def test_quickstart_opens_a_seed_template(ed: Editor, server: Server) -> None:
+    ed.page.goto(f"{server.url}/#/quickstart")
+    cards = ed.page.locator("[data-testid^=template-]")
+    expect(cards.first).to_be_visible()
+    names = cards.evaluate_all("els => els.map(e => e.dataset.testid.slice('template-'.length))")
+    seeds = [n for n in names if n.startswith("seed_")]
+    assert seeds and names[: len(seeds)] == seeds, f"seed templates must come first: {names}"
+    expect(ed.tid("template-seed_lenet_bn")).to_contain_text("seed")
+    ed.shot("10a_quickstart")
+
+    ed.tid("template-seed_lenet_bn").click()
+    expect(ed.page).to_have_url(re.compile(r"#/$"))
+    seed = json.loads((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    expect(ed.page.locator(".react-flow__node")).to_have_count(len(seed["nodes"]))
+    expect(ed.tid("model-name")).to_have_value("LeNet_bn")
+    ed.shot("10b_seed_lenet_bn_fit_view")
+    ed.zoom_to("flatten")
+    expect(ed.tid("edge-label-pool2-flatten")).to_have_text("(B, 16, 5, 5)")
+    expect(ed.tid("node-shape-y")).to_have_text("(B, 2)")
+    ed.select("fc1")
+    expect(ed.tid("param-in_features-auto")).to_have_text("auto (400)")
+    assert ed.error_nodes() == []
+    ed.shot("10c_seed_lenet_bn_zoomed_fc1")
+
+
+def test_my_models_rename_duplicate_restore(ed: Editor, server: Server) -> None:
+    graph = json.loads((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    created = server.api.post("/models", json={"name": "Pages test", "graph": graph})
+    assert created.status_code in (200, 201), created.text
+    mid = str(created.json()["id"])
+    ed.page.goto(f"{server.url}/#/models")
+    card = ed.tid(f"model-{mid}")
+    expect(card).to_contain_text("Pages test")
+    ed.shot("11a_my_models")
+
+    # Rename (a prompt): a new version.
+    ed.page.once("dialog", lambda d: d.accept("Pages test renamed"))
+    ed.tid(f"rename-{mid}").click()
+    expect(card).to_contain_text("Pages test renamed")
+    assert server.api.get(f"/models/{mid}").json()["name"] == "Pages test renamed"
+
+    # Duplicate: one more card, a copy with the same graph.
+    before = ed.page.locator("[data-testid^=model-]").count()
+    ed.tid(f"duplicate-{mid}").click()
+    expect(ed.page.locator("[data-testid^=model-]")).to_have_count(before + 1)
+    copies = [m for m in server.api.get("/models").json()["items"] if m["name"] == "Pages test renamed (copy)"]
+    assert len(copies) == 1
+    copy_graph = server.api.get(f"/models/{copies[0]['id']}").json()["graph"]
+    assert [n["id"] for n in copy_graph["nodes"]] == [n["id"] for n in graph["nodes"]]
+    expect(ed.tid(f"model-{copies[0]['id']}")).to_contain_text("(copy)")
+    ed.shot("11b_renamed_and_duplicated")
+
+    # History: v1 (created) and v2 (renamed); restoring v1 brings the first name back as v3.
+    ed.tid(f"history-{mid}").click()
+    expect(ed.tid(f"versions-{mid}").locator("li")).to_have_count(2)
+    ed.shot("11c_history")
+    ed.tid(f"restore-{mid}-1").click()
+    expect(card.locator("b")).to_have_text("Pages test")
+    expect(card).to_contain_text("v3")
+    restored = server.api.get(f"/models/{mid}").json()
+    assert restored["name"] == "Pages test" and restored["version"] == 3
+    ed.shot("11d_restored_v1")
+
+    ed.tid(f"open-{mid}").click()
+    expect(ed.page).to_have_url(re.compile(rf"#/model/{re.escape(mid)}$"))
+    expect(ed.tid("model-name")).to_have_value("Pages test")
+    expect(ed.tid("node-shape-pool2")).to_have_text("(B, 16, 5, 5)")
+    ed.zoom_to("flatten")
+    expect(ed.tid("edge-label-pool2-flatten")).to_have_text("(B, 16, 5, 5)")
