@@ -64,7 +64,7 @@ export function NormExplorer() {
           <div className="tc-norm-info">
             <code className="tc-norm-code" data-testid="norm-code">{result.code}</code>
             <p data-testid="norm-statistics">
-              Normalizes over <b>{result.normalized_axes.map((a) => result.axis_names[a]).join(", ")}</b>: {result.statistics}.
+              Input ({result.axis_names.join(", ")}) = ({result.input_shape.join(", ")}): {result.statistics}.
               {" "}Each mean and variance is taken over <b>{statSize(result)}</b> values (blue; hover another cell).
             </p>
             <table className="tc-table" data-testid="norm-tensors">

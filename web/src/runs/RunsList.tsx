@@ -29,7 +29,9 @@ export function RunsList() {
       {list.length === 0 && !error && <div className="muted small pad">No runs yet. Press Train to start one.</div>}
       {list.map((r) => {
         const status = live[r.id]?.status ?? r.status;
-        const f = r.final;
+        // A followed run's latest epoch is newer than the list's.
+        const rows = live[r.id]?.epochs;
+        const f = rows?.length ? rows[rows.length - 1] : r.final;
         return (
           <div key={r.id} className={`tc-run-row${shown === r.id ? " on" : ""}`} data-testid={`run-${r.id}`} onClick={() => void showRun(r.id)}>
             <input type="checkbox" checked={!!ticked[r.id]} onClick={(e) => e.stopPropagation()} onChange={() => toggleTicked(r.id)} data-testid={`run-${r.id}-tick`} title="Select to compare" />
