@@ -193,7 +193,8 @@ def test_training_issues_name_the_input_and_output():
     assert issues[0].message == (
         "dataset LFWFaces gives samples of shape (3, 32, 32) but the input node 'x' expects (1, 28, 28)"
     )
-    assert issues[0].fix == "set the input shape to (B, 3, 32, 32)" and issues[0].node == "x"
+    assert issues[0].fix == "set the input shape to (B, 3, 32, 32), or choose a dataset with (1, 28, 28) samples in the Training tab"
+    assert issues[0].node == "x"
     assert issues[1].node == "y" and "(B, 2)" in issues[1].message
     assert training_issues(g, ["B", 3, 32, 32], ["B", 2]) == []
     g.training.train_transforms = g.training.test_transforms = []

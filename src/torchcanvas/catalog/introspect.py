@@ -110,6 +110,8 @@ def param_docs(doc: str | None) -> dict[str, str]:
 
 def _clean(text: str) -> str:
     text = re.sub(r":(?:attr|class|func|math|meth|ref):`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", text)
+    # `Title <https://...>`__ links keep their title and the address, in parentheses
+    text = re.sub(r"`([^`<]+?)\s*<(https?://[^>]+)>`_{1,2}", r"\1 (\2)", text)
     text = text.replace("``", "").replace("`", "")
     return re.sub(r"\s+", " ", text).strip()
 

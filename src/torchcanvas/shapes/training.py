@@ -97,7 +97,8 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
                 f"dataset {name} gives samples of shape {_fmt(shape)} but {where} expects {_fmt(given)}",
                 node=in_id,
                 param="shape",
-                fix=f"set the input shape to {_fmt(['B', *shape])}",
+                fix=f"set the input shape to {_fmt(['B', *shape])}, "
+                f"or choose a dataset with {_fmt(given)} samples in the Training tab",
             )
         )
 
