@@ -5,10 +5,10 @@ import type { Histogram } from "../api/runs";
 import { fmtMetric } from "../store/runEvents";
 
 const W = 520;
-const ROW = 7;
-const PEAK = 46;
+const ROW = 9;
+const PEAK = 36;
 const PAD = { left: 8, right: 56, top: 8, bottom: 22 };
-const MAX_ROWS = 40;
+const MAX_ROWS = 24;
 
 export function Ridgeline({ rows }: { rows: Histogram[] }) {
   const shown = useMemo(() => {
@@ -23,7 +23,7 @@ export function Ridgeline({ rows }: { rows: Histogram[] }) {
   const sx = (x: number) => PAD.left + ((x - lo) / (hi - lo || 1)) * (W - PAD.left - PAD.right);
   const base = (i: number) => PAD.top + PEAK + ROW * i;
   return (
-    <svg className="tc-ridgeline" viewBox={`0 0 ${W} ${height}`} width="100%" data-rows={shown.length}>
+    <svg className="tc-ridgeline" viewBox={`0 0 ${W} ${height}`} width={W} height={height} data-rows={shown.length}>
       {shown.map((r, i) => {
         const y0 = base(i);
         // density, so that bins of different widths compare
@@ -35,10 +35,10 @@ export function Ridgeline({ rows }: { rows: Histogram[] }) {
         const first = sx(r.edges[0]).toFixed(1);
         const last = sx(r.edges[r.edges.length - 1]).toFixed(1);
         const t = shown.length > 1 ? i / (shown.length - 1) : 1;
-        const fill = `hsl(24 90% ${88 - t * 38}%)`;
+        const fill = `hsl(24 85% ${90 - t * 35}%)`;
         return (
           <g key={r.epoch}>
-            <path d={`M${first},${y0} L${pts.join(" L")} L${last},${y0} Z`} fill={fill} stroke="#fff" strokeWidth={0.8} />
+            <path d={`M${first},${y0} L${pts.join(" L")} L${last},${y0} Z`} fill={fill} stroke="hsl(24 70% 40%)" strokeOpacity={0.35 + 0.5 * t} strokeWidth={0.7} />
             {(i === 0 || i === shown.length - 1 || i % 8 === 0) && (
               <text x={W - PAD.right + 6} y={y0} className="tc-ridge-label">ep {r.epoch}</text>
             )}

@@ -48,7 +48,7 @@ export default function ComparePage({ ids, experiment }: { ids: number[]; experi
             <tbody>
               {c.runs.map((r, i) => (
                 <tr key={r.id} data-testid={`compare-row-${r.id}`}>
-                  <td><i className="tc-dot" style={{ background: runColor(i) }} /> #{r.id} {runLabel(r)}</td>
+                  <td><i className="tc-dot" style={{ background: runColor(i) }} /> {r.label ? `#${r.id} ${r.label}` : runLabel(r)}</td>
                   <td><RunStatusBadge status={r.status} /></td>
                   {METRICS.map(([k]) => <td key={k} className="num">{fmtMetric(r.final?.[k] ?? null)}</td>)}
                   <td className="num">{fmtMetric(r.max_train_loss)}</td>

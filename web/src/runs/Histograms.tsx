@@ -3,6 +3,13 @@ import { useCallback, useEffect, useState } from "react";
 import { runsApi, type Histogram } from "../api/runs";
 import { Ridgeline } from "../charts/Ridgeline";
 
+/** The parameter with the most values: its histograms are the least noisy. */
+const largest = (params: Record<string, Histogram[]>) =>
+  Object.entries(params).reduce<[string, number]>((best, [name, rows]) => {
+    const n = rows[0]?.counts.reduce((a, b) => a + b, 0) ?? 0;
+    return n > best[1] ? [name, n] : best;
+  }, ["", -1])[0];
+
 export function Histograms({ runId, active }: { runId: number; active: boolean }) {
   const [params, setParams] = useState<Record<string, Histogram[]> | null>(null);
   const [param, setParam] = useState<string>("");
@@ -12,7 +19,7 @@ export function Histograms({ runId, active }: { runId: number; active: boolean }
       (h) => {
         setParams(h.params);
         setError(null);
-        setParam((p) => (p && h.params[p] ? p : Object.keys(h.params).find((k) => k.endsWith("weight")) ?? Object.keys(h.params)[0] ?? ""));
+        setParam((p) => (p && h.params[p] ? p : largest(h.params)));
       },
       (e: Error) => setError(e.message),
     );
