@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         memory_limit_mb=settings.run_memory_limit_mb,
         python=settings.run_python,
         torch_threads=settings.run_torch_threads,
+        warm=settings.run_warm_start,
     )
     app.state.runner = runner
 

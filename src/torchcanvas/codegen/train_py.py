@@ -335,6 +335,7 @@ for epoch in range(1, args.epochs + 1):
             # A diverged weight (NaN) has no histogram: TensorBoard would raise.
             if values.isfinite().all():
                 writer.add_histogram(name, values, epoch)
+        writer.flush()  # so that TensorBoard (and the app's charts) see them while training goes on
         torch.save({{"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch}}, os.path.join(args.out, "checkpoint.pt"))
     seconds = time.time() - t0
     emit(event="epoch", epoch=epoch, train_loss=train_loss, train_loss_max=train_loss_max, test_loss=test_loss{acc_json}, lr=lr, seconds=round(seconds, 3))

@@ -19,7 +19,6 @@ import json
 import logging
 import os
 import queue
-import resource
 import signal
 import subprocess
 import sys
@@ -100,12 +99,11 @@ _LIBC = _libc()
 _PR_SET_PDEATHSIG = 1
 
 
-def _child_setup(memory_bytes: int | None, parent: int) -> Callable[[], None]:
-    """What runs in the child between fork and exec: limits, and dying with the server."""
+def _child_setup(parent: int) -> Callable[[], None]:
+    """What runs in the child between fork and exec: dying with the server. (The memory limit
+    is set by the launcher once it has done its imports, see launcher.py.)"""
 
     def setup() -> None:
-        if memory_bytes:
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         if _LIBC is not None:
             # A server killed with SIGKILL cannot stop its runs; the kernel does it for us.
             _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -113,6 +111,16 @@ def _child_setup(memory_bytes: int | None, parent: int) -> Callable[[], None]:
                 os._exit(1)
 
     return setup
+
+
+_LAUNCHER = str(Path(__file__).with_name("launcher.py"))
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(Exception):
+        proc.wait(5)
 
 
 def _may_use_cuda(config: dict[str, Any]) -> bool:
@@ -138,6 +146,7 @@ class Runner:
         memory_limit_mb: int | None = None,
         python: str | None = None,
         torch_threads: int | None = None,
+        warm: bool = True,
     ) -> None:
         self.sessions = sessions
         self.runs_dir = Path(runs_dir)
@@ -146,6 +155,8 @@ class Runner:
         self.memory_limit_mb = memory_limit_mb or None
         self.python = python or sys.executable
         self.torch_threads = torch_threads
+        self.warm = warm
+        self._spare: subprocess.Popen[bytes] | None = None  # a launcher that has done its imports
         self._active: dict[int, _Active] = {}
         self._subscribers: dict[int | None, list[Subscriber]] = {}
         self._lock = threading.RLock()
@@ -160,6 +171,7 @@ class Runner:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self._mark_interrupted(self._stale_running(), "the server stopped while this run was running")
         self._stopping = False
+        self._keep_warm()
         self._dispatcher = threading.Thread(target=self._dispatch, name="torchcanvas-runner", daemon=True)
         self._dispatcher.start()
 
@@ -171,6 +183,10 @@ class Runner:
             self._wake.notify_all()
         for a in active:
             self._kill(a)
+        with self._lock:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            _kill_group(spare)
         for a in active:
             a.done.wait(timeout)
         if self._dispatcher is not None:
@@ -340,6 +356,39 @@ class Runner:
             env["OMP_NUM_THREADS"] = env["MKL_NUM_THREADS"] = str(self.torch_threads)
         return env
 
+    def _spawn_launcher(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [self.python, _LAUNCHER],
+            cwd=self.runs_dir,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=self.child_env(),
+            start_new_session=True,  # its own process group: the watchdog kills all of it
+            preexec_fn=_child_setup(os.getpid()),
+        )
+
+    def _keep_warm(self) -> None:
+        """Have a launcher do the slow imports now, for the next run (see launcher.py)."""
+        if not self.warm:
+            return
+        with self._lock:
+            if self._stopping or (self._spare is not None and self._spare.poll() is None):
+                return
+            self._spare = self._spawn_launcher()
+
+    def _launch(self, folder: Path, cmd: list[str], memory: int | None) -> subprocess.Popen[bytes]:
+        """Start ``cmd`` (python train.py ARGS) in ``folder``: in the warm launcher when one is ready."""
+        with self._lock:
+            proc, self._spare = self._spare, None
+        if proc is None or proc.poll() is not None:
+            proc = self._spawn_launcher()
+        spec = {"cwd": str(folder), "args": cmd[2:], "memory_bytes": memory}
+        assert proc.stdin is not None
+        proc.stdin.write((json.dumps(spec) + "\n").encode())
+        proc.stdin.close()
+        return proc
+
     def _execute(self, a: _Active) -> None:
         folder = self.run_dir(a.run_id)
         status: RunStatus = "failed"
@@ -354,16 +403,7 @@ class Runner:
             cmd = self.command(a.run_id, config)
             memory = self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb and not _may_use_cuda(config) else None
             with open(folder / "log.txt", "ab") as logfile:
-                a.proc = subprocess.Popen(
-                    cmd,
-                    cwd=folder,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    env=self.child_env(),
-                    start_new_session=True,  # its own process group: the watchdog kills all of it
-                    preexec_fn=_child_setup(memory, os.getpid()),
-                )
+                a.proc = self._launch(folder, cmd, memory)
                 if a.cancelled or self._stopping:  # cancelled while starting
                     self._kill(a)
                 self._emit(a, RunStarted(run_id=a.run_id, pid=a.proc.pid, command=cmd))
@@ -389,6 +429,7 @@ class Runner:
         finally:
             if watchdog is not None:
                 watchdog.cancel()
+            self._keep_warm()  # after the run, not during it: the imports would slow its start
             seconds = time.monotonic() - a.started
             try:
                 self._finish(a, status, exit_code, error, seconds)
