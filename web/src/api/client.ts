@@ -43,7 +43,8 @@ export const post = (body: unknown, signal?: AbortSignal): RequestInit => ({ met
 export const api = {
   catalog: () => json<Catalog>("/catalog"),
   check: (g: Graph, signal?: AbortSignal) => json<CheckResult>("/check", post(g, signal)),
-  codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string> }>("/codegen", post(g, signal)),
+  /** `issues`: why a file is missing (train.py when the training config does not fit the model). */
+  codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string>; issues?: Issue[] }>("/codegen", post(g, signal)),
   codegenZip: async (g: Graph) => (await request("/codegen?format=zip", post(g))).blob(),
   onnx: async (g: Graph) => (await request("/export/onnx", post(g))).blob(),
   templates: () => json<Template[]>("/templates"),

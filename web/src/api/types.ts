@@ -113,6 +113,14 @@ export interface Spec {
   torch: string;
   params: ParamSpec[];
 }
+/** A dataset: what its samples and targets look like (the check compares them with the model). */
+export interface DatasetSpec extends Spec {
+  sample_shape?: number[];
+  target_shape?: number[];
+  num_classes?: number | null;
+  task?: "classification" | "regression" | string;
+  offline?: boolean;
+}
 export interface LayerSpec extends Spec {
   inputs: PortSpec[];
   outputs: PortSpec[];
@@ -127,7 +135,7 @@ export interface Catalog {
   losses: Record<string, Spec>;
   optimizers: Record<string, Spec>;
   schedulers: Record<string, Spec>;
-  datasets: Record<string, Spec>;
+  datasets: Record<string, DatasetSpec>;
   transforms: Record<string, Spec>;
 }
 export type ChoiceKind = Exclude<keyof Catalog, "layers">;
@@ -139,7 +147,8 @@ export interface Issue {
   param?: string | null;
   fix?: string | null;
   module?: string | null;
-  severity?: string;
+  /** "error" (the model cannot be built) or "warning" (the training config does not fit it). */
+  severity?: "error" | "warning" | string;
 }
 export interface NodeResult {
   id: string;

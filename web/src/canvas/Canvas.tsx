@@ -1,15 +1,16 @@
 // The canvas: a controlled React Flow view of the open body. All edits go to the document store.
 import {
-  Background, Controls, MiniMap, ReactFlow, useReactFlow,
+  Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore,
   type Connection, type EdgeChange, type IsValidConnection, type NodeChange,
 } from "@xyflow/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { Position } from "../api/types";
-import { connect, moveNodes, setSelection } from "../store/actions";
+import { connect, insertIntoEdge, moveNodes, setSelection } from "../store/actions";
 import { currentBody, useDoc } from "../store/doc";
 import { snapshot } from "../store/history";
 import { openModule } from "../store/modules";
 import { setTab, useUi } from "../store/ui";
+import { WarningChip } from "./WarningChip";
 import { DND_MIME, type PaletteItem } from "./dnd";
 import { InputNode, OutputNode } from "./IoNodes";
 import { LayerNode } from "./LayerNode";
@@ -21,8 +22,39 @@ import { useFlowEdges, useFlowNodes } from "./useFlowElements";
 // Module scope: React Flow re-mounts every node when these objects change identity.
 const nodeTypes = { tcLayer: LayerNode, tcInput: InputNode, tcOutput: OutputNode };
 const edgeTypes = { shape: ShapeEdge };
-export const FIT = { maxZoom: 1, padding: 0.15 };
+/**
+ * A fit view never zooms out below this for graphs of up to 150 nodes (LeNet in one column used
+ * to fit at 0.35, where no text is readable); the rest can be scrolled to. Bigger graphs get the
+ * whole overview, drawn as plain boxes (see LOD_ZOOM). Not higher: a 17-layer chain built by hand
+ * in one column must still fit a 1000 px tall window with room below it to drop the output node.
+ */
+export const MIN_FIT_ZOOM = 0.45;
+/** Below this zoom nodes are drawn as plain coloured boxes: no text to lay out or paint. */
+export const LOD_ZOOM = 0.3;
+// A getter, so that every `{ ...FIT }` (the top bar's Fit view button, the F key) reads the
+// node count at the moment of the fit.
+export const FIT = {
+  maxZoom: 1,
+  padding: 0.2,
+  get minZoom() {
+    return currentBody(useDoc.getState()).nodes.length <= 150 ? MIN_FIT_ZOOM : 0.02;
+  },
+};
 const minimapColor = (n: GraphFlowNode) => (n.selected ? "#2563eb" : "#cbd5e1");
+/** Small and translucent, so that it hides little of the canvas (Palette keeps new nodes clear of it). */
+export const MINIMAP = { width: 150, height: 100 };
+const farOut = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
+
+/** The edge whose shape label is under (or within 24 px of) a screen point, for drop-to-insert. */
+function edgeLabelAt(x: number, y: number): string | null {
+  let best: string | null = null, bestD = 24;
+  for (const el of document.querySelectorAll<HTMLElement>(".tc-edge-label[data-edge]")) {
+    const r = el.getBoundingClientRect();
+    const d = Math.hypot(Math.max(r.left - x, 0, x - r.right), Math.max(r.top - y, 0, y - r.bottom));
+    if (d < bestD) [best, bestD] = [el.dataset.edge!, d];
+  }
+  return best;
+}
 
 export function Canvas() {
   const body = useDoc(currentBody);
@@ -36,6 +68,16 @@ export function Canvas() {
   const loaded = useDoc((s) => s.loaded);
   const opening = useUi((s) => s.opening);
   const path = useDoc((s) => s.path);
+  const lod = useStore(farOut);
+  const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // Auto-layout wraps long chains into columns that fit this size.
+    const el = wrapper.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => useUi.setState({ canvasSize: { width: el.clientWidth, height: el.clientHeight } }));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
   useEffect(() => {
     // Wait for the new nodes to be measured before fitting.
     const t = setTimeout(() => void fitView({ ...FIT, duration: 150 }), 60);
@@ -78,12 +120,12 @@ export function Canvas() {
       connect({ source: { node: c.source, port: c.sourceHandle }, target: { node: c.target, port: c.targetHandle } });
   }, []);
 
-  const isValidConnection: IsValidConnection<GraphFlowEdge> = useCallback((c) => {
-    if (c.source === c.target || !c.sourceHandle || !c.targetHandle) return false;
-    // One edge per input handle.
-    const b = currentBody(useDoc.getState());
-    return !b.edges.some((e) => e.target.node === c.target && e.target.port === c.targetHandle);
-  }, []);
+  // An input that already has an edge accepts a new one: connect() replaces the old edge (one
+  // edge per input), which is how a layer is inserted between two connected nodes.
+  const isValidConnection: IsValidConnection<GraphFlowEdge> = useCallback(
+    (c) => c.source !== c.target && !!c.sourceHandle && !!c.targetHandle,
+    [],
+  );
 
   const onDrop = useCallback(
     (e: React.DragEvent) => {
@@ -92,7 +134,10 @@ export function Canvas() {
       e.preventDefault();
       const item = JSON.parse(raw) as PaletteItem;
       const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
-      placeItem(item, { x: p.x - 90, y: p.y - 30 });
+      const onEdge = edgeLabelAt(e.clientX, e.clientY);
+      const id = placeItem(item, { x: p.x - 90, y: p.y - 30 });
+      // Dropped on an edge's shape label: insert the new node into that edge.
+      if (onEdge) insertIntoEdge(onEdge, id);
       setTab("params");
     },
     [screenToFlowPosition],
@@ -108,7 +153,7 @@ export function Canvas() {
   }, []);
 
   return (
-    <div className="tc-canvas" data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver}>
+    <div className={`tc-canvas${lod ? " lod" : ""}`} data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver} ref={wrapper}>
       <ReactFlow<GraphFlowNode, GraphFlowEdge>
         nodes={nodes}
         edges={edges}
@@ -131,9 +176,10 @@ export function Canvas() {
         fitViewOptions={FIT}
       >
         <Background gap={16} color="#e2e8f0" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" />
+        <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />
         <Controls />
       </ReactFlow>
+      <WarningChip />
       {opening && <div className="tc-veil" data-testid="opening">Opening model…</div>}
     </div>
   );

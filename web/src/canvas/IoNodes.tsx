@@ -5,7 +5,8 @@ import type { InputNode as InputDoc } from "../api/types";
 import { formatShape } from "../graph/format";
 import { parseShape } from "../graph/shape";
 import { setInputShape } from "../store/actions";
-import { useNodeResult } from "../store/check";
+import { issueLevel, useNodeResult } from "../store/check";
+import { currentBody, useDoc } from "../store/doc";
 import { IO_COLOR } from "./colors";
 import { PortRow } from "./Ports";
 import type { GraphFlowNode } from "./types";
@@ -31,7 +32,7 @@ function InputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
         <span className="tc-node-type">Input</span>
       </div>
       <label className="tc-shape-edit">
-        (
+        <span>(</span>
         <input
           className={`nodrag${parsed ? "" : " invalid"}`}
           value={draft}
@@ -42,9 +43,10 @@ function InputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
             e.stopPropagation();
             if (e.key === "Enter") (e.target as HTMLInputElement).blur();
           }}
-          size={Math.max(6, draft.length)}
+          // Monospace: exactly as wide as the text, so the brackets sit evenly on both sides.
+          style={{ width: `calc(${Math.max(4, draft.length)}ch + 10px)` }}
         />
-        )
+        <span>)</span>
       </label>
       {errors.length > 0 && <div className="tc-node-error" data-testid={`node-error-${id}`}>{errors[0].message}</div>}
       <PortRow nodeId={id} ports={OUT} kind="out" />
@@ -54,7 +56,11 @@ function InputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
 
 function OutputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
   const result = useNodeResult(id);
-  const errors = result?.errors ?? [];
+  const edgeCount = useDoc((s) => currentBody(s).edges.length);
+  const all = result?.errors ?? [];
+  // "Not connected" on a model with no edges yet is where every new model starts: a hint, not red.
+  const hints = all.filter((e) => issueLevel(e, edgeCount) === "hint");
+  const errors = all.filter((e) => !hints.includes(e));
   return (
     <div className={`tc-node io${selected ? " selected" : ""}${errors.length ? " error" : ""}`} style={{ "--cat": IO_COLOR } as React.CSSProperties} data-testid={`node-${id}`}>
       <PortRow nodeId={id} ports={IN} kind="in" />
@@ -66,6 +72,9 @@ function OutputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
         <span className="tc-node-shape" data-testid={`node-shape-${id}`}>{formatShape(result?.inputs?.in) || "—"}</span>
       </div>
       {errors.length > 0 && <div className="tc-node-error" data-testid={`node-error-${id}`}>{errors[0].message}</div>}
+      {!errors.length && hints.length > 0 && (
+        <div className="tc-node-hint" data-testid={`node-hint-${id}`}>Connect your last layer here</div>
+      )}
     </div>
   );
 }

@@ -1,9 +1,12 @@
 // The one generic node for layers and module instances, driven by the catalog spec (or, for a
 // module, by its definition's input/output nodes). It reads its own check result from the store,
 // so a check re-renders only the nodes whose result changed.
+//
+// Every node has the same fixed width (styles.css), whatever its params or check result, so its
+// handles never move sideways when a check comes back, and a column of nodes lines up.
 import type { NodeProps } from "@xyflow/react";
 import { memo, useMemo } from "react";
-import type { LayerNode as LayerDoc, ModuleNode } from "../api/types";
+import type { Json, LayerNode as LayerDoc, LayerSpec, ModuleNode, Params } from "../api/types";
 import { formatCount, formatShape, formatValue } from "../graph/format";
 import { layerInputPorts, layerOutputPorts, modulePorts, withDefaults } from "../graph/ports";
 import { useLayerSpec } from "../store/catalog";
@@ -14,6 +17,26 @@ import { PortRow } from "./Ports";
 import type { GraphFlowNode } from "./types";
 
 const NONE = { inputs: [] as string[], outputs: [] as string[] };
+
+/**
+ * `name=value` for each key param worth showing: an inferred param not known yet (upstream of
+ * an error) reads "auto", and an unset optional one (MaxPool2d's stride=None means "the kernel
+ * size") is left out rather than shown as None.
+ */
+export function keyParamTexts(spec: LayerSpec, params: Params, inferred: Params | undefined): string[] {
+  const all = withDefaults(spec.params, params);
+  const out: string[] = [];
+  for (const k of spec.key_params) {
+    const p = spec.params.find((x) => x.name === k);
+    const v: Json | undefined = all[k] ?? inferred?.[k];
+    if (v === undefined || v === null) {
+      if (p?.infer) out.push(`${k}=auto`);
+      continue;
+    }
+    out.push(`${k}=${formatValue(v)}`);
+  }
+  return out;
+}
 
 function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
   const node = data.node as LayerDoc | ModuleNode;
@@ -27,14 +50,10 @@ function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
     return { inputs: layerInputPorts(spec, node.params), outputs: layerOutputPorts(spec, node.params) };
   }, [node, spec, def]);
 
-  const keyParams = useMemo(() => {
-    if (node.kind !== "layer" || !spec) return [];
-    const all = withDefaults(spec.params, node.params);
-    return spec.key_params.map((k) => {
-      const v = all[k] ?? result?.inferred?.[k];
-      return `${k}=${formatValue(v)}`;
-    });
-  }, [node, spec, result?.inferred]);
+  const keyParams = useMemo(
+    () => (node.kind === "layer" && spec ? keyParamTexts(spec, node.params, result?.inferred) : []),
+    [node, spec, result?.inferred],
+  );
 
   const typeName = node.kind === "layer" ? node.type : node.module;
   const color = node.kind === "module" ? MODULE_COLOR : categoryColor(spec?.category);
@@ -55,7 +74,11 @@ function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
         <span className="tc-node-title" data-testid={`node-title-${id}`}>{node.name || id}</span>
         <span className="tc-node-type">{node.kind === "module" ? `◆ ${typeName}` : typeName}</span>
       </div>
-      {keyParams.length > 0 && <div className="tc-node-params">{keyParams.join("  ")}</div>}
+      {keyParams.length > 0 && (
+        <div className="tc-node-params">
+          {keyParams.map((t) => <span key={t}>{t}</span>)}
+        </div>
+      )}
       <div className="tc-node-foot">
         <span className="tc-node-shape" data-testid={`node-shape-${id}`}>{formatShape(outShape)}</span>
         {result && result.params > 0 && (

@@ -5,6 +5,7 @@ import { Canvas } from "../canvas/Canvas";
 import { useShortcuts } from "../canvas/useShortcuts";
 import { Palette } from "../palette/Palette";
 import { SidePanel } from "../panels/SidePanel";
+import { SideResizer } from "../panels/SideResizer";
 import { useDoc } from "../store/doc";
 import { useRuns } from "../store/runs";
 import { openModel } from "../store/persist";
@@ -25,6 +26,7 @@ function Editor() {
           <Breadcrumb />
           <Canvas />
         </div>
+        <SideResizer />
         <SidePanel />
       </div>
       {runsUsed && <Suspense fallback={null}><RunDrawer /></Suspense>}

@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Template } from "../api/types";
 import { loadDocument } from "../store/actions";
+import { readableBody } from "../graph/layout";
 import { emptyGraph } from "../store/doc";
 import { setTourStep } from "../store/ui";
 import { navigate } from "../router";
@@ -17,7 +18,11 @@ export function QuickStartPage() {
     api.templates().then((t) => setTemplates([...t].sort(seedFirst)), (e: Error) => setError(e.message));
   }, []);
   const open = (t: Template) => {
-    loadDocument({ ...t.graph, name: t.graph.name ?? t.title });
+    // A template stored as one long column (LeNet: 17 nodes) would fit the canvas only at a zoom
+    // where nothing is readable: lay it out in columns for this window (the palette and side
+    // panel take about 560 px of its width).
+    const view = { width: Math.max(400, window.innerWidth - 560), height: Math.max(300, window.innerHeight - 45) };
+    loadDocument({ ...readableBody(t.graph, view), name: t.graph.name ?? t.title });
     navigate("#/");
   };
   return (

@@ -2,7 +2,9 @@
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useMemo, useRef, useState } from "react";
 import { DND_MIME, type PaletteItem } from "../canvas/dnd";
+import { MINIMAP } from "../canvas/Canvas";
 import { placeFromPalette } from "../canvas/place";
+import { NODE_H, NODE_W } from "../graph/layout";
 import { useCatalog } from "../store/catalog";
 import { currentBody, useDoc } from "../store/doc";
 import { deleteModule, openModule } from "../store/modules";
@@ -33,9 +35,13 @@ export function Palette() {
     // Bring the new node into view if it landed outside it (below a node near the bottom edge).
     const n = currentBody(useDoc.getState()).nodes.find((x) => x.id === id);
     if (n && r) {
+      // Its whole box must be on screen and clear of the minimap in the bottom-right corner.
       const p = flowToScreenPosition(n.position);
-      if (p.x < r.left || p.y < r.top || p.x > r.right - 150 || p.y > r.bottom - 80)
-        void setCenter(n.position.x + 90, n.position.y + 30, { zoom: getZoom(), duration: 200 });
+      const z = getZoom();
+      const right = p.x + NODE_W * z, bottom = p.y + NODE_H * z;
+      const underMap = right > r.right - MINIMAP.width - 30 && bottom > r.bottom - MINIMAP.height - 30;
+      if (p.x < r.left || p.y < r.top || right > r.right - 10 || bottom > r.bottom - 10 || underMap)
+        void setCenter(n.position.x + NODE_W / 2, n.position.y + NODE_H / 2, { zoom: z, duration: 200 });
     }
     setTab("params");
   };

@@ -37,8 +37,8 @@ export function AugmentPreview() {
       <div className="tc-augment-grid">
         {pairs.map((p, i) => (
           <figure key={i} data-testid={`augment-pair-${i}`}>
-            <img src={src(p.before)} alt="before" />
-            <img src={src(p.after)} alt="after" />
+            <div><img src={src(p.before)} alt="before" /><figcaption>before</figcaption></div>
+            <div><img src={src(p.after)} alt="after" /><figcaption>after</figcaption></div>
           </figure>
         ))}
       </div>

@@ -2,6 +2,7 @@
 import type { Choice, ChoiceKind } from "../api/types";
 import { initialParams } from "../store/actions";
 import { useCatalog } from "../store/catalog";
+import { DocText } from "./DocText";
 import { ParamField } from "./ParamField";
 
 interface Props {
@@ -30,7 +31,7 @@ export function ChoiceForm({ kind, value, onChange, optional, testId, showType =
           {types.map((t) => <option key={t} value={t}>{specs[t].title || t}</option>)}
         </select>
       )}
-      {spec?.doc && <div className="tc-field-doc">{spec.doc}</div>}
+      {spec?.doc && <div className="tc-field-doc"><DocText text={spec.doc} /></div>}
       {value && spec?.params.map((p) => (
         <ParamField
           key={p.name}

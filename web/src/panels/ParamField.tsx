@@ -2,6 +2,7 @@
 import { memo, useEffect, useState } from "react";
 import type { Json, ParamSpec } from "../api/types";
 import { formatValue } from "../graph/format";
+import { DocText, withoutDefault } from "./DocText";
 import { parseParam, toText } from "./paramText";
 
 interface Props {
@@ -23,8 +24,11 @@ function ParamFieldView({ spec, value, inferred, error, testPrefix = "param", on
   }, [value]);
 
   const isAuto = !!spec.infer && (value === undefined || value === null);
+  // The badge says "auto (400)"; the empty field only says what typing does.
+  const badge = `auto${inferred !== undefined ? ` (${formatValue(inferred)})` : ""}`;
+  const hasDefault = !spec.infer && spec.default !== null && spec.default !== undefined;
   const placeholder = spec.infer
-    ? `auto${inferred !== undefined ? ` (${formatValue(inferred)})` : ""}`
+    ? "auto: type a value to override"
     : spec.default !== null && spec.default !== undefined
       ? formatValue(spec.default)
       : spec.required ? "required" : "None";
@@ -69,7 +73,7 @@ function ParamFieldView({ spec, value, inferred, error, testPrefix = "param", on
     <div className="tc-field" data-testid={`field-${tid}`}>
       <label title={spec.doc}>
         <span className="tc-field-name">{spec.name}{spec.required && !spec.infer ? " *" : ""}</span>
-        {isAuto && <span className="tc-badge" data-testid={`${tid}-auto`}>{placeholder}</span>}
+        {isAuto && <span className="tc-badge" data-testid={`${tid}-auto`}>{badge}</span>}
         {canReset && (
           <button className="link small" onClick={() => onChange(undefined)} data-testid={`${tid}-reset`}>
             {spec.infer ? "reset to auto" : "reset"}
@@ -85,10 +89,8 @@ function ParamFieldView({ spec, value, inferred, error, testPrefix = "param", on
       ) : null}
       {(local || error) && <div className="tc-field-error" data-testid={`${tid}-error`}>{local || error}</div>}
       <div className="tc-field-doc">
-        {spec.doc}
-        {!spec.infer && spec.default !== null && spec.default !== undefined && !/default/i.test(spec.doc) && (
-          <> (default {formatValue(spec.default)})</>
-        )}
+        <DocText text={hasDefault ? withoutDefault(spec.doc) : spec.doc} />
+        {hasDefault && <span className="tc-default"> default: {formatValue(spec.default)}</span>}
       </div>
     </div>
   );

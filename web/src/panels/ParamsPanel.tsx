@@ -4,7 +4,8 @@ import { formatShape } from "../graph/format";
 import { parseShape } from "../graph/shape";
 import { setDisplayName, setInputShape, setParam } from "../store/actions";
 import { useLayerSpec } from "../store/catalog";
-import { useCheck, useNodeResult } from "../store/check";
+import { issueLevel, useCheck, useNodeResult } from "../store/check";
+import { DocText } from "./DocText";
 import { currentBody, useDoc } from "../store/doc";
 import { groupSelection, openModule, ungroup } from "../store/modules";
 import { ParamField } from "./ParamField";
@@ -12,11 +13,12 @@ import { ParamField } from "./ParamField";
 const NO_ISSUES: Issue[] = [];
 
 function IssueList({ issues }: { issues: Issue[] }) {
+  const edgeCount = useDoc((s) => currentBody(s).edges.length);
   if (!issues.length) return null;
   return (
     <ul className="tc-issues" data-testid="node-issues">
       {issues.map((e, i) => (
-        <li key={i}>
+        <li key={i} className={issueLevel(e, edgeCount)}>
           {e.param && <b>{e.param}: </b>}
           {e.message}
           {e.fix && <div className="muted">Fix: {e.fix}</div>}
@@ -51,7 +53,7 @@ function LayerForm({ node }: { node: LayerNode }) {
   return (
     <>
       <p className="tc-doc">
-        {spec.doc} {spec.torch && <code>{spec.torch}</code>}
+        <DocText text={spec.doc} /> {spec.torch && <code>{spec.torch}</code>}
       </p>
       {spec.params.length === 0 && <p className="muted">No parameters.</p>}
       {spec.params.map((p) => (

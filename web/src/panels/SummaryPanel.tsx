@@ -1,7 +1,7 @@
 // Per-layer output shape, params and FLOPs, in data-flow order, with totals.
 import { formatCount, formatShape } from "../graph/format";
 import { topoOrder } from "../graph/topo";
-import { useCheck } from "../store/check";
+import { NO_RESULT, useCheck } from "../store/check";
 import { currentBody, useDoc } from "../store/doc";
 
 export function SummaryPanel() {
@@ -9,7 +9,7 @@ export function SummaryPanel() {
   const path = useDoc((s) => s.path);
   const result = useCheck((s) => s.result);
   const nodes = path === null ? result?.nodes : result?.modules?.[path];
-  if (!result) return <div className="muted pad">Waiting for the first check…</div>;
+  if (!result || result === NO_RESULT) return <div className="muted pad">Waiting for the first check…</div>;
   let params = 0, flops = 0;
   const rows = topoOrder(body).map((n) => {
     const r = nodes?.[n.id];

@@ -5,6 +5,8 @@ import { useDoc } from "../store/doc";
 import { AugmentPreview } from "./AugmentPreview";
 import { ChoiceForm } from "./ChoiceForm";
 import { TransformList } from "./TransformList";
+import { WarningList } from "./TrainingWarnings";
+import { useWarnings } from "../canvas/WarningChip";
 
 function NumberField({ name, value, int, onChange }: { name: string; value: number; int?: boolean; onChange: (v: number) => void }) {
   return (
@@ -30,14 +32,18 @@ function NumberField({ name, value, int, onChange }: { name: string; value: numb
 export function TrainingPanel() {
   const t = useDoc((s) => s.doc.training);
   const set = (p: Partial<TrainingConfig>) => setTraining(p);
+  const warnings = useWarnings();
   return (
     <div className="tc-training" data-testid="training-panel">
+      <WarningList warnings={warnings} field="other" />
       <h4>Dataset</h4>
+      <WarningList warnings={warnings} field="dataset" />
       <ChoiceForm kind="datasets" value={t.dataset} testId="dataset" onChange={(c) => c && set({ dataset: c })} />
       <h4>Augmentation (training split)</h4>
       <TransformList />
       <AugmentPreview />
       <h4>Loss</h4>
+      <WarningList warnings={warnings} field="loss" />
       <ChoiceForm kind="losses" value={t.loss} testId="loss" onChange={(c) => c && set({ loss: c })} />
       <h4>Optimizer</h4>
       <ChoiceForm kind="optimizers" value={t.optimizer} testId="optimizer" onChange={(c) => c && set({ optimizer: c })} />

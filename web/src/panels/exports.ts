@@ -1,6 +1,9 @@
 import { api, downloadBlob } from "../api/client";
 import { useDoc } from "../store/doc";
-import { toast } from "../store/ui";
+import { useCheck } from "../store/check";
+import { setTab, toast } from "../store/ui";
+
+const trainingFits = () => (useCheck.getState().result?.issues ?? []).every((i) => i.severity !== "warning");
 
 const fileBase = () => useDoc.getState().doc.name.replace(/[^A-Za-z0-9_-]+/g, "_") || "model";
 
@@ -8,7 +11,15 @@ export async function downloadZip(): Promise<void> {
   try {
     downloadBlob(await api.codegenZip(useDoc.getState().doc), `${fileBase()}.zip`);
   } catch (e) {
-    toast(`Zip export failed: ${(e as Error).message}`, true);
+    // Refused because the training config does not fit the model: amber, with the way to fix it,
+    // and gone as soon as it fits.
+    if (!trainingFits())
+      toast(`Zip export failed: train.py needs a training config that fits the model. ${(e as Error).message}`, false, {
+        warning: true,
+        action: { label: "Open Training", run: () => setTab("training") },
+        dismissWhen: trainingFits,
+      });
+    else toast(`Zip export failed: ${(e as Error).message}`, true);
   }
 }
 

@@ -1,12 +1,21 @@
 // Regenerates code after each successful check (debounced), dropping stale responses.
 import { useEffect, useRef, useState } from "react";
 import { api } from "../api/client";
+import type { Issue } from "../api/types";
 import { useCheck } from "../store/check";
 import { useDoc } from "../store/doc";
 
-export function useCodegen(): { files: Record<string, string>; error: string | null; pending: boolean } {
+export interface Codegen {
+  files: Record<string, string>;
+  /** Why a file is missing: the training config does not fit the model, so no train.py. */
+  issues: Issue[];
+  error: string | null;
+  pending: boolean;
+}
+
+export function useCodegen(): Codegen {
   const okSeq = useCheck((s) => s.okSeq);
-  const [state, setState] = useState({ files: {} as Record<string, string>, error: null as string | null, pending: false });
+  const [state, setState] = useState<Codegen>({ files: {}, issues: [], error: null, pending: false });
   const seq = useRef(0);
   useEffect(() => {
     const mine = ++seq.current;
@@ -15,7 +24,7 @@ export function useCodegen(): { files: Record<string, string>; error: string | n
       setState((s) => ({ ...s, pending: true }));
       api
         .codegen(useDoc.getState().doc, ctl.signal)
-        .then((r) => mine === seq.current && setState({ files: r.files ?? {}, error: null, pending: false }))
+        .then((r) => mine === seq.current && setState({ files: r.files ?? {}, issues: r.issues ?? [], error: null, pending: false }))
         .catch((e: Error) => {
           if (mine === seq.current && e.name !== "AbortError") setState((s) => ({ ...s, error: e.message, pending: false }));
         });

@@ -6,6 +6,7 @@ import { nodePorts } from "../graph/ports";
 import { useCatalog } from "./catalog";
 import { currentBody, edgeId, normalize, useDoc } from "./doc";
 import { commit, commitBody } from "./history";
+import { useUi } from "./ui";
 
 const bodyIds = () => new Set(currentBody(useDoc.getState()).nodes.map((n) => n.id));
 
@@ -94,6 +95,25 @@ export function connect(e: Edge): void {
   }));
 }
 
+/** Put a (just added) node into an edge: source -> node's first input, node's first output -> target. */
+export function insertIntoEdge(id: string, nodeId: string): void {
+  const body = currentBody(useDoc.getState());
+  const e = body.edges.find((x) => edgeId(x) === id);
+  const node = body.nodes.find((n) => n.id === nodeId);
+  if (!e || !node) return;
+  const ports = nodePorts(node, useCatalog.getState().catalog?.layers, useDoc.getState().doc.modules);
+  const inp = ports.inputs[0], out = ports.outputs[0];
+  if (!inp || !out) return;
+  commitBody((b) => ({
+    ...b,
+    edges: [
+      ...b.edges.filter((x) => edgeId(x) !== id),
+      { source: e.source, target: { node: nodeId, port: inp } },
+      { source: { node: nodeId, port: out }, target: e.target },
+    ],
+  }));
+}
+
 export function removeEdges(ids: string[]): void {
   const drop = new Set(ids);
   commitBody((b) => ({ ...b, edges: b.edges.filter((e) => !drop.has(edgeId(e))) }));
@@ -125,7 +145,8 @@ export function moveNodes(positions: Record<string, Position>, history = false):
 }
 
 export function layout(sizeOf?: (id: string) => { width?: number; height?: number } | undefined): void {
-  moveNodes(autoLayout(currentBody(useDoc.getState()), sizeOf), true);
+  const view = useUi.getState().canvasSize ?? undefined;
+  moveNodes(autoLayout(currentBody(useDoc.getState()), sizeOf, view), true);
 }
 
 export function select(ids: string[], additive = false): void {

@@ -14,7 +14,15 @@ interface CheckState {
   okSeq: number;
 }
 
-export const useCheck = create<CheckState>(() => ({ result: null, pending: false, error: null, okSeq: 0 }));
+/**
+ * The result before the first check comes back. Not null: a selector such as
+ * `s.result?.issues ?? []` would then return a new array on every call, which React reads as a
+ * store that never settles (error #185, the editor fails to mount). Compare with NO_RESULT to
+ * know whether a check has come back yet.
+ */
+export const NO_RESULT: CheckResult = Object.freeze({ ok: true, nodes: {}, modules: {}, issues: [], total_params: 0, total_flops: 0 });
+
+export const useCheck = create<CheckState>(() => ({ result: NO_RESULT, pending: false, error: null, okSeq: 0 }));
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -87,3 +95,20 @@ export function useNodeResult(id: string): NodeResult | undefined {
   const path = useDoc((s) => s.path);
   return useCheck((s) => (path === null ? s.result?.nodes[id] : s.result?.modules?.[path]?.[id]));
 }
+
+export const isWarning = (i: Issue) => i.severity === "warning";
+
+/**
+ * How to show an issue: "warning" (amber: the training config does not fit the model), "hint"
+ * (neutral: an output not yet connected in a model with no edges at all, which is where every new
+ * model starts, so it is not shown as a red error before the user has built anything) or "error".
+ */
+export function issueLevel(i: Issue, edgeCount: number): "error" | "warning" | "hint" {
+  if (isWarning(i)) return "warning";
+  if (edgeCount === 0 && /not connected/i.test(i.message)) return "hint";
+  return "error";
+}
+
+const NO_ISSUES: Issue[] = [];
+/** The check's issues (all severities); a stable array between checks. */
+export const useIssues = () => useCheck((s) => s.result?.issues ?? NO_ISSUES);
