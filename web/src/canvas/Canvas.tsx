@@ -29,6 +29,7 @@ const edgeTypes = { shape: ShapeEdge };
  * in one column must still fit a 1000 px tall window with room below it to drop the output node.
  */
 export const MIN_FIT_ZOOM = 0.45;
+const BIG_GRAPH = 300;
 /** Below this zoom nodes are drawn as plain coloured boxes: no text to lay out or paint. */
 export const LOD_ZOOM = 0.3;
 // A getter, so that every `{ ...FIT }` (the top bar's Fit view button, the F key) reads the
@@ -143,6 +144,16 @@ export function Canvas() {
     [screenToFlowPosition],
   );
 
+  // Panning a big graph repaints the minimap (all its node rects) on every frame: in Chromium's
+  // software rendering that alone holds a 1,000-node view under 25 FPS. Hide it while the view
+  // moves (not while it is the minimap being dragged), for graphs where that matters.
+  const onMoveStart = useCallback((e: MouseEvent | TouchEvent | null) => {
+    const t = e?.target as Element | null | undefined;
+    if (currentBody(useDoc.getState()).nodes.length > BIG_GRAPH && !t?.closest?.(".react-flow__minimap"))
+      wrapper.current?.classList.add("moving");
+  }, []);
+  const onMoveEnd = useCallback(() => wrapper.current?.classList.remove("moving"), []);
+
   const onDragOver = useCallback((e: React.DragEvent) => {
     e.preventDefault();
     e.dataTransfer.dropEffect = "copy";
@@ -171,6 +182,8 @@ export function Canvas() {
         selectionKeyCode="Shift"
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
         onlyRenderVisibleElements={nodes.length > 150}
+        onMoveStart={onMoveStart}
+        onMoveEnd={onMoveEnd}
         minZoom={0.05}
         fitView
         fitViewOptions={FIT}

@@ -4,7 +4,7 @@
 //
 // Every node has the same fixed width (styles.css), whatever its params or check result, so its
 // handles never move sideways when a check comes back, and a column of nodes lines up.
-import type { NodeProps } from "@xyflow/react";
+import { useStore, type NodeProps } from "@xyflow/react";
 import { memo, useMemo } from "react";
 import type { Json, LayerNode as LayerDoc, LayerSpec, ModuleNode, Params } from "../api/types";
 import { formatCount, formatShape, formatValue } from "../graph/format";
@@ -17,6 +17,8 @@ import { PortRow } from "./Ports";
 import type { GraphFlowNode } from "./types";
 
 const NONE = { inputs: [] as string[], outputs: [] as string[] };
+/** Canvas.tsx LOD_ZOOM (not imported: Canvas imports this file). */
+const farOut = (s: { transform: [number, number, number] }) => s.transform[2] < 0.3;
 
 /**
  * `name=value` for each key param worth showing: an inferred param not known yet (upstream of
@@ -43,6 +45,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
   const spec = useLayerSpec(node.kind === "layer" ? node.type : undefined);
   const def = useDoc((s) => (node.kind === "module" ? s.doc.modules.find((m) => m.name === node.module) : undefined));
   const result = useNodeResult(id);
+  // Far out (a 1,000-node overview) a node is a coloured box with its handles, no text: nothing
+  // to lay out or paint, and cheap to mount while panning brings nodes into view.
+  const lod = useStore(farOut);
 
   const ports = useMemo(() => {
     if (node.kind === "module") return def ? modulePorts(def) : NONE;
@@ -61,6 +66,14 @@ function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
   const firstOut = ports.outputs[0];
   const outShape = firstOut ? result?.outputs?.[firstOut] : undefined;
   const unknown = node.kind === "layer" ? !spec : !def;
+
+  if (lod)
+    return (
+      <div className={`tc-node tc-node-box${selected ? " selected" : ""}${errors.length ? " error" : ""}`} style={{ "--cat": color } as React.CSSProperties} data-testid={`node-${id}`}>
+        <PortRow nodeId={id} ports={ports.inputs} kind="in" />
+        <PortRow nodeId={id} ports={ports.outputs} kind="out" />
+      </div>
+    );
 
   return (
     <div
