@@ -105,7 +105,9 @@ def _child_setup(parent: int) -> Callable[[], None]:
 
     def setup() -> None:
         if _LIBC is not None:
-            # A server killed with SIGKILL cannot stop its runs; the kernel does it for us.
+            # A server killed with SIGKILL cannot stop its runs; the kernel does it for us. The
+            # signal comes when the *thread* that started the child ends, so a child must be
+            # started by a thread that outlives it.
             _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != parent:  # the server died before prctl
                 os._exit(1)
@@ -171,7 +173,6 @@ class Runner:
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self._mark_interrupted(self._stale_running(), "the server stopped while this run was running")
         self._stopping = False
-        self._keep_warm()
         self._dispatcher = threading.Thread(target=self._dispatch, name="torchcanvas-runner", daemon=True)
         self._dispatcher.start()
 
@@ -295,6 +296,11 @@ class Runner:
                     self._wake.wait(1.0)
                 if self._stopping:
                     return
+                idle = not self._active
+            if idle:
+                # From this thread, which lives as long as the runner: a child's parent-death
+                # signal fires when the thread that started it ends (see _child_setup).
+                self._keep_warm()
             with self._lock:  # claim and register at once: cancel() never sees a claimed run missing
                 try:
                     claimed = self._claim_next()
@@ -369,7 +375,8 @@ class Runner:
         )
 
     def _keep_warm(self) -> None:
-        """Have a launcher do the slow imports now, for the next run (see launcher.py)."""
+        """Have a launcher do the slow imports now, for the next run (see launcher.py). Called
+        when no run is active: during one, the imports would slow its start."""
         if not self.warm:
             return
         with self._lock:
@@ -429,7 +436,6 @@ class Runner:
         finally:
             if watchdog is not None:
                 watchdog.cancel()
-            self._keep_warm()  # after the run, not during it: the imports would slow its start
             seconds = time.monotonic() - a.started
             try:
                 self._finish(a, status, exit_code, error, seconds)
