@@ -1,0 +1,56 @@
+"""The warm launcher runs train.py exactly as ``python train.py`` does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from torchcanvas.codegen import generate
+from torchcanvas.graph.model import Graph
+from torchcanvas.runner.jobs import _LAUNCHER
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _epochs(stdout: str) -> list[dict]:
+    lines = [json.loads(line) for line in stdout.splitlines() if line.startswith('{"event": "epoch"')]
+    for line in lines:
+        line.pop("seconds")
+    return lines
+
+
+def test_launcher_matches_plain_python(tmp_path: Path) -> None:
+    graph = Graph.model_validate_json((ROOT / "examples" / "seed_mlp_weight_decay.json").read_text())
+    for name, text in generate(graph).items():
+        (tmp_path / name).write_text(text)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "TQDM_DISABLE": "1"}
+    args = ["--epochs", "5", "--seed", "3", "--progress"]
+
+    plain = subprocess.run([sys.executable, "train.py", *args, "--out", str(tmp_path / "plain")], cwd=tmp_path,
+                           env=env, capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0, plain.stderr[-2000:]
+
+    spec = {"cwd": str(tmp_path), "args": [*args, "--out", str(tmp_path / "warm")], "memory_bytes": 8 << 30}
+    warm = subprocess.run([sys.executable, _LAUNCHER], cwd=tmp_path.parent, env=env, input=json.dumps(spec) + "\n",
+                          capture_output=True, text=True, timeout=300)
+    assert warm.returncode == 0, warm.stderr[-2000:]
+
+    assert len(_epochs(plain.stdout)) == 5
+    assert _epochs(warm.stdout) == _epochs(plain.stdout)
+    assert (tmp_path / "warm" / "checkpoint.pt").exists()
+
+
+def test_launcher_reports_a_failing_script(tmp_path: Path) -> None:
+    (tmp_path / "train.py").write_text("import sys\nprint('before')\nraise SystemExit(3)\n")
+    spec = {"cwd": str(tmp_path), "args": []}
+    done = subprocess.run([sys.executable, _LAUNCHER], input=json.dumps(spec) + "\n", capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 3 and "before" in done.stdout
+
+
+def test_launcher_without_a_run_exits_quietly() -> None:
+    done = subprocess.run([sys.executable, _LAUNCHER], input="", capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout == ""
