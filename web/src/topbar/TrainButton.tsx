@@ -10,6 +10,9 @@ import { saveModel } from "../store/persist";
 import { setDrawer, setExperimentDialog, startRun } from "../store/runActions";
 import { useRuns } from "../store/runs";
 
+// One empty list for "no result yet": a selector must not return a new array on every call.
+const NO_ISSUES: Issue[] = [];
+
 const describe = (i: Issue) => `${i.node ? `${i.node}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
 
 function Field({ name, value, onChange }: { name: string; value: string; onChange: (v: string) => void }) {
@@ -27,7 +30,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
   const [form, setForm] = useState({ epochs: "", lr: "", batch_size: "" });
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  const blocking = useCheck((s) => s.result?.issues ?? []);
+  const blocking = useCheck((s) => s.result?.issues) ?? NO_ISSUES;
   const drawer = useRuns((s) => s.drawer);
 
   const toggle = () => {
