@@ -89,3 +89,13 @@ def test_error_lists_are_capped(client: TestClient) -> None:
     nodes = [{"id": f"n{i}", "kind": "layer"} for i in range(300)]  # every one lacks its type
     detail = client.post("/api/v1/check", json={"nodes": nodes}).json()["detail"]
     assert len(detail) == 51 and detail[-1]["message"] == "... and 250 more errors"
+
+
+def test_check_bad_bodies_name_the_problem(client: TestClient) -> None:
+    r = client.post("/api/v1/check", content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "not valid JSON" in r.json()["detail"][0]["message"]
+    bad = {"nodes": [{"id": "conv1", "kind": "layer", "type": "Conv2d", "params": {}, "position": {"x": "left"}}]}
+    r = client.post("/api/v1/check", json=bad)
+    assert r.status_code == 422
+    [err] = r.json()["detail"]
+    assert err["loc"][:3] == ["body", "nodes", 0] and err["node"] == "conv1"
