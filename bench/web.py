@@ -58,65 +58,19 @@ CLIENTS = 50
 # --- server --------------------------------------------------------------------------------
 
 
-# The server process with timing probes (bench-only; src/ is untouched): an outermost ASGI
-# wrapper timing each /check request from its first byte to its last, and a wrapper round
-# torchcanvas.shapes.check (the CPU work in the worker thread) noting when it starts and ends.
-# GET /bench/stats returns the per-request phases in ms (POST /bench/reset clears them).
-PROBED_SERVER = """
-import json, os, sys, threading, time, uvicorn
-TOKENS, limited = int(os.environ.get('BENCH_THREADS', '0')), []
-import torchcanvas.shapes as shapes
-from torchcanvas.api import create_app
-app = create_app()
-local, rows, inner = threading.local(), [], shapes.check
-def check(graph):
-    local.t0 = time.perf_counter(); r = inner(graph); local.t1 = time.perf_counter()
-    current[threading.get_ident()] = (local.t0, local.t1)
-    return r
-current = {}
-shapes.check = check
-import json
-class Probe:
-    def __init__(self, app): self.app = app
-    async def __call__(self, scope, receive, send):
-        path = scope.get('path')
-        if path in ('/bench/stats', '/bench/reset'):
-            body = json.dumps(rows).encode()
-            if path == '/bench/reset': rows.clear()
-            await send({'type': 'http.response.start', 'status': 200, 'headers': [(b'content-type', b'application/json')]})
-            return await send({'type': 'http.response.body', 'body': body})
-        if path != '/api/v1/check': return await self.app(scope, receive, send)
-        if TOKENS and not limited:
-            import anyio.to_thread
-            anyio.to_thread.current_default_thread_limiter().total_tokens = TOKENS; limited.append(1)
-        t = time.perf_counter(); mark = {}
-        async def snd(m):
-            if m['type'] == 'http.response.start':
-                mark['start'] = time.perf_counter()
-            await send(m)
-        await self.app(scope, receive, snd)
-        end = time.perf_counter()
-        # The check ran in some worker thread: take the most recent (start, end) that fits in this request.
-        span = max((v for v in current.values() if t <= v[0] <= end), default=(t, t))
-        rows.append([(span[0] - t) * 1e3, (span[1] - span[0]) * 1e3, (mark.get('start', end) - span[1]) * 1e3, (end - t) * 1e3])
-uvicorn.run(Probe(app), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning', access_log=False)
-"""
-
-
 @contextmanager
-def server(probed: bool = False, threads: int = 0) -> Iterator[str]:
+def server() -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     data = tempfile.mkdtemp(prefix="torchcanvas-bench-")
-    env = {**os.environ, "TORCHCANVAS_DATA_DIR": data, "BENCH_THREADS": str(threads)}
+    env = {**os.environ, "TORCHCANVAS_DATA_DIR": data}
     # uvicorn's access log off: 50 clients' worth of log lines would be part of the figure.
     code = (
         "import uvicorn; from torchcanvas.api import create_app; "
         f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
     )
-    argv = [sys.executable, "-c", PROBED_SERVER, str(port)] if probed else [sys.executable, "-c", code]
-    proc = subprocess.Popen(argv, env=env, cwd=ROOT)
+    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -266,25 +220,36 @@ def bench_fps(url: str) -> None:
 # --- check latency -------------------------------------------------------------------------
 
 
-async def _client(c: httpx.AsyncClient, body: bytes, n: int, out: list[float]) -> None:
+def _bodies(doc: dict[str, Any], edits: bool) -> Iterator[bytes]:
+    """The same document again and again, or each time a one-node edit of it (a user typing
+    out_features into the last layer), so that no two consecutive bodies are equal."""
+    fc = next(n for n in doc["nodes"] if n["id"] == "fc")
+    for i in itertools.count():
+        if edits:
+            fc["params"]["out_features"] = 10 + i % 97
+        yield json.dumps(doc).encode()
+
+
+async def _client(c: httpx.AsyncClient, bodies: Iterator[bytes], n: int, out: list[float]) -> None:
     for _ in range(n):
+        body = next(bodies)
         t = time.perf_counter()
         r = await c.post("/check", content=body, headers={"content-type": "application/json"})
         out.append((time.perf_counter() - t) * 1e3)
         assert r.status_code == 200, r.text[:300]
 
 
-async def _load(url: str, body: bytes, clients: int, per_client: int) -> tuple[list[float], float]:
+async def _load(url: str, bodies: Iterator[bytes], clients: int, per_client: int) -> tuple[list[float], float]:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=f"{url}/api/v1", limits=limits, timeout=120) as c:
-        await asyncio.gather(*[_client(c, body, 2, []) for _ in range(clients)])  # warm: connections, caches
+        await asyncio.gather(*[_client(c, bodies, 2, []) for _ in range(clients)])  # warm: connections, caches
         out: list[float] = []
         t = time.perf_counter()
-        await asyncio.gather(*[_client(c, body, per_client, out) for _ in range(clients)])
+        await asyncio.gather(*[_client(c, bodies, per_client, out) for _ in range(clients)])
         return out, time.perf_counter() - t
 
 
-def bench_check(url: str, threads: int = 0) -> None:
+def bench_check(url: str) -> None:
     doc = resnet50()
     body = json.dumps(doc).encode()
     api = httpx.Client(base_url=f"{url}/api/v1", timeout=120)
@@ -295,62 +260,25 @@ def bench_check(url: str, threads: int = 0) -> None:
         t = time.perf_counter()
         r = api.post("/check", content=body, headers={"content-type": "application/json"})
         serial.append((time.perf_counter() - t) * 1e3)
-    size = len(r.content)
-    if threads:
-        lat, wall = asyncio.run(_load(url, body, CLIENTS, 10))
-        print(
-            f"  same load, worker thread pool limited to {threads} threads (bench-only change): p50 "
-            f"{statistics.median(lat):6.1f} ms   p99 {pct(lat, 99):6.1f} ms   throughput {len(lat) / wall:5.1f} req/s"
-        )
-        return
     print(
         f"POST /api/v1/check, ResNet-50 graph ({len(doc['nodes'])} nodes, request {len(body) / 1e3:.0f} kB, "
-        f"response {size / 1e3:.0f} kB), uvicorn, 1 process, on {os.cpu_count()} CPU cores (shared)"
+        f"response {len(r.content) / 1e3:.0f} kB), uvicorn, 1 process, on {os.cpu_count()} CPU cores (shared with "
+        "this load generator)"
     )
-    print(f"  1 client:   p50 {statistics.median(serial):6.1f} ms   p99 {pct(serial, 99):6.1f} ms")
-    httpx.post(f"{url}/bench/reset")
-    lat, wall = asyncio.run(_load(url, body, CLIENTS, 10))
-    print(
-        f"  {CLIENTS} clients: p50 {statistics.median(lat):6.1f} ms   p99 {pct(lat, 99):6.1f} ms   (goal p99 <= 100 ms)"
-        f"   throughput {len(lat) / wall:5.1f} req/s ({len(lat)} requests)"
-    )
-    rows = httpx.get(f"{url}/bench/stats").json()[-len(lat) :]
-    if rows:
-        cols = list(zip(*rows, strict=True))
-        names = [
-            "before the check (body, parse+validate, wait for a worker thread)",
-            "the check itself (in its thread)",
-            "after the check (response validate, serialize, gzip)",
-            "whole request inside the server",
-        ]
-        print("  inside the server under load (probe round the app and round shapes.check), p50 / p99 ms:")
-        for name, col in zip(names, cols, strict=True):
-            print(f"    {name:70s} {statistics.median(col):7.1f} / {pct(list(col), 99):7.1f}")
+    print(f"  1 client:    p50 {statistics.median(serial):6.1f} ms   p99 {pct(serial, 99):6.1f} ms")
+    for label, edits in (("same document", False), ("each request a one-node edit", True)):
+        lat, wall = asyncio.run(_load(url, _bodies(copy.deepcopy(doc), edits), CLIENTS, 10))
         print(
-            f"    sum of the check phase over all requests / wall time: {sum(cols[1]) / 1e3 / wall:.2f} "
-            "(1.0 = one core busy checking all the time)"
+            f"  {CLIENTS} clients, {label}: p50 {statistics.median(lat):6.1f} ms   p99 {pct(lat, 99):6.1f} ms   "
+            f"(goal p99 <= 100 ms)   throughput {len(lat) / wall:5.1f} req/s"
         )
-    print(
-        "  The route is a sync def: FastAPI runs each check in anyio's worker thread pool, "
-        f"{_thread_tokens()} threads by default, all in one process, so under one GIL."
-    )
     profile_check(doc, body)
 
 
-def _thread_tokens() -> int:
-    import anyio.to_thread
-
-    async def tokens() -> int:
-        return int(anyio.to_thread.current_default_thread_limiter().total_tokens)
-
-    return asyncio.run(tokens())
-
-
 def profile_check(doc: dict[str, Any], body: bytes) -> None:
-    """Where one request's server time goes, in process (same code as the route)."""
+    """Where one request's server time goes, in process (the route's own steps)."""
     from torchcanvas import shapes
     from torchcanvas.graph.model import Graph
-    from torchcanvas.shapes.result import CheckResult
 
     def timed(fn: Any, n: int = 20) -> float:
         fn()
@@ -365,9 +293,7 @@ def profile_check(doc: dict[str, Any], body: bytes) -> None:
     result = shapes.check(graph)
     parse = timed(lambda: Graph.model_validate_json(body))
     check = timed(lambda: shapes.check(graph))
-    # FastAPI validates the return value against response_model, then serializes it.
-    dump = timed(lambda: CheckResult.model_validate(result.model_dump()).model_dump_json())
-    dump_only = timed(lambda: result.model_dump_json())
+    dump = timed(lambda: result.model_dump_json())
     edited = copy.deepcopy(doc)
     fc = next(n for n in edited["nodes"] if n["id"] == "fc")
     state = {"i": 0}
@@ -378,20 +304,15 @@ def profile_check(doc: dict[str, Any], body: bytes) -> None:
         shapes.check(Graph.model_validate(edited))
 
     after_edit = timed(edit)
-    import gzip
-
-    payload = result.model_dump_json().encode()
-    gz = timed(lambda: gzip.compress(payload, compresslevel=9))  # Starlette's GZipMiddleware default level
     total = parse + check + dump
     print(
-        f"  one request in process (median): parse+validate {parse:.1f} ms, check {check:.1f} ms (same document: "
-        f"cached per node), response validate+serialize {dump:.1f} ms (serialize alone {dump_only:.1f} ms); "
-        f"sum {total:.1f} ms; gzip of the {len(payload) / 1e3:.0f} kB response (level 9, GZipMiddleware) {gz:.1f} ms"
+        f"  one request's work in process (median): parse+validate {parse:.1f} ms, check {check:.1f} ms "
+        f"(after a one-node edit: {after_edit:.1f} ms), serialize {dump:.1f} ms; sum {total:.1f} ms"
     )
-    print(f"  check after a one-node edit (the editor's case): {after_edit:.1f} ms")
     print(
-        f"  => with {CLIENTS} requests queued and the work GIL-bound, the last waits for ~{CLIENTS} x {total:.0f} ms "
-        f"= {CLIENTS * total:.0f} ms of CPU before it finishes, on one core's worth of Python."
+        f"  => the check is CPU work under one GIL: {CLIENTS} requests in flight queue for about {CLIENTS} x "
+        f"{total:.0f} ms = {CLIENTS * total:.0f} ms, plus HTTP; p99 <= 100 ms at {CLIENTS} clients needs several "
+        "server processes, which the embedded job runner (one per data directory) rules out for `make run`"
     )
 
 
@@ -443,10 +364,8 @@ def main() -> None:
         if args.screenshot or everything:
             screenshot(url, ROOT / "docs" / "screenshot.png")
     if args.check or everything:
-        with server(probed=True) as url:
+        with server() as url:
             bench_check(url)
-        with server(probed=True, threads=2) as url:  # the GIL convoy, without 40 threads taking turns
-            bench_check(url, threads=2)
 
 
 if __name__ == "__main__":
