@@ -42,8 +42,10 @@ lint: setup
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/mypy
 
-bench: setup
+bench: setup web
 	$(PY) bench/core.py
+	$(PY) bench/runner.py
+	$(PY) bench/web.py --fps --check
 
 clean:
 	rm -rf $(VENV) web/node_modules src/torchcanvas/static
