@@ -16,6 +16,7 @@ from torchcanvas.catalog.spec import InferRule, LayerSpec, ParamError, ParamSpec
 from torchcanvas.catalog.training import (
     DatasetSpec,
     LossSpec,
+    SchedulerSpec,
     build_datasets,
     build_losses,
     build_optimizers,
@@ -24,7 +25,7 @@ from torchcanvas.catalog.training import (
 )
 
 __all__ = [
-    "Catalog", "DatasetSpec", "InferRule", "LayerSpec", "LossSpec", "Op", "ParamError", "ParamSpec", "PortSpec",
+    "Catalog", "DatasetSpec", "InferRule", "LayerSpec", "LossSpec", "SchedulerSpec", "Op", "ParamError", "ParamSpec", "PortSpec",
     "Spec", "catalog", "layer_spec", "op", "resolve_params",
 ]
 
@@ -33,7 +34,7 @@ class Catalog(BaseModel):
     layers: dict[str, LayerSpec]
     losses: dict[str, LossSpec]
     optimizers: dict[str, Spec]
-    schedulers: dict[str, Spec]
+    schedulers: dict[str, SchedulerSpec]
     datasets: dict[str, DatasetSpec]
     transforms: dict[str, Spec]
 

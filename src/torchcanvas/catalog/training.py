@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import torch
 import torch.nn as nn
@@ -29,6 +29,24 @@ from torchcanvas.graph.validate import GraphError, Issue
 Task = Literal["classification", "regression"]
 
 # ---- losses ---------------------------------------------------------------------------------------
+
+
+S = TypeVar("S", bound=Spec)
+
+
+def _entry(kind: type[S], cls: type, category: str, torch_name: str, params: list[ParamSpec], **extra: Any) -> S:
+    """A catalog entry for a torch class: its name, summary and params, plus ``extra`` fields."""
+    return kind.model_validate(
+        dict(
+            type=cls.__name__,
+            title=cls.__name__,
+            category=category,
+            doc=summary(cls.__doc__),
+            torch=torch_name,
+            params=params,
+            **extra,
+        )
+    )
 
 
 class LossSpec(Spec):
@@ -127,19 +145,7 @@ def build_losses() -> dict[str, LossSpec]:
     for name, (task, output, target, overrides) in _LOSSES.items():
         cls = getattr(nn, name)
         params = introspect(cls, {"reduction": _REDUCTION, **overrides}, skip=_LOSS_SKIP)
-        out[name] = LossSpec.model_validate(
-            dict(
-                type=name,
-                title=name,
-                category="Loss",
-                doc=summary(cls.__doc__),
-                torch=f"torch.nn.{name}",
-                params=params,
-                task=task,
-                output=output,
-                target=target,
-            )
-        )
+        out[name] = _entry(LossSpec, cls, "Loss", f"torch.nn.{name}", params, task=task, output=output, target=target)
     return out
 
 
@@ -195,14 +201,7 @@ def build_optimizers() -> dict[str, Spec]:
         cls = getattr(optim, name)
         params = introspect(cls, _OPT_OVERRIDES.get(name, {}), skip=_OPT_SKIP | _OPT_EXTRA_SKIP.get(name, set()))
         category = "Optimizer (closure)" if name == "LBFGS" else "Optimizer"
-        out[name] = Spec(
-            type=name,
-            title=name,
-            category=category,
-            doc=summary(cls.__doc__),
-            torch=f"torch.optim.{name}",
-            params=params,
-        )
+        out[name] = _entry(Spec, cls, category, f"torch.optim.{name}", params)
     return out
 
 
@@ -339,17 +338,8 @@ def build_schedulers() -> dict[str, Spec]:
     for name, (step, overrides) in _SCHEDULERS.items():
         cls = getattr(optim.lr_scheduler, name)
         params = introspect(cls, overrides, skip=_SCHED_SKIP)
-        out[name] = SchedulerSpec.model_validate(
-            dict(
-                type=name,
-                title=name,
-                category=f"LR scheduler (per {'epoch' if step == 'plateau' else step})",
-                doc=summary(cls.__doc__),
-                torch=f"torch.optim.lr_scheduler.{name}",
-                params=params,
-                step=step,
-            )
-        )
+        category = f"LR scheduler (per {'epoch' if step == 'plateau' else step})"
+        out[name] = _entry(SchedulerSpec, cls, category, f"torch.optim.lr_scheduler.{name}", params, step=step)
     return out
 
 
@@ -649,14 +639,7 @@ def build_transforms() -> dict[str, Spec]:
         params = introspect(cls, {k: {**fields[k], **v} for k, v in overrides.items()}, skip={"inplace"})
         if name == "ToDtype":  # introspect hides every ``dtype`` (layers never take one); here it is the point
             params.insert(0, ParamSpec(name="dtype", doc="the dtype the image is converted to", **overrides["dtype"]))
-        out[name] = Spec(
-            type=name,
-            title=name,
-            category=category,
-            doc=summary(cls.__doc__),
-            torch=f"torchvision.transforms.v2.{name}",
-            params=params,
-        )
+        out[name] = _entry(Spec, cls, category, f"torchvision.transforms.v2.{name}", params)
     return out
 
 
