@@ -25,8 +25,21 @@ from torchcanvas.catalog.training import (
 )
 
 __all__ = [
-    "Catalog", "DatasetSpec", "InferRule", "LayerSpec", "LossSpec", "SchedulerSpec", "Op", "ParamError", "ParamSpec", "PortSpec",
-    "Spec", "catalog", "layer_spec", "op", "resolve_params",
+    "Catalog",
+    "DatasetSpec",
+    "InferRule",
+    "LayerSpec",
+    "LossSpec",
+    "Op",
+    "ParamError",
+    "ParamSpec",
+    "PortSpec",
+    "SchedulerSpec",
+    "Spec",
+    "catalog",
+    "layer_spec",
+    "op",
+    "resolve_params",
 ]
 
 

@@ -333,8 +333,8 @@ _SCHEDULERS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
 
 
 @cache  # built once per process; callers must not mutate the result
-def build_schedulers() -> dict[str, Spec]:
-    out: dict[str, Spec] = {}
+def build_schedulers() -> dict[str, SchedulerSpec]:
+    out: dict[str, SchedulerSpec] = {}
     for name, (step, overrides) in _SCHEDULERS.items():
         cls = getattr(optim.lr_scheduler, name)
         params = introspect(cls, overrides, skip=_SCHED_SKIP)
