@@ -20,7 +20,7 @@ from bench.graphs import resnet50, wide
 from torchcanvas.codegen import generate_model_py, model_class_name
 from torchcanvas.graph.model import Graph
 from torchcanvas.shapes import check
-from torchcanvas.shapes.infer import _LAYER_CACHE, _NODE_CACHE
+from torchcanvas.shapes.infer import _LAYER_CACHE, _NODE_CACHE, _TRAINING_CACHE
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 15, setup: Callable[[], object] | None = None) -> float:
@@ -42,7 +42,8 @@ def full_check(doc: dict) -> None:
 def bench_graph(label: str, doc: dict, target_cold: float, target_edit: float) -> None:
     n = len(doc["nodes"])
     full_check(doc)  # import and first-use costs are not the figure
-    cold = median_ms(lambda: full_check(doc), setup=lambda: (_NODE_CACHE.clear(), _LAYER_CACHE.clear()))
+    caches = (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE)
+    cold = median_ms(lambda: full_check(doc), setup=lambda: [c.clear() for c in caches])
 
     edited = copy.deepcopy(doc)
     fc = next(node for node in edited["nodes"] if node["id"] in ("fc",))
