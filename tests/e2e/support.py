@@ -8,11 +8,13 @@ turn them into screen points through the React Flow viewport transform, so a tes
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -153,3 +155,20 @@ class Editor:
         return self.page.locator(".react-flow__node .tc-node.error").evaluate_all(
             "els => els.map(e => e.dataset.testid.slice(5))"
         )
+
+
+@contextmanager
+def editor_page(
+    browser: Browser, artifacts: Path, width: int = 1440, height: int = 900, timeout_ms: int = 10_000
+) -> Iterator[Editor]:
+    """A fresh browser context and page, failing the test on any uncaught error in the page."""
+    context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    try:
+        yield Editor(page, artifacts)
+    finally:
+        context.close()
+    assert not errors, f"uncaught errors in the page: {errors}"

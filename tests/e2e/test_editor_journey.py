@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Editor, Server
+from tests.e2e.support import Editor, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -80,18 +80,11 @@ def chain_of(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 @pytest.fixture(scope="module")
 def ed(browser: Browser, server: Server, artifacts: Path) -> Iterator[Editor]:
-    context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
-    page: Page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(f"{server.url}/#/")
-    expect(page.get_by_test_id("node-x")).to_be_visible()
-    editor = Editor(page, artifacts)
-    editor.state = {}  # type: ignore[attr-defined]  # what later steps need: the saved model id
-    yield editor
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+    with editor_page(browser, artifacts, width=1600, height=1000) as editor:
+        editor.page.goto(f"{server.url}/#/")
+        expect(editor.page.get_by_test_id("node-x")).to_be_visible()
+        editor.state = {}  # type: ignore[attr-defined]  # what later steps need: the saved model id
+        yield editor
 
 
 def test_01_build_lenet_bn_by_hand(ed: Editor) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Editor, Server
+from tests.e2e.support import Editor, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -18,15 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def ed(browser: Browser, server: Server, artifacts: Path) -> Iterator[Editor]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield Editor(page, artifacts)
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+def ed(browser: Browser, artifacts: Path) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, timeout_ms=10_000) as editor:
+        yield editor
 
 
 def test_quickstart_opens_a_seed_template(ed: Editor, server: Server) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.support import Editor, Server
+from tests.e2e.support import Editor, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -19,15 +19,9 @@ RUN_TIMEOUT_MS = 180_000
 
 
 @pytest.fixture
-def ed(browser: Browser, server: Server, artifacts: Path) -> Iterator[Editor]:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    yield Editor(page, artifacts)
-    context.close()
-    assert not errors, f"uncaught errors in the page: {errors}"
+def ed(browser: Browser, artifacts: Path) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, timeout_ms=15_000) as editor:
+        yield editor
 
 
 def points(page: Page, test_id: str) -> int:
