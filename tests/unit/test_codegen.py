@@ -167,3 +167,18 @@ def test_module_used_at_different_widths_gets_arguments(tmp_path: Path) -> None:
 
     x = torch.randn(2, 3, 8, 8)
     torch.testing.assert_close(generated.eval()(x), reference.eval()(x), rtol=0, atol=0)
+
+
+def test_editor_ids_become_engineer_names() -> None:
+    """Unnamed layers with the editor's ids (conv2d_1, relu_1) are called conv1, relu1, fc1 in code."""
+    types = [("conv2d_1", "Conv2d", {"out_channels": 4, "kernel_size": 3}), ("relu_1", "ReLU", {}),
+             ("flatten_1", "Flatten", {}), ("linear_1", "Linear", {"out_features": 2}), ("fc_head", "Linear", {"out_features": 2})]
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 1, 5, 5]}]
+    nodes += [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in types]
+    nodes.append({"id": "y", "kind": "output"})
+    ids = [n["id"] for n in nodes]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
+    source = generate_model_py(Graph.model_validate({"nodes": nodes, "edges": edges}))
+    for line in ("self.conv1 = nn.Conv2d(1, 4, 3)", "self.relu1 = nn.ReLU()", "self.flatten1 = nn.Flatten()",
+                 "self.fc1 = nn.Linear(36, 2)", "self.fc_head = nn.Linear(2, 2)"):
+        assert line in source, line

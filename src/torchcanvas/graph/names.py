@@ -27,6 +27,9 @@ _SHORT = {
     "GroupNorm": "gn", "RMSNorm": "rms", "Linear": "fc", "MaxPool": "pool", "AvgPool": "pool",
     "AdaptiveAvgPool": "avgpool", "AdaptiveMaxPool": "maxpool", "Dropout": "dropout", "Embedding": "embed",
     "MultiheadAttention": "attn", "TransformerEncoderLayer": "encoder", "TransformerDecoderLayer": "decoder",
+    # acronyms that snake() would split (re_lu)
+    "ReLU": "relu", "ReLU6": "relu6", "LeakyReLU": "leaky_relu", "PReLU": "prelu", "RReLU": "rrelu", "SiLU": "silu",
+    "LPPool": "pool", "MaxUnpool": "unpool",
 }
 
 

@@ -415,7 +415,10 @@ def _attr_name(n: Node, names: Namespace) -> str:
         return names.take(snake(n.name) if n.name else "out")
     if n.name:
         return names.take(snake(n.name))
-    if n.id.isidentifier() and not n.id.startswith("_"):
+    # The editor's own ids ("conv2d_1") say nothing a reader needs: name the layer as an
+    # engineer would (conv1, bn1, fc1), numbered in document order.
+    generated = isinstance(n, LayerNode) and re.fullmatch(rf"{re.escape(n.type.lower())}_\d+", n.id)
+    if n.id.isidentifier() and not n.id.startswith("_") and not generated:
         return names.take(snake(n.id))
     if isinstance(n, LayerNode):
         return names.take(stem_for_type(n.type), numbered=True)
