@@ -80,27 +80,8 @@ def train_step_ratio() -> None:
     import tempfile
 
     import torch.nn as nn
-    import torch.nn.functional as F
 
-    class LeNetBN(nn.Module):  # the seed's LeNet_bn
-        def __init__(self, classes: int = 2):
-            super().__init__()
-            self.conv1 = nn.Conv2d(3, 6, 5)
-            self.bn1 = nn.BatchNorm2d(num_features=6)
-            self.conv2 = nn.Conv2d(6, 16, 5)
-            self.bn2 = nn.BatchNorm2d(num_features=16)
-            self.fc1 = nn.Linear(16 * 5 * 5, 120)
-            self.bn3 = nn.BatchNorm1d(num_features=120)
-            self.fc2 = nn.Linear(120, 84)
-            self.fc3 = nn.Linear(84, classes)
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            out = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
-            out = F.max_pool2d(F.relu(self.bn2(self.conv2(out))), 2)
-            out = out.view(out.size(0), -1)
-            out = F.relu(self.bn3(self.fc1(out)))
-            out = F.relu(self.fc2(out))
-            return self.fc3(out)
+    from tests.unit.references import LeNet_bn
 
     root = Path(__file__).resolve().parents[1]
     graph = Graph.model_validate_json((root / "examples" / "seed_lenet_bn.json").read_text())
@@ -112,7 +93,7 @@ def train_step_ratio() -> None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         generated = getattr(module, model_class_name(graph))()
-    hand = LeNetBN()
+    hand = LeNet_bn(classes=2)  # the seed's code, as the differential tests use it
     generated.load_state_dict(dict(zip(generated.state_dict(), hand.state_dict().values(), strict=True)))
     torch.manual_seed(0)
     x, y = torch.randn(16, 3, 32, 32), torch.randint(0, 2, (16,))

@@ -43,17 +43,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402  (after the sys.path line, like bench/core.py)
 
 from bench.graphs import resnet50, wide  # noqa: E402
+from tests.e2e.support import CHROMIUM_ARGS  # noqa: E402  (the flags this machine's Chromium needs)
 
 CHROMIUM = os.environ.get("TORCHCANVAS_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 CLIENTS = 50
 
 
