@@ -26,9 +26,7 @@ import copy
 import itertools
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +42,7 @@ import httpx  # noqa: E402  (after the sys.path line, like bench/core.py)
 
 from bench.graphs import resnet50, wide  # noqa: E402
 from tests.e2e.support import CHROMIUM_ARGS  # noqa: E402  (the flags this machine's Chromium needs)
+from tests.live_server import LiveServer  # noqa: E402
 
 CHROMIUM = os.environ.get("TORCHCANVAS_CHROMIUM", "/usr/bin/chromium")
 CLIENTS = 50
@@ -54,33 +53,8 @@ CLIENTS = 50
 
 @contextmanager
 def server() -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    data = tempfile.mkdtemp(prefix="torchcanvas-bench-")
-    env = {**os.environ, "TORCHCANVAS_DATA_DIR": data}
-    # uvicorn's access log off: 50 clients' worth of log lines would be part of the figure.
-    code = (
-        "import uvicorn; from torchcanvas.api import create_app; "
-        f"uvicorn.run(create_app(), host='127.0.0.1', port={port}, log_level='warning', access_log=False)"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise SystemExit(f"the server exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            raise SystemExit("the server did not come up in 60 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with LiveServer(Path(tempfile.mkdtemp(prefix="torchcanvas-bench-"))) as live:
+        yield live.url
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -163,8 +137,12 @@ def _pan_once(page: Any, seconds: float) -> dict[str, float] | None:
     if not moved or len(frames) < 2:
         return None  # nothing panned: frames of an idle page say nothing
     deltas = [b - a for a, b in itertools.pairwise(frames)]
-    return {"fps": (len(frames) - 1) / ((frames[-1] - frames[0]) / 1e3), "p50_ms": statistics.median(deltas),
-            "p95_ms": pct(deltas, 95), "max_ms": max(deltas)}
+    return {
+        "fps": (len(frames) - 1) / ((frames[-1] - frames[0]) / 1e3),
+        "p50_ms": statistics.median(deltas),
+        "p95_ms": pct(deltas, 95),
+        "max_ms": max(deltas),
+    }
 
 
 def pan(page: Any, seconds: float = 3.0, repeat: int = 3) -> dict[str, float]:
@@ -174,8 +152,14 @@ def pan(page: Any, seconds: float = 3.0, repeat: int = 3) -> dict[str, float]:
     zoom = page.evaluate(f"+{_TRANSFORM}.split('(')[1].split(',')[0]")
     runs = [r for r in (_pan_once(page, seconds) for _ in range(repeat)) if r is not None]
     if not runs:
-        return {"rendered": rendered, "zoom": zoom, "fps": float("nan"), "p50_ms": float("nan"),
-                "p95_ms": float("nan"), "max_ms": float("nan")}
+        return {
+            "rendered": rendered,
+            "zoom": zoom,
+            "fps": float("nan"),
+            "p50_ms": float("nan"),
+            "p95_ms": float("nan"),
+            "max_ms": float("nan"),
+        }
     runs.sort(key=lambda r: r["fps"])
     return {"rendered": rendered, "zoom": zoom, **runs[len(runs) // 2]}
 

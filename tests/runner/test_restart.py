@@ -5,10 +5,6 @@ nothing saved is lost."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,54 +14,15 @@ import httpx
 import pytest
 
 from tests.api.api_support import mlp_graph
+from tests.live_server import LiveServer
 from tests.runner.support import FINISHED
 
 pytestmark = pytest.mark.slow
 
-SERVER = "import sys; from torchcanvas.api.main import serve; serve('127.0.0.1', int(sys.argv[1]))"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.url = ""
-
-    def start(self) -> httpx.Client:
-        port = _free_port()
-        env = {**os.environ, "TORCHCANVAS_DATA_DIR": str(self.data_dir), "TORCHCANVAS_RUN_TORCH_THREADS": "1"}
-        env.pop("TORCHCANVAS_DATABASE_URL", None)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", SERVER, str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        self.url = f"http://127.0.0.1:{port}/api/v1"
-        client = httpx.Client(base_url=self.url, timeout=30)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if client.get("/health").status_code == 200:
-                    return client
-            except httpx.TransportError:
-                pass
-            assert self.proc.poll() is None, "the server exited"
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.2)
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(10)
-
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    s = Server(tmp_path / "data")
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    s = LiveServer(tmp_path / "data", env={"TORCHCANVAS_RUN_TORCH_THREADS": "1"})
     yield s
     s.kill()
 
@@ -80,7 +37,7 @@ def _wait(client: httpx.Client, run_id: int, statuses: set[str], timeout: float 
         time.sleep(0.2)
 
 
-def test_a_killed_server_marks_its_run_interrupted_and_loses_nothing(server: Server) -> None:
+def test_a_killed_server_marks_its_run_interrupted_and_loses_nothing(server: LiveServer) -> None:
     client = server.start()
     model = client.post("/models", json={"graph": mlp_graph(), "name": "kept"}).json()
     finished = client.post("/runs", json={"model_id": model["id"], "epochs": 3}).json()
