@@ -7,11 +7,13 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from torchcanvas.limits import Limits
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="TORCHCANVAS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TORCHCANVAS_", env_nested_delimiter="__", extra="ignore")
 
     data_dir: Path = Path("./data")
     # None: a SQLite file in the data dir. A postgresql+psycopg://... URL selects PostgreSQL.
@@ -26,6 +28,9 @@ class Settings(BaseSettings):
     max_thumbnail_chars: int = Field(default=256 * 1024, ge=0)
     max_preview_images: int = Field(default=32, ge=1)
     max_page_size: int = Field(default=500, ge=1)
+    # The bounds on one request's work, estimated from the document before it is done
+    # (torchcanvas.limits); e.g. TORCHCANVAS_LIMITS__REQUEST_TIME_BUDGET_S=5.
+    limits: Limits = Field(default_factory=Limits)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
