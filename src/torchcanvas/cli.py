@@ -138,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_catalog)
 
     p = sub.add_parser("serve", help="serve the web editor")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8000)
+    # Unset: TORCHCANVAS_HOST / TORCHCANVAS_PORT, else 127.0.0.1:8000 (torchcanvas.settings).
+    p.add_argument("--host", default=None, help="default: TORCHCANVAS_HOST, else 127.0.0.1")
+    p.add_argument("--port", type=int, default=None, help="default: TORCHCANVAS_PORT, else 8000")
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
