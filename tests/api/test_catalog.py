@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 
 from torchcanvas.catalog import catalog
+from torchcanvas.catalog.training import LossSpec
 
 
 def test_catalog_is_the_registry(client: TestClient) -> None:
@@ -25,3 +31,24 @@ def test_catalog_etag_revalidates(client: TestClient) -> None:
 def test_catalog_is_compressed(client: TestClient) -> None:
     r = client.get("/api/v1/catalog", headers={"Accept-Encoding": "gzip"})
     assert r.headers.get("content-encoding") == "gzip"
+
+
+# Tables that the front end's tests (vitest) run too, so the editor and the server agree.
+SHARED = Path(__file__).resolve().parents[1] / "shared"
+
+
+def _shared(name: str) -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = json.loads((SHARED / name).read_text())["cases"]
+    return cases
+
+
+@pytest.mark.parametrize("case", _shared("loss_fit.json"), ids=lambda c: f"{c['loss_task']}-on-{c['dataset_task']}")
+def test_loss_fit_table(case: dict[str, Any]) -> None:
+    spec = LossSpec(type="L", title="L", category="Loss", task=case["loss_task"])
+    assert spec.supports(case["dataset_task"]) is case["suits"]
+
+
+def test_served_losses_carry_their_task(client: TestClient) -> None:
+    losses = client.get("/api/v1/catalog").json()["losses"]
+    assert losses["BCEWithLogitsLoss"]["task"] == "classification"
+    assert losses["MSELoss"]["task"] == "any"

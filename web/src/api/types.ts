@@ -121,6 +121,12 @@ export interface DatasetSpec extends Spec {
   task?: "classification" | "regression" | string;
   offline?: boolean;
 }
+/** A loss: the task it is for (the check warns when the dataset's task differs) and how train.py feeds it. */
+export interface LossSpec extends Spec {
+  task: "classification" | "regression" | "any";
+  output: "raw" | "log_softmax" | "sigmoid" | "gaussian";
+  target: "index" | "one_hot" | "sign" | "label_list";
+}
 export interface LayerSpec extends Spec {
   inputs: PortSpec[];
   outputs: PortSpec[];
@@ -132,7 +138,7 @@ export interface LayerSpec extends Spec {
 }
 export interface Catalog {
   layers: Record<string, LayerSpec>;
-  losses: Record<string, Spec>;
+  losses: Record<string, LossSpec>;
   optimizers: Record<string, Spec>;
   schedulers: Record<string, Spec>;
   datasets: Record<string, DatasetSpec>;
