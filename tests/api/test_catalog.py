@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from torchcanvas.catalog import catalog
 from torchcanvas.catalog.training import LossSpec
+from torchcanvas.graph.model import Graph, TrainingConfig
 
 
 def test_catalog_is_the_registry(client: TestClient) -> None:
@@ -52,3 +53,17 @@ def test_served_losses_carry_their_task(client: TestClient) -> None:
     losses = client.get("/api/v1/catalog").json()["losses"]
     assert losses["BCEWithLogitsLoss"]["task"] == "classification"
     assert losses["MSELoss"]["task"] == "any"
+
+
+def test_defaults_are_the_models_defaults(client: TestClient) -> None:
+    body = client.get("/api/v1/defaults").json()
+    assert body == {"graph": Graph().model_dump(mode="json")}
+    assert body["graph"]["training"] == TrainingConfig().model_dump(mode="json")
+
+
+def test_shared_defaults_fixture_is_current(client: TestClient) -> None:
+    # The front end's tests load the served defaults from this file (they run without a server).
+    fixture = json.loads((SHARED / "defaults.json").read_text())
+    assert fixture == client.get("/api/v1/defaults").json(), (
+        "tests/shared/defaults.json is stale: write GET /api/v1/defaults into it"
+    )

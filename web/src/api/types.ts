@@ -68,6 +68,7 @@ export interface TrainingConfig {
   lr: number;
   seed: number;
   device: "auto" | "cpu" | "cuda";
+  init: "default" | "initialize_weights";
 }
 export interface Graph extends Body {
   schema_version: 1;
@@ -75,6 +76,11 @@ export interface Graph extends Body {
   description: string;
   modules: ModuleDef[];
   training: TrainingConfig;
+}
+
+/** GET /api/v1/defaults: an empty document with the server's defaults. */
+export interface Defaults {
+  graph: Graph;
 }
 
 // --- catalog -------------------------------------------------------------------------------
