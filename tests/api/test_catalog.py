@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from torchcanvas.catalog import catalog
+from torchcanvas.catalog.spec import LayerSpec, resolve_params
 from torchcanvas.catalog.training import LossSpec
 from torchcanvas.graph.model import Graph, TrainingConfig
 
@@ -67,3 +68,72 @@ def test_shared_defaults_fixture_is_current(client: TestClient) -> None:
     assert fixture == client.get("/api/v1/defaults").json(), (
         "tests/shared/defaults.json is stale: write GET /api/v1/defaults into it"
     )
+
+
+# --- ports: catalog/spec.py LayerSpec.input_ports / output_ports and web/src/graph/ports.ts -----
+# tests/shared/ports.json holds hand-written cases (a layer, its params, the ports expected) and,
+# for the front end's test, the fields of each case's served spec that decide its ports.
+PORTS = SHARED / "ports.json"
+
+
+def _port_fields(spec: LayerSpec) -> dict[str, Any]:
+    """What ports.ts reads from a served layer spec (the docs left out), as JSON reads it."""
+    served = spec.model_dump(mode="json")
+    return {
+        "inputs": [{k: p[k] for k in ("name", "optional", "when")} for p in served["inputs"]],
+        "outputs": [{k: p[k] for k in ("name", "optional", "when")} for p in served["outputs"]],
+        "variadic_inputs": served["variadic_inputs"],
+        "variadic_outputs": served["variadic_outputs"],
+        "params": [{"name": p["name"], "default": p["default"]} for p in served["params"]],
+    }
+
+
+def _line(value: object) -> str:
+    return json.dumps(value, separators=(", ", ": "))
+
+
+def _ports_table() -> dict[str, Any]:
+    table: dict[str, Any] = json.loads(PORTS.read_text())
+    return table
+
+
+def write_ports_specs() -> None:
+    """Refresh the specs in tests/shared/ports.json from the catalog (the cases stay as written)."""
+    table = _ports_table()
+    layers = catalog().layers
+    specs = {name: _port_fields(layers[name]) for name in sorted({c["layer"] for c in table["cases"]})}
+    # One case and one spec per line: the cases are written by hand and read in review.
+    cases = ",\n".join(f"    {_line(c)}" for c in table["cases"])
+    entries = ",\n".join(f"    {json.dumps(k)}: {_line(v)}" for k, v in specs.items())
+    about = json.dumps(table["about"])
+    PORTS.write_text(f'{{\n  "about": {about},\n  "cases": [\n{cases}\n  ],\n  "specs": {{\n{entries}\n  }}\n}}\n')
+
+
+def test_ports_table_specs_are_the_catalogs() -> None:
+    table = _ports_table()
+    layers = catalog().layers
+    stale = [name for name, fields in table["specs"].items() if fields != _port_fields(layers[name])]
+    assert not stale and set(table["specs"]) == {c["layer"] for c in table["cases"]}, (
+        f"tests/shared/ports.json is stale for {stale or 'its list of layers'}: "
+        "run `python -c 'from tests.api.test_catalog import write_ports_specs as w; w()'`"
+    )
+
+
+def test_ports_table_covers_every_port_rule() -> None:
+    # A layer whose ports depend on its params, or that has more than one, must have a case.
+    covered = {c["layer"] for c in _ports_table()["cases"]}
+    rules = {
+        name
+        for name, s in catalog().layers.items()
+        if s.variadic_inputs or s.variadic_outputs or len(s.inputs) > 1 or len(s.outputs) > 1
+    }
+    assert rules <= covered, f"add cases to tests/shared/ports.json for: {', '.join(sorted(rules - covered))}"
+
+
+@pytest.mark.parametrize("case", _ports_table()["cases"], ids=lambda c: f"{c['layer']}-{c['params']}")
+def test_ports_table(case: dict[str, Any]) -> None:
+    spec = catalog().layers[case["layer"]]
+    params, errors = resolve_params(spec, case["params"])  # as the shape pass does: defaults applied
+    assert not errors, errors
+    assert spec.input_ports(params) == case["inputs"]
+    assert spec.output_ports(params) == case["outputs"]
