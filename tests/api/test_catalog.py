@@ -137,3 +137,18 @@ def test_ports_table(case: dict[str, Any]) -> None:
     assert not errors, errors
     assert spec.input_ports(params) == case["inputs"]
     assert spec.output_ports(params) == case["outputs"]
+
+
+# --- the normalization explorer's layers (GET /lab/normalization) ------------------------------
+
+
+def test_normalization_layers_are_what_the_explorer_accepts(client: TestClient) -> None:
+    layers = client.get("/api/v1/lab/normalization").json()["layers"]
+    assert layers == ["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm"]  # the lab lesson's order
+    extra = {"LayerNorm": {"normalized_shape": [3, 4]}, "GroupNorm": {"num_groups": 3}}
+    for layer in layers:
+        r = client.post(
+            "/api/v1/lab/normalization", json={"shape": [8, 6, 3, 4], "layer": layer, **extra.get(layer, {})}
+        )
+        assert r.status_code == 200, (layer, r.text)
+    assert client.post("/api/v1/lab/normalization", json={"shape": [8, 6], "layer": "RMSNorm"}).status_code == 422
