@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 
 from torchcanvas.catalog import catalog
 from torchcanvas.catalog.spec import LayerSpec, resolve_params
@@ -58,15 +59,21 @@ def test_served_losses_carry_their_task(client: TestClient) -> None:
 
 def test_defaults_are_the_models_defaults(client: TestClient) -> None:
     body = client.get("/api/v1/defaults").json()
-    assert body == {"graph": Graph().model_dump(mode="json")}
+    assert body["graph"] == Graph().model_dump(mode="json")
     assert body["graph"]["training"] == TrainingConfig().model_dump(mode="json")
+    assert body["training_choices"] == {"device": ["auto", "cpu", "cuda"], "init": ["default", "initialize_weights"]}
+    for field, values in body["training_choices"].items():  # each one is accepted, and only those
+        for v in values:
+            TrainingConfig.model_validate({field: v})
+        with pytest.raises(ValidationError):
+            TrainingConfig.model_validate({field: "other"})
 
 
 def test_shared_defaults_fixture_is_current(client: TestClient) -> None:
     # The front end's tests load the served defaults from this file (they run without a server).
     fixture = json.loads((SHARED / "defaults.json").read_text())
     assert fixture == client.get("/api/v1/defaults").json(), (
-        "tests/shared/defaults.json is stale: write GET /api/v1/defaults into it"
+        "tests/shared/defaults.json is stale: write the JSON of GET /api/v1/defaults into it"
     )
 
 

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import served from "../../../tests/shared/defaults.json";
 import type { Defaults } from "../api/types";
-import { setDefaults } from "./defaults";
+import { setDefaults, trainingChoices } from "./defaults";
 import { emptyGraph, normalize } from "./doc";
 
 const shared = served as Defaults;
 // Other defaults than the shared file's, so a value copied into the front end would show.
 const other: Defaults = {
+  training_choices: { device: ["auto", "cpu", "mps"] },
   graph: { ...shared.graph, name: "Model", training: { ...shared.graph.training, epochs: 3, lr: 0.5, loss: { type: "L1Loss", params: {} } } },
 };
 
@@ -34,5 +35,11 @@ describe("documents derive from the served defaults", () => {
     expect(g.training).toEqual({ ...other.graph.training, epochs: 7 });
     expect(g.training.init).toBe(shared.graph.training.init);
     expect(g.name).toBe("Model");
+  });
+
+  it("the device choices are the served ones", () => {
+    setDefaults(other);
+    expect(trainingChoices("device")).toEqual(["auto", "cpu", "mps"]);
+    expect(trainingChoices("init")).toEqual([]);
   });
 });

@@ -9,8 +9,13 @@ export function setDefaults(d: Defaults): void {
   served = d;
 }
 
-/** A fresh copy of the served empty document (name, schema version, training config). */
-export function defaultGraph(): Graph {
+function defaults(): Defaults {
   if (!served) throw new Error("the defaults are not loaded: main.tsx loads GET /api/v1/defaults before the app");
-  return structuredClone(served.graph);
+  return served;
 }
+
+/** A fresh copy of the served empty document (name, schema version, training config). */
+export const defaultGraph = (): Graph => structuredClone(defaults().graph);
+
+/** The values a TrainingConfig field such as `device` takes. */
+export const trainingChoices = (field: keyof Graph["training"]): string[] => defaults().training_choices[field] ?? [];

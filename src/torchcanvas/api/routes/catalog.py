@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
+from typing import Literal, get_args, get_origin
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from torchcanvas.catalog import Catalog, catalog
-from torchcanvas.graph.model import Graph
+from torchcanvas.graph.model import Graph, TrainingConfig
 
 router = APIRouter(tags=["catalog"])
 
@@ -42,11 +43,19 @@ async def get_catalog(request: Request) -> Response:
 
 class Defaults(BaseModel):
     graph: Graph = Field(description="an empty document: its name, schema version and training config")
+    training_choices: dict[str, list[str]] = Field(
+        description="the values of each TrainingConfig field that is one of a fixed few (device, init)"
+    )
 
 
 @cache
 def _defaults() -> Defaults:
-    return Defaults(graph=Graph())
+    choices = {
+        name: [str(v) for v in get_args(field.annotation)]
+        for name, field in TrainingConfig.model_fields.items()
+        if get_origin(field.annotation) is Literal
+    }
+    return Defaults(graph=Graph(), training_choices=choices)
 
 
 @router.get("/defaults", response_model=Defaults, summary="The defaults a new document starts with")
