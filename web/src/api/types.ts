@@ -126,8 +126,16 @@ export interface DatasetSpec extends Spec {
   sample_shape?: number[];
   target_shape?: number[];
   num_classes?: number | null;
-  task?: "classification" | "regression" | string;
+  task?: "classification" | "regression";
   offline?: boolean;
+  /** Accepts torchvision.transforms.v2 image transforms. */
+  is_image?: boolean;
+  /** pip requirements of its generated code, beyond torch and torchvision. */
+  requirements?: string[];
+}
+/** A learning-rate scheduler, and when train.py steps it ("plateau": each epoch, with the test loss). */
+export interface SchedulerSpec extends Spec {
+  step: "epoch" | "batch" | "plateau";
 }
 /** A loss: the task it is for (the check warns when the dataset's task differs) and how train.py feeds it. */
 export interface LossSpec extends Spec {
@@ -148,7 +156,7 @@ export interface Catalog {
   layers: Record<string, LayerSpec>;
   losses: Record<string, LossSpec>;
   optimizers: Record<string, Spec>;
-  schedulers: Record<string, Spec>;
+  schedulers: Record<string, SchedulerSpec>;
   datasets: Record<string, DatasetSpec>;
   transforms: Record<string, Spec>;
 }

@@ -15,7 +15,7 @@ const losses = Object.fromEntries(
     loss("GaussianNLLLoss", "regression"),
   ].map((l) => [l.type, l]),
 );
-const dataset = (type: string, task: string, offline: boolean): DatasetSpec => ({
+const dataset = (type: string, task: DatasetSpec["task"], offline: boolean): DatasetSpec => ({
   type, title: type, category: "Dataset", doc: "", torch: "", params: [], sample_shape: [1, 28, 28], num_classes: task === "classification" ? 10 : null, task, offline,
 });
 
