@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from torchcanvas.api.routes.catalog import _defaults
 from torchcanvas.catalog import catalog
 from torchcanvas.catalog.spec import LayerSpec, resolve_params
 from torchcanvas.catalog.training import LossSpec
@@ -69,11 +70,17 @@ def test_defaults_are_the_models_defaults(client: TestClient) -> None:
             TrainingConfig.model_validate({field: "other"})
 
 
+def write_defaults_fixture() -> None:
+    """Refresh tests/shared/defaults.json: the front end's tests load the served defaults from it
+    (they run without a server)."""
+    (SHARED / "defaults.json").write_text(json.dumps(_defaults().model_dump(mode="json"), indent=2) + "\n")
+
+
 def test_shared_defaults_fixture_is_current(client: TestClient) -> None:
-    # The front end's tests load the served defaults from this file (they run without a server).
     fixture = json.loads((SHARED / "defaults.json").read_text())
     assert fixture == client.get("/api/v1/defaults").json(), (
-        "tests/shared/defaults.json is stale: write the JSON of GET /api/v1/defaults into it"
+        "tests/shared/defaults.json is stale: run "
+        "`python -c 'from tests.api.test_catalog import write_defaults_fixture as w; w()'`"
     )
 
 
