@@ -1,6 +1,6 @@
 // Thin fetch wrappers for /api/v1. Errors become ApiError with the server's `detail`.
 import type {
-  AugmentPair, Issue, Catalog, CheckResult, Choice, Graph, ModelVersion, SavedModel, SavedModelSummary, Template,
+  AugmentPair, Issue, Catalog, CheckResult, Choice, Defaults, Graph, ModelVersion, SavedModel, SavedModelSummary, Template,
 } from "./types";
 
 const BASE = "/api/v1";
@@ -42,6 +42,7 @@ export const post = (body: unknown, signal?: AbortSignal): RequestInit => ({ met
 
 export const api = {
   catalog: () => json<Catalog>("/catalog"),
+  defaults: () => json<Defaults>("/defaults"),
   check: (g: Graph, signal?: AbortSignal) => json<CheckResult>("/check", post(g, signal)),
   /** `issues`: why a file is missing (train.py when the training config does not fit the model). */
   codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string>; issues?: Issue[] }>("/codegen", post(g, signal)),

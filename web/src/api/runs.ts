@@ -142,10 +142,10 @@ export interface DropoutScale {
   expected: number;
   relative_difference: number;
 }
-export type NormLayer = "BatchNorm" | "LayerNorm" | "InstanceNorm" | "GroupNorm";
 export interface NormalizationRequest {
   shape: number[];
-  layer: NormLayer;
+  /** One of GET /lab/normalization's layers. */
+  layer: string;
   normalized_shape?: number[];
   num_groups?: number;
   affine?: boolean;
@@ -184,6 +184,7 @@ export const labApi = {
   lessons: () => json<Lesson[]>("/lab/lessons"),
   run: (id: string, body: { params: Record<string, Json> } & Overrides) => json<Experiment>(`/lab/lessons/${id}/run`, post(body)),
   dropoutScale: (body: { p: number; n: number; seed: number }) => json<DropoutScale>("/lab/dropout-scale", post(body)),
+  normalizationLayers: () => json<{ layers: string[] }>("/lab/normalization"),
   normalization: (body: NormalizationRequest, signal?: AbortSignal) =>
     json<Normalization>("/lab/normalization", post(body, signal)),
 };

@@ -68,6 +68,7 @@ export interface TrainingConfig {
   lr: number;
   seed: number;
   device: "auto" | "cpu" | "cuda";
+  init: "default" | "initialize_weights";
 }
 export interface Graph extends Body {
   schema_version: 1;
@@ -75,6 +76,13 @@ export interface Graph extends Body {
   description: string;
   modules: ModuleDef[];
   training: TrainingConfig;
+}
+
+/** GET /api/v1/defaults: an empty document with the server's defaults. */
+export interface Defaults {
+  graph: Graph;
+  /** The values of each TrainingConfig field that is one of a fixed few (device, init). */
+  training_choices: Record<string, string[]>;
 }
 
 // --- catalog -------------------------------------------------------------------------------
@@ -118,8 +126,22 @@ export interface DatasetSpec extends Spec {
   sample_shape?: number[];
   target_shape?: number[];
   num_classes?: number | null;
-  task?: "classification" | "regression" | string;
+  task?: "classification" | "regression";
   offline?: boolean;
+  /** Accepts torchvision.transforms.v2 image transforms. */
+  is_image?: boolean;
+  /** pip requirements of its generated code, beyond torch and torchvision. */
+  requirements?: string[];
+}
+/** A learning-rate scheduler, and when train.py steps it ("plateau": each epoch, with the test loss). */
+export interface SchedulerSpec extends Spec {
+  step: "epoch" | "batch" | "plateau";
+}
+/** A loss: the task it is for (the check warns when the dataset's task differs) and how train.py feeds it. */
+export interface LossSpec extends Spec {
+  task: "classification" | "regression" | "any";
+  output: "raw" | "log_softmax" | "sigmoid" | "gaussian";
+  target: "index" | "one_hot" | "sign" | "label_list";
 }
 export interface LayerSpec extends Spec {
   inputs: PortSpec[];
@@ -132,9 +154,9 @@ export interface LayerSpec extends Spec {
 }
 export interface Catalog {
   layers: Record<string, LayerSpec>;
-  losses: Record<string, Spec>;
+  losses: Record<string, LossSpec>;
   optimizers: Record<string, Spec>;
-  schedulers: Record<string, Spec>;
+  schedulers: Record<string, SchedulerSpec>;
   datasets: Record<string, DatasetSpec>;
   transforms: Record<string, Spec>;
 }

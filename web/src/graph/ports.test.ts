@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { LayerSpec } from "../api/types";
+import table from "../../../tests/shared/ports.json";
+import type { Json, LayerSpec, Params, PortSpec } from "../api/types";
 import { layerInputPorts, layerOutputPorts, nodePorts } from "./ports";
 
 const spec = (over: Partial<LayerSpec>): LayerSpec => ({
@@ -11,6 +12,32 @@ const spec = (over: Partial<LayerSpec>): LayerSpec => ({
 const param = (name: string, def: unknown) => ({
   name, type: "int" as const, default: def as never, required: false, nullable: false, choices: null,
   minimum: null, maximum: null, length: null, doc: "", infer: null, example: null,
+});
+
+// The same cases as the server's LayerSpec.input_ports / output_ports (tests/api/test_catalog.py),
+// on the port fields of the specs the catalog serves.
+type PortFields = { name: string; optional: boolean; when: Json[] | null };
+type SpecFields = {
+  inputs: PortFields[]; outputs: PortFields[]; variadic_inputs: string | null; variadic_outputs: string | null;
+  params: { name: string; default: Json }[];
+};
+const served = (type: string): LayerSpec => {
+  const f = (table.specs as Record<string, SpecFields>)[type];
+  const ports = (ps: PortFields[]): PortSpec[] => ps.map((p) => ({ ...p, doc: "", when: p.when as PortSpec["when"] }));
+  return spec({
+    type, inputs: ports(f.inputs), outputs: ports(f.outputs), variadic_inputs: f.variadic_inputs, variadic_outputs: f.variadic_outputs,
+    params: f.params.map((p) => param(p.name, p.default)),
+  });
+};
+
+describe("ports (shared table with the server)", () => {
+  for (const c of table.cases) {
+    it(`${c.layer} ${JSON.stringify(c.params)}`, () => {
+      const s = served(c.layer);
+      expect(layerInputPorts(s, c.params as Params)).toEqual(c.inputs);
+      expect(layerOutputPorts(s, c.params as Params)).toEqual(c.outputs);
+    });
+  }
 });
 
 describe("ports", () => {

@@ -1,4 +1,5 @@
-// Port derivation, mirroring LayerSpec.input_ports / output_ports (catalog/spec.py).
+// Port derivation, mirroring LayerSpec.input_ports / output_ports (catalog/spec.py) on the specs the
+// catalog serves. tests/shared/ports.json is run by both sides (ports.test.ts, tests/api/test_catalog.py).
 import type { Body, GraphNode, Json, LayerSpec, ModuleDef, Params, ParamSpec, PortSpec } from "../api/types";
 
 /** Defaults overlaid with the node's params (inferable params stay as given). */

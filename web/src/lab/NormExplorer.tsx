@@ -1,15 +1,15 @@
 // The normalization explorer: an input shape and a layer -> what it normalizes over (a picture),
 // its parameters and buffers (POST /lab/normalization). Invalid settings show the server's message.
+// The layers it covers come from the server (GET /lab/normalization), first one selected.
 import { useEffect, useState } from "react";
-import { labApi, type Normalization, type NormalizationRequest, type NormLayer } from "../api/runs";
+import { labApi, type Normalization, type NormalizationRequest } from "../api/runs";
 import { NormPicture } from "./NormPicture";
 import { parseShape, statSize } from "./normGroups";
 
-const LAYERS: NormLayer[] = ["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm"];
-
 export function NormExplorer() {
   const [shapeText, setShapeText] = useState("8, 6, 3, 4");
-  const [layer, setLayer] = useState<NormLayer>("BatchNorm");
+  const [layers, setLayers] = useState<string[]>([]);
+  const [layer, setLayer] = useState<string | null>(null);
   const [normalizedText, setNormalizedText] = useState("6, 3, 4");
   const [groups, setGroups] = useState("3");
   const [affine, setAffine] = useState(true);
@@ -17,6 +17,14 @@ export function NormExplorer() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
+    labApi.normalizationLayers().then(
+      (r) => (setLayers(r.layers), setLayer((l) => l ?? r.layers[0] ?? null)),
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+
+  useEffect(() => {
+    if (!layer) return;
     const shape = parseShape(shapeText);
     if (!shape) return setError("The input shape is whole numbers ≥ 1, comma-separated: 8, 6, 3, 4");
     const body: NormalizationRequest = { shape, layer, affine };
@@ -45,7 +53,7 @@ export function NormExplorer() {
       <div className="tc-row">
         <label className="tc-inline-field">input shape <input value={shapeText} onChange={(e) => setShapeText(e.target.value)} data-testid="norm-shape" /></label>
         <span className="tc-segmented">
-          {LAYERS.map((l) => (
+          {layers.map((l) => (
             <button key={l} className={layer === l ? "on" : ""} onClick={() => setLayer(l)} data-testid={`norm-layer-${l}`}>{l}</button>
           ))}
         </span>

@@ -1,6 +1,7 @@
 // Training config: dataset, augmentation, loss, optimizer, scheduler and the run settings.
 import type { TrainingConfig } from "../api/types";
 import { setTraining } from "../store/actions";
+import { trainingChoices } from "../store/defaults";
 import { useDoc } from "../store/doc";
 import { AugmentPreview } from "./AugmentPreview";
 import { ChoiceForm } from "./ChoiceForm";
@@ -59,9 +60,7 @@ export function TrainingPanel() {
       <div className="tc-field">
         <label><span className="tc-field-name">device</span></label>
         <select value={t.device} onChange={(e) => set({ device: e.target.value as TrainingConfig["device"] })} data-testid="training-device">
-          <option value="auto">auto</option>
-          <option value="cpu">cpu</option>
-          <option value="cuda">cuda</option>
+          {trainingChoices("device").map((d) => <option key={d} value={d}>{d}</option>)}
         </select>
       </div>
     </div>

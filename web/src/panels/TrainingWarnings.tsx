@@ -2,11 +2,12 @@
 // does not fit it, so train.py cannot be generated. Shown next to the field they name, with
 // one-click datasets that fit the input shape.
 import { useMemo } from "react";
-import type { Choice, DatasetSpec, Issue, Shape } from "../api/types";
+import type { Choice, Issue } from "../api/types";
 import { initialParams, setTraining } from "../store/actions";
 import { useCatalog } from "../store/catalog";
 import { useCheck } from "../store/check";
 import { useDoc } from "../store/doc";
+import { type Suggestion, suggestDatasets } from "./suggest";
 
 export type WarningField = "dataset" | "loss" | "other";
 
@@ -16,34 +17,6 @@ export function warningField(i: Issue, inputIds: Set<string>, outputIds: Set<str
   if (p.startsWith("training.dataset") || (p === "shape" && (!i.node || inputIds.has(i.node)))) return "dataset";
   if (p.startsWith("training.loss") || (i.node && outputIds.has(i.node))) return "loss";
   return "other";
-}
-
-const sameDims = (a: number[] | undefined, b: Shape) => !!a && a.length === b.length && a.every((d, k) => d === b[k]);
-
-export interface Suggestion { type: string; title: string; note: string; loss: string | null }
-
-/**
- * Datasets whose samples have the input node's shape (without the batch dimension), those that
- * need no download and whose class count matches the model's output first. `loss` is the loss to
- * switch to when the current one does not suit the dataset's task.
- */
-export function suggestDatasets(
-  datasets: Record<string, DatasetSpec>, losses: string[], input: Shape | undefined, output: Shape | undefined, loss: string,
-): Suggestion[] {
-  if (!input) return [];
-  const sample = input.slice(1);
-  const classes = output && output.length === 2 && typeof output[1] === "number" ? output[1] : null;
-  const classLoss = ["CrossEntropyLoss", "NLLLoss"];
-  const fits = Object.values(datasets).filter((d) => sameDims(d.sample_shape, sample));
-  const score = (d: DatasetSpec) => (d.offline ? 2 : 0) + (classes !== null && d.num_classes === classes ? 1 : 0);
-  return fits
-    .sort((a, b) => score(b) - score(a))
-    .slice(0, 3)
-    .map((d) => {
-      const want = d.task === "classification" ? (classLoss.includes(loss) ? null : "CrossEntropyLoss") : d.task === "regression" && classLoss.includes(loss) ? "MSELoss" : null;
-      const bits = [d.num_classes ? `${d.num_classes} classes` : d.task ?? "", d.offline ? "offline" : "downloads"];
-      return { type: d.type, title: d.title || d.type, note: bits.filter(Boolean).join(", "), loss: want && losses.includes(want) ? want : null };
-    });
 }
 
 function useShapes() {
@@ -68,7 +41,7 @@ export function WarningList({ warnings, field }: { warnings: Issue[]; field: War
   const loss = useDoc((s) => s.doc.training.loss.type);
   const mine = warnings.filter((w) => warningField(w, inputIds, outputIds) === field);
   if (!mine.length) return null;
-  const suggestions = field === "dataset" && datasets ? suggestDatasets(datasets, Object.keys(losses ?? {}), input, output, loss) : [];
+  const suggestions = field === "dataset" && datasets ? suggestDatasets(datasets, losses ?? {}, input, output, loss) : [];
   const use = (s: Suggestion) => {
     const patch: { dataset: Choice; loss?: Choice } = { dataset: { type: s.type, params: initialParams(datasets?.[s.type]) } };
     if (s.loss) patch.loss = { type: s.loss, params: initialParams(losses?.[s.loss]) };

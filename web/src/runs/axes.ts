@@ -60,6 +60,5 @@ export function trainingPaths(g: Graph, optimizerParams: string[]): string[] {
   };
   walk(g.training, "training");
   for (const p of optimizerParams) out.add(`training.optimizer.params.${p}`);
-  out.add("training.init");
   return [...out].filter((p) => !p.includes("transforms")).sort();
 }

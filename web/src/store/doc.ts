@@ -1,34 +1,22 @@
 // The document store: the graph JSON exactly as the server reads it, plus editor state
-// (which body is open, the selection, undo history). Actions live in ./actions.ts.
+// (which body is open, the selection, undo history). Actions live in ./actions.ts. Defaults come
+// from the server (./defaults.ts), which main.tsx loads before this module is imported.
 import { create } from "zustand";
-import type { Body, Choice, Graph, TrainingConfig } from "../api/types";
+import type { Body, Choice, Graph } from "../api/types";
+import { defaultGraph } from "./defaults";
 
-export const defaultTraining = (): TrainingConfig => ({
-  dataset: { type: "Regression1D", params: {} },
-  train_transforms: [],
-  test_transforms: [],
-  loss: { type: "MSELoss", params: {} },
-  optimizer: { type: "SGD", params: {} },
-  scheduler: null,
-  epochs: 10,
-  batch_size: 64,
-  lr: 0.01,
-  seed: 0,
-  device: "auto",
-});
-
-export const emptyGraph = (name = "Net"): Graph => ({
-  schema_version: 1,
-  name,
-  description: "",
-  nodes: [
-    { id: "x", kind: "input", shape: ["B", 3, 32, 32], position: { x: 0, y: 0 } },
-    { id: "y", kind: "output", position: { x: 0, y: 300 } },
-  ],
-  edges: [],
-  modules: [],
-  training: defaultTraining(),
-});
+/** A new document: the served defaults, with an input and an output to start from. */
+export function emptyGraph(name?: string): Graph {
+  const g = defaultGraph();
+  return {
+    ...g,
+    name: name ?? g.name,
+    nodes: [
+      { id: "x", kind: "input", shape: ["B", 3, 32, 32], position: { x: 0, y: 0 } },
+      { id: "y", kind: "output", position: { x: 0, y: 300 } },
+    ],
+  };
+}
 
 const withParams = (c: Choice): Choice => ({ type: c.type, params: c.params ?? {} });
 
@@ -46,12 +34,13 @@ export function normalize(g: Partial<Graph>): Graph {
       target: { node: e.target.node, port: e.target.port ?? "in" },
     })),
   });
-  const t = { ...defaultTraining(), ...(g.training ?? {}) };
+  const base = defaultGraph();
+  const t = { ...base.training, ...(g.training ?? {}) };
   return {
     ...fixBody(g),
-    schema_version: 1,
-    name: g.name ?? "Net",
-    description: g.description ?? "",
+    schema_version: base.schema_version,
+    name: g.name ?? base.name,
+    description: g.description ?? base.description,
     modules: (g.modules ?? []).map((m) => ({ ...m, ...fixBody(m) })),
     training: {
       ...t,

@@ -1,17 +1,21 @@
-"""The registry, as the editor renders it: every layer, loss, optimizer, dataset, transform."""
+"""What the editor is built from: the registry (every layer, loss, optimizer, dataset, transform)
+and the defaults a new document starts with. Each is declared once on the server and served."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from functools import cache
+from typing import Literal, get_args, get_origin
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from torchcanvas.catalog import Catalog, catalog
+from torchcanvas.graph.model import Graph, TrainingConfig
 
-router = APIRouter(prefix="/catalog", tags=["catalog"])
+router = APIRouter(tags=["catalog"])
 
 
 @cache
@@ -22,7 +26,7 @@ def _catalog_json() -> tuple[bytes, str]:
 
 
 @router.get(
-    "",
+    "/catalog",
     response_model=Catalog,
     summary="The catalog of everything a user can place or choose",
     responses={304: {"description": "Not modified (the If-None-Match ETag matches)"}},
@@ -35,3 +39,27 @@ async def get_catalog(request: Request) -> Response:
     if etag in {t.strip() for t in request.headers.get("if-none-match", "").split(",")}:
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type="application/json", headers=headers)
+
+
+class Defaults(BaseModel):
+    graph: Graph = Field(description="an empty document: its name, schema version and training config")
+    training_choices: dict[str, list[str]] = Field(
+        description="the values of each TrainingConfig field that is one of a fixed few (device, init)"
+    )
+
+
+@cache
+def _defaults() -> Defaults:
+    choices = {
+        name: [str(v) for v in get_args(field.annotation)]
+        for name, field in TrainingConfig.model_fields.items()
+        if get_origin(field.annotation) is Literal
+    }
+    return Defaults(graph=Graph(), training_choices=choices)
+
+
+@router.get("/defaults", response_model=Defaults, summary="The defaults a new document starts with")
+async def get_defaults() -> Defaults:
+    # From the pydantic models' own defaults: the editor derives new documents from this, and
+    # fills in what an older document leaves out, instead of keeping a copy.
+    return _defaults()

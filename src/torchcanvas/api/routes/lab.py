@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -20,6 +20,7 @@ from torchcanvas.lab import (
     lesson,
     lesson_graph,
 )
+from torchcanvas.lab.demos import NormLayer
 from torchcanvas.runner.experiments import Axis, PathAxis
 from torchcanvas.settings import Settings
 
@@ -120,7 +121,7 @@ Dim = Annotated[int, Field(ge=1, le=1_000_000)]
 class NormalizationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shape: list[Dim] = Field(min_length=2, max_length=8, description="the input shape (N, C, ...)")
-    layer: Literal["BatchNorm", "LayerNorm", "InstanceNorm", "GroupNorm"]
+    layer: NormLayer
     normalized_shape: list[Dim] | None = Field(default=None, max_length=8, description="LayerNorm only")
     num_groups: int | None = Field(default=None, ge=1, description="GroupNorm only")
     affine: bool | None = Field(default=None, description="affine (elementwise_affine for LayerNorm)")
@@ -145,6 +146,15 @@ class Normalization(BaseModel):
     buffers: list[ShapedTensor]
     running_stats: bool
     note: str
+
+
+class NormalizationLayers(BaseModel):
+    layers: list[str] = Field(description="what POST /lab/normalization takes as `layer`, in this order")
+
+
+@router.get("/normalization", response_model=NormalizationLayers, summary="The layers the explorer covers")
+def get_normalization_layers() -> NormalizationLayers:
+    return NormalizationLayers(layers=list(get_args(NormLayer)))
 
 
 @router.post("/normalization", response_model=Normalization, summary="What a normalization layer normalizes over")

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from "vitest";
+import served from "../../../tests/shared/defaults.json";
+import type { Defaults } from "../api/types";
+import { setDefaults, trainingChoices } from "./defaults";
+import { emptyGraph, normalize } from "./doc";
+
+const shared = served as Defaults;
+// Other defaults than the shared file's, so a value copied into the front end would show.
+const other: Defaults = {
+  training_choices: { device: ["auto", "cpu", "mps"] },
+  graph: { ...shared.graph, name: "Model", training: { ...shared.graph.training, epochs: 3, lr: 0.5, loss: { type: "L1Loss", params: {} } } },
+};
+
+describe("documents derive from the served defaults", () => {
+  afterEach(() => setDefaults(shared));
+
+  it("a new document takes the served training config", () => {
+    setDefaults(other);
+    const g = emptyGraph();
+    expect(g.training).toEqual(other.graph.training);
+    expect(g.name).toBe("Model");
+    expect(g.nodes.map((n) => n.kind)).toEqual(["input", "output"]);
+  });
+
+  it("a new document is a copy: editing it leaves the defaults alone", () => {
+    const g = emptyGraph("Mine");
+    g.training.loss.params.reduction = "sum";
+    expect(g.name).toBe("Mine");
+    expect(emptyGraph().training.loss.params).toEqual({});
+  });
+
+  it("what an older document leaves out is filled from the served defaults", () => {
+    setDefaults(other);
+    const g = normalize({ nodes: [], edges: [], training: { epochs: 7 } as never });
+    expect(g.training).toEqual({ ...other.graph.training, epochs: 7 });
+    expect(g.training.init).toBe(shared.graph.training.init);
+    expect(g.name).toBe("Model");
+  });
+
+  it("the device choices are the served ones", () => {
+    setDefaults(other);
+    expect(trainingChoices("device")).toEqual(["auto", "cpu", "mps"]);
+    expect(trainingChoices("init")).toEqual([]);
+  });
+});

@@ -1,0 +1,21 @@
+// The defaults a new document starts with, served once by GET /api/v1/defaults from the pydantic
+// models' own defaults (never copied here). main.tsx loads them before it imports the app, so the
+// document store, created on import, can build its first document from them.
+import type { Defaults, Graph } from "../api/types";
+
+let served: Defaults | null = null;
+
+export function setDefaults(d: Defaults): void {
+  served = d;
+}
+
+function defaults(): Defaults {
+  if (!served) throw new Error("the defaults are not loaded: main.tsx loads GET /api/v1/defaults before the app");
+  return served;
+}
+
+/** A fresh copy of the served empty document (name, schema version, training config). */
+export const defaultGraph = (): Graph => structuredClone(defaults().graph);
+
+/** The values a TrainingConfig field such as `device` takes. */
+export const trainingChoices = (field: keyof Graph["training"]): string[] => defaults().training_choices[field] ?? [];
