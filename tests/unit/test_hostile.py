@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import json
 from pathlib import Path
 from typing import Any
 
@@ -125,17 +124,26 @@ def test_enum_values_are_checked() -> None:
     assert any(i.param == "padding_mode" and "one of" in i.message for i in r.issues)
 
 
-def test_dataset_paths_are_rendered_as_strings(tmp_path: Path) -> None:
-    root = "data'); import os; os.system('touch /tmp/torchcanvas-pwned'); ('"
+@pytest.mark.parametrize("root", [
+    "data'); import os; os.system('touch /tmp/torchcanvas-pwned'); ('",
+    "/etc", "../../home", "data/../../x", "C:\\Windows", "data\\..\\x", "da\x00ta", ".ssh", "a" * 65, "~/x",
+    "data/", "",
+])
+@pytest.mark.parametrize("dataset", ["ImageFolder", "CIFAR10"])
+def test_dataset_roots_are_relative_names(root: str, dataset: str) -> None:
     doc = mlp()
     doc["nodes"][0]["shape"] = ["B", 3, 32, 32]
     doc["nodes"].insert(1, {"id": "flat", "kind": "layer", "type": "Flatten"})
     doc["edges"][0] = {"source": {"node": "x"}, "target": {"node": "flat", "port": "in"}}
     doc["edges"].append({"source": {"node": "flat"}, "target": {"node": "fc1", "port": "in"}})
-    doc["training"]["dataset"] = {"type": "ImageFolder", "params": {"root": root}}
-    files = generate(Graph.model_validate(doc))
-    assert_inert(files["train.py"])
-    assert repr(root) in files["train.py"] or json.dumps(root) in files["train.py"]
+    doc["nodes"][3]["params"] = {"out_features": 10}  # CIFAR10's classes; ImageFolder's default is 2
+    doc["training"]["dataset"] = {"type": dataset, "params": {"root": root, **({"num_classes": 10} if dataset == "ImageFolder" else {})}}
+    with pytest.raises(GraphError) as e:
+        generate(Graph.model_validate(doc))
+    assert [i.param for i in e.value.issues] == ["training.dataset.root"]
+    assert "relative folder name" in e.value.issues[0].message
+    doc["training"]["dataset"]["params"]["root"] = "my_images/v1.2"
+    assert '"my_images/v1.2"' in generate(Graph.model_validate(doc))["train.py"]
 
 
 @pytest.mark.parametrize("params", [
