@@ -213,7 +213,7 @@ def check_value(p: ParamSpec, v: JsonValue) -> JsonValue:
 
 def _got(v: JsonValue) -> str:
     if isinstance(v, int) and not isinstance(v, bool) and not _is_int(v):
-        return f"got an integer of {len(str(abs(v)))} digits, outside the 64-bit range"
+        return f"got an integer of {len(str(abs(v)))} digits, too large for a 64-bit number"
     return "got " + _short(v)
 
 
