@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import itertools
+import math
 from typing import Any
 
 import pytest
@@ -39,7 +41,7 @@ def nested(levels: int, uses: int, width: int = 4) -> dict[str, Any]:
             nodes += [{"id": f"m{i}", "kind": "module", "module": inner} for i in range(uses)]
         nodes.append({"id": "out", "kind": "output"})
         ids = [n["id"] for n in nodes]
-        edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:])]
+        edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
         return {"nodes": nodes, "edges": edges}
 
     modules = [{"name": "L0", **body(None)}] + [{"name": f"L{k}", **body(f"L{k - 1}")} for k in range(1, levels)]
@@ -269,12 +271,9 @@ def test_real_models_stay_well_inside_the_defaults(build: Any, params: int) -> N
     assert total < limits.max_total_params / 3
     assert instances(graph)[0] < limits.max_module_instances / 10
     assert onnx_bytes(a) < limits.max_onnx_bytes
-    biggest = max(
-        (m for body in [a.top, *(b for inst in a.module_instances.values() for b in inst)]
-         for info in body.infos.values() for m in info.outputs.values()),
-        key=lambda m: m.shape[1:] and __import__("math").prod(m.shape[1:]),
-    )
-    assert __import__("math").prod(biggest.shape[1:]) < limits.max_tensor_elements / 10
+    bodies = [a.top, *(b for inst in a.module_instances.values() for b in inst)]
+    biggest = max(math.prod(m.shape[1:]) for body in bodies for info in body.infos.values() for m in info.outputs.values())
+    assert biggest < limits.max_tensor_elements / 10
 
 
 def test_limits_come_from_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
