@@ -214,8 +214,8 @@ def _recurrent(gates: int) -> Rule:
             n_params += dirs * per_dir
             # per step: the input and hidden matmuls of every gate, and the projection
             flops += dirs * steps * 2 * batch * (gates * hidden * (fin + h_out) + hidden * proj)
-        out = (batch, steps, dirs * h_out) if p["batch_first"] else (steps, batch, dirs * h_out)
-        shapes = [out, (dirs * layers, batch, h_out)]
+        out: Shape = (batch, steps, dirs * h_out) if p["batch_first"] else (steps, batch, dirs * h_out)
+        shapes: list[Shape] = [out, (dirs * layers, batch, h_out)]
         if gates == 4:
             shapes.append((dirs * layers, batch, hidden))
         return shapes, n_params, flops
