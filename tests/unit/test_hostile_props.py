@@ -121,7 +121,7 @@ def _graph(doc: dict[str, Any]) -> Graph | None:
         return None
 
 
-PROPS = settings(max_examples=60, deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow],
+PROPS = settings(max_examples=150, deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow],
                  derandomize=True)
 
 
@@ -138,14 +138,14 @@ def test_check_and_codegen_answer_every_mutated_example(doc: dict[str, Any]) -> 
     try:
         files = generate(graph, LIMITS)
     except (GraphError, LimitExceeded):
-        assert not result.ok or any(i.severity == "warning" for i in result.issues) or True
+        assert not (result.ok and not result.issues), "a clean check must mean the code can be generated"
         return
     assert result.ok
     compile(files["model.py"], "model.py", "exec")
     compile(files["train.py"], "train.py", "exec")
 
 
-@settings(max_examples=15, deadline=timedelta(seconds=20), suppress_health_check=[HealthCheck.too_slow],
+@settings(max_examples=20, deadline=timedelta(seconds=20), suppress_health_check=[HealthCheck.too_slow],
           derandomize=True)
 @given(mutated())
 def test_onnx_export_answers_every_small_mutated_example(doc: dict[str, Any]) -> None:
