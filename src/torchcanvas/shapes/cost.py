@@ -198,9 +198,11 @@ def size_issues(a: Analysis, limits: Limits) -> Analysis:
             info = body.infos[nid]
             info.issues = [*info.issues, issue]  # a new list: the cached one is shared
             found.append(issue)
-    total = sum(i.n_params for i in a.top.infos.values())
+    # A node with errors of its own (a layer over the per-layer bound) is left out: it says why.
+    sound = [i for i in a.top.infos.values() if not i.issues]
+    total = sum(i.n_params for i in sound)
     if total > limits.max_total_params:
-        biggest = max(a.top.infos.values(), key=lambda i: i.n_params)
+        biggest = max(sound, key=lambda i: i.n_params)
         issue = Issue(
             f"the model has {total:,} parameters ({total * 4 / 1e9:,.1f} GB of float32), over "
             f"max_total_params = {limits.max_total_params:,}; this node has {biggest.n_params:,}",

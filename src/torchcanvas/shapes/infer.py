@@ -247,8 +247,9 @@ class _Analyzer:
                 meta = infos[src].outputs.get(src_port)
                 if meta is not None:
                     ins[port] = meta
-                elif not infos[src].issues and src_port not in self.output_ports(infos[src]):
-                    info.issues.append(_no_such_port(n, infos[src], src_port, port, module, self.output_ports(infos[src])))
+                elif infos[src].outputs and src_port not in (offered := self.output_ports(infos[src])):
+                    # (a source without outputs failed or was skipped, and says why itself)
+                    info.issues.append(_no_such_port(n, infos[src], src_port, port, module, offered))
             info.inputs = ins
             upstream_broken = len(ins) < len(incoming)
             if isinstance(n, InputNode):
