@@ -334,3 +334,16 @@ def test_a_module_input_with_a_symbol_is_refused() -> None:
     with pytest.raises(ValidationError) as e:
         Graph.model_validate(doc)
     assert "input node 'seq'" in str(e.value)
+
+
+@pytest.mark.parametrize("optimizer", [
+    {"type": "Adam", "params": {"betas": [1.0, 0.999]}},
+    {"type": "AdamW", "params": {"betas": [0.9, 1.0]}},
+    {"type": "Rprop", "params": {"etas": [0.0, 0.0]}},
+    {"type": "Adagrad", "params": {"initial_accumulator_value": 1e308}},
+])
+def test_params_torch_refuses_stop_before_train_py(optimizer: dict[str, Any]) -> None:
+    doc = mlp(optimizer=optimizer)
+    with pytest.raises(GraphError) as e:
+        generate(Graph.model_validate(doc))
+    assert [i.param for i in e.value.issues] == ["training.optimizer"]
