@@ -347,3 +347,10 @@ def test_params_torch_refuses_stop_before_train_py(optimizer: dict[str, Any]) ->
     with pytest.raises(GraphError) as e:
         generate(Graph.model_validate(doc))
     assert [i.param for i in e.value.issues] == ["training.optimizer"]
+
+
+def test_a_plateau_factor_of_one_is_refused() -> None:
+    doc = mlp(scheduler={"type": "ReduceLROnPlateau", "params": {"factor": 1.0}})
+    with pytest.raises(GraphError) as e:
+        generate(Graph.model_validate(doc))
+    assert [i.param for i in e.value.issues] == ["training.scheduler.factor"]

@@ -267,7 +267,7 @@ _SCHEDULERS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
         "plateau",
         {
             "mode": {"type": "enum", "choices": ["min", "max"]},
-            "factor": {"minimum": 0.0, "maximum": 1.0},
+            "factor": {"minimum": 0.0, "maximum": 0.999},  # torch requires factor < 1.0
             "patience": {"minimum": 0},
             "threshold_mode": {"type": "enum", "choices": ["rel", "abs"]},
             "cooldown": {"minimum": 0},
