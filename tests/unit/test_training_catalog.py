@@ -148,15 +148,18 @@ def test_bad_params_name_the_field_and_a_fix():
 
 
 def test_strings_are_rendered_as_literals_never_pasted():
-    evil = '"); import os; os.system("echo pwned") #'
-    src = render_train_py(
-        Graph.model_validate(
-            {"training": {"dataset": {"type": "MNIST", "params": {"root": evil}}, "loss": {"type": "CrossEntropyLoss"}}}
-        ),
-        "Net",
-    )
+    def doc(root: str) -> Graph:
+        return Graph.model_validate(
+            {"training": {"dataset": {"type": "MNIST", "params": {"root": root}}, "loss": {"type": "CrossEntropyLoss"}}}
+        )
+
+    src = render_train_py(doc("my-data/v1.2"), "Net")
     compile(src, "train.py", "exec")
-    assert repr(evil) in src and "\nimport os; os.system" not in src
+    assert repr("my-data/v1.2") in src
+    # A root that is not a plain relative folder name never reaches the source at all.
+    with pytest.raises(GraphError) as e:
+        render_train_py(doc('"); import os; os.system("echo pwned") #'), "Net")
+    assert e.value.issues[0].param == "training.dataset.root"
     with pytest.raises(ValueError):
         render_train_py(Graph(), "Net; import os")
 

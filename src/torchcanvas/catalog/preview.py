@@ -26,6 +26,7 @@ from torchcanvas.catalog.training import (
 )
 from torchcanvas.graph.model import Choice
 from torchcanvas.graph.validate import GraphError, Issue
+from torchcanvas.limits import Limits
 
 PREVIEW_DATASETS = ("Digits", "LFWFaces")
 
@@ -95,9 +96,12 @@ def _to_pil(x: torch.Tensor) -> Image.Image:
 
 
 def preview(
-    dataset: Choice, transforms: list[Choice], n: int = 8, seed: int = 0
+    dataset: Choice, transforms: list[Choice], n: int = 8, seed: int = 0, limits: Limits | None = None
 ) -> list[tuple[Image.Image, Image.Image]]:
-    """``n`` (before, after) pairs; a transform giving several images (TenCrop) shows the first."""
+    """``n`` (before, after) pairs; a transform giving several images (TenCrop) shows the first.
+
+    Raises LimitExceeded, before building anything, when a transform would make an image larger
+    than ``limits.max_image_pixels``."""
     if dataset.type not in PREVIEW_DATASETS:
         why = EXCLUDED.get(dataset.type) or (
             "not an offline image data set" if dataset.type in build_datasets() else "unknown"
@@ -111,6 +115,9 @@ def preview(
                 )
             ]
         )
+    from torchcanvas.shapes.cost import check_pipeline, dataset_image
+
+    check_pipeline(dataset_image(dataset), transforms, "transforms", limits or Limits())
     n = max(1, min(int(n), 64))
     pipeline = build_pipeline(resolve_transforms(transforms))
     plain = build_pipeline([])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -45,6 +46,11 @@ class ParamSpec(BaseModel):
     example: JsonValue = None
     # Constructor params that must be passed by keyword in generated code (not positional).
     keyword_only: bool = False
+    # A str param's values must match this (fullmatch); ``pattern_help`` says so in words.
+    pattern: str | None = None
+    pattern_help: str = ""
+    # A [low, high] pair (x_range, a crop's scale): low must not exceed high.
+    ordered: bool = False
 
 
 class PortSpec(BaseModel):
@@ -111,12 +117,22 @@ class ParamError(ValueError):
         super().__init__(f"{param}: {message}")
 
 
+# Every int param ends up in a torch int64 (or a C long); JSON allows any number of digits.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
 def _is_int(v: object) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+    return isinstance(v, int) and not isinstance(v, bool) and INT64_MIN <= v <= INT64_MAX
 
 
 def _is_num(v: object) -> bool:
-    return (_is_int(v) or isinstance(v, float)) and math.isfinite(float(v))  # type: ignore[arg-type]
+    """A finite number: a float, or an int that a float can hold (float(10**400) overflows)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return False
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 def _describe(p: ParamSpec) -> str:
@@ -141,7 +157,7 @@ def check_value(p: ParamSpec, v: JsonValue) -> JsonValue:
     """Validate one value against its spec; return it normalised (tuples as lists)."""
 
     def bad(why: str = "") -> ParamError:
-        return ParamError(p.name, f"{why or 'got ' + _short(v)}; expected {_describe(p)}", f"set {p.name} to {_describe(p)}")
+        return ParamError(p.name, f"{why or _got(v)}; expected {_describe(p)}", f"set {p.name} to {_describe(p)}")
 
     if v is None:
         if p.nullable:
@@ -166,6 +182,9 @@ def check_value(p: ParamSpec, v: JsonValue) -> JsonValue:
         case "str":
             if not isinstance(v, str) or len(v) > 4096:
                 raise bad()
+            if p.pattern is not None and not re.fullmatch(p.pattern, v):
+                raise ParamError(p.name, f"got {_short(v)}; {p.name} must be {p.pattern_help}",
+                                 f"set {p.name} to {p.pattern_help}")
         case "enum":
             if v not in (p.choices or []):
                 raise bad()
@@ -177,6 +196,9 @@ def check_value(p: ParamSpec, v: JsonValue) -> JsonValue:
                 if p.type in ("ints", "floats") and p.length and len(v) != p.length:
                     raise bad(f"got {len(v)} values")
                 numbers = list(v)  # type: ignore[arg-type]
+                if p.ordered and numbers != sorted(numbers):
+                    raise ParamError(p.name, f"{_short(v)} is not ordered low to high",
+                                     f"give {p.name} as [low, high]")
                 if p.type in ("floats", "float_list"):
                     v = [float(x) for x in numbers]
             else:
@@ -187,6 +209,12 @@ def check_value(p: ParamSpec, v: JsonValue) -> JsonValue:
         if p.maximum is not None and x > p.maximum:
             raise ParamError(p.name, f"{x} is above the maximum {p.maximum:g}", f"set {p.name} to at most {p.maximum:g}")
     return v
+
+
+def _got(v: JsonValue) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and not _is_int(v):
+        return f"got an integer of {len(str(abs(v)))} digits, too large for a 64-bit number"
+    return "got " + _short(v)
 
 
 def _short(v: JsonValue) -> str:

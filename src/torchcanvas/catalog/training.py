@@ -267,7 +267,7 @@ _SCHEDULERS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
         "plateau",
         {
             "mode": {"type": "enum", "choices": ["min", "max"]},
-            "factor": {"minimum": 0.0, "maximum": 1.0},
+            "factor": {"minimum": 0.0, "maximum": 0.999},  # torch requires factor < 1.0
             "patience": {"minimum": 0},
             "threshold_mode": {"type": "enum", "choices": ["rel", "abs"]},
             "cooldown": {"minimum": 0},
@@ -364,7 +364,17 @@ def _p(name: str, type: str, default: JsonValue, doc: str, **extra: Any) -> Para
     return ParamSpec(name=name, type=type, default=default, doc=doc, **extra)  # type: ignore[arg-type]
 
 
-_ROOT = _p("root", "str", "data", "directory the data set is downloaded to (the --data-root flag overrides it)")
+# A data set's folder is a relative name that the runner resolves inside the server's data
+# directory: no absolute path, no "..", no backslash or drive letter, no control characters.
+ROOT_PATTERN = r"(?!.*\.\.)[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}(/[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63}){0,7}"
+_ROOT_HELP = "a relative folder name such as 'data' or 'images/cats': letters, digits, '_', '.', '-', separated by '/'"
+
+
+def _root(doc: str) -> ParamSpec:
+    return _p("root", "str", "data", doc, pattern=ROOT_PATTERN, pattern_help=_ROOT_HELP)
+
+
+_ROOT = _root("directory the data set is downloaded to (the --data-root flag overrides it)")
 _SPLIT = _p("test_fraction", "float", 0.2, "share of the samples held out for testing", minimum=0.05, maximum=0.9)
 _VISION_DOC = "torchvision.datasets.{}: downloaded into root on the first run."
 
@@ -383,7 +393,8 @@ def build_datasets() -> dict[str, DatasetSpec]:
             doc="The seed's gen_data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
             params=[
                 _p("num_data", "int", 10, "samples per split", minimum=2, maximum=100_000),
-                _p("x_range", "float_list", [-1.0, 1.0], "the interval x is drawn from", length=2),
+                _p("x_range", "float_list", [-1.0, 1.0], "the interval x is drawn from", length=2, ordered=True,
+                   minimum=-1e6, maximum=1e6),
             ],
         ),
         DatasetSpec(
@@ -481,7 +492,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             is_image=True,
             doc="Your own images: root/train/<class>/*.png and root/test/<class>/*.png, resized to image_size.",
             params=[
-                _p("root", "str", "data", "the folder holding train/ and test/"),
+                _root("the folder holding train/ and test/"),
                 _p("image_size", "int", 32, "images are resized to image_size x image_size", minimum=4, maximum=1024),
                 _p("num_classes", "int", 2, "the number of class folders", minimum=2, maximum=100_000),
             ],
@@ -514,7 +525,7 @@ _SIZE = {"type": "ints", "required": True, "example": 28, "minimum": 1, "length"
 _FILL = {"type": "float", "default": 0.0, "doc": "the value of pixels outside the image"}
 _PMODE = {"type": "enum", "choices": ["constant", "edge", "reflect", "symmetric"]}
 _PROB = {"minimum": 0.0, "maximum": 1.0}
-_RANGE2 = {"type": "float_list", "length": 2, "nullable": True, "minimum": 0.0}
+_RANGE2 = {"type": "float_list", "length": 2, "nullable": True, "minimum": 0.0, "ordered": True}
 DTYPES = ["float32", "float64", "float16", "bfloat16", "uint8"]
 
 _TRANSFORMS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
@@ -594,7 +605,7 @@ _TRANSFORMS: dict[str, tuple[str, dict[str, dict[str, Any]]]] = {
                 "minimum": -360,
                 "maximum": 360,
             },
-            "translate": {**_RANGE2, "maximum": 1.0},
+            "translate": {**_RANGE2, "maximum": 1.0, "ordered": False},  # (horizontal, vertical), not a range
             "scale": _RANGE2,
             "shear": {"type": "floats", "nullable": True, "minimum": -180, "maximum": 180},
             "interpolation": _INTERP,

@@ -12,38 +12,41 @@ from torchcanvas.codegen.model_py import example_input_shapes, model_class_name,
 from torchcanvas.codegen.render import comment, format_source
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError, Issue
-from torchcanvas.shapes.infer import BATCH, Analysis, analyze
+from torchcanvas.limits import Limits
+from torchcanvas.shapes.cost import analyze_within, check_onnx
+from torchcanvas.shapes.infer import BATCH, Analysis
 from torchcanvas.shapes.model import build_model
 
 __all__ = ["export_onnx", "generate", "generate_files", "generate_model_py", "model_class_name", "zip_project"]
 
 
-def _analysis(graph: Graph) -> Analysis:
-    a = analyze(graph)
+def _analysis(graph: Graph, limits: Limits | None) -> Analysis:
+    a = analyze_within(graph, limits or Limits())
     if not a.ok:
         raise GraphError(a.issues)
     return a
 
 
-def generate_model_py(graph: Graph) -> str:
-    return format_source(render_model_py(_analysis(graph)), "model.py", canonical=True)
+def generate_model_py(graph: Graph, limits: Limits | None = None) -> str:
+    return format_source(render_model_py(_analysis(graph, limits)), "model.py", canonical=True)
 
 
-def generate(graph: Graph) -> dict[str, str]:
+def generate(graph: Graph, limits: Limits | None = None) -> dict[str, str]:
     """The project's files by name. Raises GraphError (with located issues) for a broken graph,
-    or for a training config that does not fit it: a train.py that cannot run is not written."""
-    files, training = generate_files(graph)
+    or for a training config that does not fit it: a train.py that cannot run is not written.
+    Raises LimitExceeded, before any work, for a document over ``limits`` (torchcanvas.limits)."""
+    files, training = generate_files(graph, limits)
     if training:
         raise GraphError(training)
     return files
 
 
-def generate_files(graph: Graph) -> tuple[dict[str, str], list[Issue]]:
+def generate_files(graph: Graph, limits: Limits | None = None) -> tuple[dict[str, str], list[Issue]]:
     """As many files as can be generated: model.py whenever the model is sound, the training files
     only when the training config fits it; and the issues that kept them out."""
     from torchcanvas.codegen.train_py import render_train_py, requirements
 
-    a = _analysis(graph)
+    a = _analysis(graph, limits)
     files = {"model.py": format_source(render_model_py(a), "model.py", canonical=True)}
     training = [i for i in a.issues if i.severity == "warning"]
     if training:
@@ -78,9 +81,14 @@ def zip_project(graph: Graph, files: dict[str, str] | None = None) -> bytes:
     return buf.getvalue()
 
 
-def export_onnx(graph: Graph, batch_size: int = 1) -> bytes:
-    """The model as ONNX for its input shapes, with a dynamic batch dimension."""
-    a = _analysis(graph)
+def export_onnx(graph: Graph, batch_size: int = 1, limits: Limits | None = None) -> bytes:
+    """The model as ONNX for its input shapes, with a dynamic batch dimension.
+
+    The file's size is estimated from the analysis first: past ``limits.max_onnx_bytes`` this
+    raises LimitExceeded before a weight is allocated."""
+    limits = limits or Limits()
+    a = _analysis(graph, limits)
+    check_onnx(a, limits)
     model = build_model(a).eval()
     metas = example_input_shapes(a)
     dtypes = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}

@@ -13,6 +13,7 @@ from typing import Any
 
 from torchcanvas.catalog import LayerSpec, layer_spec, op
 from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
+from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.names import RESERVED, Namespace, camel
 from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, show_shape
@@ -20,7 +21,7 @@ from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMet
 
 def class_names(graph: Graph) -> dict[str | None, str]:
     """Class name per module definition (key None: the model itself)."""
-    ns = Namespace(RESERVED | {"Tensor"})
+    ns = Namespace(RESERVED | {"Tensor"} | template_names())
     names: dict[str | None, str] = {None: ns.take(camel(graph.name))}
     for m in graph.modules:
         names[m.name] = ns.take(camel(m.name))

@@ -7,9 +7,9 @@ against its catalog spec later (``torchcanvas.catalog``), not here.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, ValidationInfo, field_validator
 
 SCHEMA_VERSION: Literal[1] = 1
 
@@ -25,8 +25,11 @@ NodeId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r
 PortName = Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 DisplayName = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 TypeName = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-# A dimension is a size, or a symbol such as "B" (batch) or "T" (sequence length).
-SymbolicDim = Annotated[str, StringConstraints(pattern=r"^[A-Z]$")]
+# A dimension is a size, or "B", the batch. Other symbols (a sequence length "T") are refused:
+# shapes are inferred for one concrete size per dimension, and the generated code and ONNX
+# export would need the same symbol carried through every layer to honour them. Give such a
+# dimension the size you train with; the batch stays dynamic in the ONNX export.
+SymbolicDim = Literal["B"]
 Dim = Annotated[int, Field(ge=1, le=1_000_000)] | SymbolicDim
 
 
@@ -62,6 +65,18 @@ class InputNode(_NodeBase):
     kind: Literal["input"] = "input"
     shape: list[Dim] = Field(min_length=1, max_length=MAX_RANK)
     dtype: Literal["float32", "float64", "float16", "bfloat16", "int64"] = "float32"
+
+    @field_validator("shape", mode="before")
+    @classmethod
+    def _only_batch_is_symbolic(cls, shape: Any, info: ValidationInfo) -> Any:
+        """A clearer refusal than the union's two errors for a symbol such as "T"."""
+        for i, d in enumerate(shape if isinstance(shape, list) else []):
+            if isinstance(d, str) and d != "B":
+                raise ValueError(
+                    f"input node {info.data.get('id', '?')!r}: shape[{i}] is {d[:8]!r}, but only 'B' (the batch) may be "
+                    "a symbol; give this dimension a size, e.g. the sequence length you train with"
+                )
+        return shape
 
 
 class OutputNode(_NodeBase):

@@ -8,6 +8,7 @@ attribute, and unique. The in-memory model uses the same names, so that a parame
 
 from __future__ import annotations
 
+import ast
 import builtins
 import keyword
 import re
@@ -87,3 +88,22 @@ class Namespace:
         name = f"{stem}{i}"
         self.used.add(name)
         return name
+
+
+def identifiers(source: str) -> set[str]:
+    """Every name a Python source binds or reads: variables, functions, classes, arguments, imports.
+
+    Code generation reserves the names its own templates use (``codegen.reserved``), collected
+    from their output with this, so a name added to a template can never be missed.
+    """
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            out.add(node.id)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+        elif isinstance(node, ast.alias):
+            out.add(node.asname or node.name.split(".")[0])
+    return out

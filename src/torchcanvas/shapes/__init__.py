@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from torchcanvas.graph.model import Graph
+from torchcanvas.limits import Limits
 from torchcanvas.shapes.infer import BATCH, Analysis, BodyAnalysis, NodeInfo, analyze
 from torchcanvas.shapes.model import build_model
 from torchcanvas.shapes.result import CheckResult, IssueModel, NodeResult
@@ -46,6 +47,10 @@ def check_analysis(a: Analysis) -> CheckResult:
     )
 
 
-def check(graph: Graph) -> CheckResult:
-    """Everything the editor shows about a graph. User errors are in the result, never raised."""
-    return check_analysis(analyze(graph))
+def check(graph: Graph, limits: Limits | None = None) -> CheckResult:
+    """Everything the editor shows about a graph. User errors are in the result, never raised,
+    and so is a tensor or model over ``limits``; a check that would itself be too much work (too
+    many module instances, too large images) raises LimitExceeded before it starts."""
+    from torchcanvas.shapes.cost import analyze_within
+
+    return check_analysis(analyze_within(graph, limits or Limits()))

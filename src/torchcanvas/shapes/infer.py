@@ -247,12 +247,18 @@ class _Analyzer:
                 meta = infos[src].outputs.get(src_port)
                 if meta is not None:
                     ins[port] = meta
+                elif infos[src].outputs and src_port not in (offered := self.output_ports(infos[src])):
+                    # (a source without outputs failed or was skipped, and says why itself)
+                    info.issues.append(_no_such_port(n, infos[src], src_port, port, module, offered))
             info.inputs = ins
             upstream_broken = len(ins) < len(incoming)
             if isinstance(n, InputNode):
                 meta = (given or {}).get(n.id)
                 info.outputs = {"out": meta or TensorMeta(tuple(BATCH if d == "B" else int(d) for d in n.shape), n.dtype)}
             elif isinstance(n, OutputNode):
+                for port in sorted(set(incoming) - {"in"}):
+                    info.issues.append(Issue(f"an output node has no input port '{port}'", node=n.id, module=module,
+                                             fix="connect to its port 'in'"))
                 if "in" not in incoming:
                     info.issues.append(Issue("the output is not connected", node=n.id, module=module,
                                              fix="connect the last layer's output port to it"))
@@ -263,6 +269,17 @@ class _Analyzer:
                 self.module_node(info, set(incoming), module)
             issues += info.issues
         return BodyAnalysis(body, module, topo, infos, issues)
+
+    def output_ports(self, info: NodeInfo) -> list[str]:
+        """The ports a node offers, whatever their shapes: edges are checked against these."""
+        n = info.node
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            return spec.output_ports(info.params) if spec else []
+        if isinstance(n, ModuleNode):
+            d = self.defs.get(n.module)
+            return [o.id for o in d.outputs()] if d else []
+        return ["out"] if isinstance(n, InputNode) else []
 
     def layer_cached(self, info: NodeInfo, connected: set[str], module: str | None) -> None:
         """``layer`` memoised on everything it reads, so an unchanged node costs one lookup."""
@@ -381,6 +398,11 @@ class _Analyzer:
                 info.outputs[out.id] = meta
         info.n_params = sum(i.n_params for i in inner.infos.values())
         info.flops = sum(i.flops for i in inner.infos.values())
+
+
+def _no_such_port(n: Node, src: NodeInfo, src_port: str, port: str, module: str | None, ports: list[str]) -> Issue:
+    return Issue(f"input '{port}' comes from port '{src_port}' of {_label(src.node)}, which has no such port",
+                 node=n.id, module=module, fix=f"connect from one of its ports: {', '.join(ports) or 'none'}")
 
 
 def _optional(spec: LayerSpec, port: str) -> bool:

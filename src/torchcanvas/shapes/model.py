@@ -14,7 +14,9 @@ from torch import Tensor, nn
 from torchcanvas.catalog import layer_spec
 from torchcanvas.graph.model import InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.validate import GraphError
-from torchcanvas.shapes.infer import Analysis, BodyAnalysis, _flatten, analyze, instantiate
+from torchcanvas.limits import Limits
+from torchcanvas.shapes.cost import analyze_within
+from torchcanvas.shapes.infer import Analysis, BodyAnalysis, _flatten, instantiate
 
 
 class GraphModule(nn.Module):
@@ -57,9 +59,11 @@ class GraphModule(nn.Module):
         return results[0] if len(results) == 1 else tuple(results)
 
 
-def build_model(graph_or_analysis: Any, device: str | torch.device = "cpu") -> nn.Module:
-    """The graph as a real nn.Module. Raises GraphError if the graph has errors."""
-    analysis: Analysis = graph_or_analysis if isinstance(graph_or_analysis, Analysis) else analyze(graph_or_analysis)
+def build_model(graph_or_analysis: Any, device: str | torch.device = "cpu", limits: Limits | None = None) -> nn.Module:
+    """The graph as a real nn.Module. Raises GraphError if the graph has errors, LimitExceeded
+    (before allocating anything) if it is over ``limits``."""
+    analysis: Analysis = (graph_or_analysis if isinstance(graph_or_analysis, Analysis)
+                          else analyze_within(graph_or_analysis, limits or Limits()))
     if not analysis.ok:
         raise GraphError(analysis.issues)
     with torch.device(device):

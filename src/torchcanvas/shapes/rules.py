@@ -193,6 +193,36 @@ def _concat(p: dict[str, Any], ins: list[Shape]) -> Result:
     return [tuple(out)], 0, 0
 
 
+def _recurrent(gates: int) -> Rule:
+    """RNN (1 gate), GRU (3), LSTM (4). On the meta device these run one step at a time, so a
+    sequence of 10,000 steps took minutes to check; the formula costs the same at any length."""
+
+    def rule(p: dict[str, Any], ins: list[Shape]) -> Result:
+        (x,) = ins
+        if len(x) != 3 or x[2] != p["input_size"]:
+            raise NotHandled  # unbatched input, or a size mismatch torch should report
+        steps, batch = (x[1], x[0]) if p["batch_first"] else (x[0], x[1])
+        hidden, proj, layers = p["hidden_size"], p.get("proj_size", 0), p["num_layers"]
+        if proj >= hidden:
+            raise NotHandled  # torch refuses it; let it say so
+        dirs = 2 if p["bidirectional"] else 1
+        h_out = proj or hidden
+        n_params = flops = 0
+        for layer in range(layers):
+            fin = p["input_size"] if layer == 0 else dirs * h_out
+            per_dir = gates * hidden * (fin + h_out) + (2 * gates * hidden if p["bias"] else 0) + proj * hidden
+            n_params += dirs * per_dir
+            # per step: the input and hidden matmuls of every gate, and the projection
+            flops += dirs * steps * 2 * batch * (gates * hidden * (fin + h_out) + hidden * proj)
+        out: Shape = (batch, steps, dirs * h_out) if p["batch_first"] else (steps, batch, dirs * h_out)
+        shapes: list[Shape] = [out, (dirs * layers, batch, h_out)]
+        if gates == 4:
+            shapes.append((dirs * layers, batch, hidden))
+        return shapes, n_params, flops
+
+    return rule
+
+
 _ELEMENTWISE = [
     "ReLU", "ReLU6", "LeakyReLU", "ELU", "SELU", "CELU", "GELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid",
     "Hardtanh", "Hardshrink", "Softshrink", "Tanhshrink", "Softsign", "Sigmoid", "LogSigmoid", "Tanh", "Softplus",
@@ -204,6 +234,7 @@ RULES.update({
     "Linear": _linear, "Flatten": _flatten, "LayerNorm": _layernorm, "GroupNorm": _groupnorm, "PReLU": _prelu,
     "Add": _broadcast, "Multiply": _broadcast, "Concat": _concat,
     "BatchNorm1d": _batchnorm((2, 3)), "BatchNorm2d": _batchnorm((4,)), "BatchNorm3d": _batchnorm((5,)),
+    "RNN": _recurrent(1), "GRU": _recurrent(3), "LSTM": _recurrent(4),
 })
 for _d in (1, 2, 3):
     RULES[f"Conv{_d}d"] = _conv(_d, transposed=False)

@@ -65,13 +65,32 @@ def _expected_output(rt: ResolvedTraining) -> list[int] | None:
     return target
 
 
+def _constructed(rt: ResolvedTraining) -> list[Issue]:
+    """Build the optimizer and the loss as train.py does, so that params torch refuses together
+    (Adam's betas of 1.0, Rprop's etas) stop here instead of crashing train.py at startup."""
+    weight = torch.nn.Parameter(torch.zeros(1))
+    makers = {
+        "optimizer": lambda kw: getattr(torch.optim, rt.optimizer.spec.type)([weight], lr=rt.config.lr, **kw),
+        "loss": lambda kw: getattr(torch.nn, rt.loss.spec.type)(**kw),
+    }
+    issues = []
+    for field, make in makers.items():
+        r: Resolved = getattr(rt, field)
+        try:
+            make({k: tuple(v) if isinstance(v, list) else v for k, v in r.values.items()})
+        except (ValueError, RuntimeError, TypeError, OverflowError) as e:
+            issues.append(Issue(f"{field} {r.spec.type}: torch refuses these params: {str(e).strip()[:200]}",
+                                param=f"training.{field}", fix="change the param it names"))
+    return issues
+
+
 def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> list[Issue]:
     """Located issues between the training config and the graph's input / output shapes."""
     try:
         rt = resolve_training(graph.training)
     except GraphError as e:
         return e.issues
-    issues: list[Issue] = []
+    issues: list[Issue] = _constructed(rt)
     name = rt.dataset.spec.type
     inputs, outputs = graph.inputs(), graph.outputs()
     in_id = inputs[0].id if inputs else None
