@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError
+from torchcanvas.limits import LimitExceeded, Limits
 
 
 def _load(path: str) -> Graph:
@@ -28,6 +29,13 @@ def _load(path: str) -> Graph:
         raise SystemExit("\n".join(lines)) from e
 
 
+def _limits() -> Limits:
+    """The same bounds as the server's (TORCHCANVAS_LIMITS__*), so a document behaves alike in both."""
+    from torchcanvas.settings import Settings
+
+    return Settings().limits
+
+
 def _fmt_count(n: int) -> str:
     for unit, size in (("G", 1e9), ("M", 1e6), ("K", 1e3)):
         if n >= size:
@@ -39,7 +47,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from torchcanvas.shapes import check
 
     graph = _load(args.graph)
-    result = check(graph)
+    result = check(graph, limits=_limits())
     if args.json:
         print(result.model_dump_json(indent=2))
         return 0 if result.ok else 1
@@ -77,7 +85,7 @@ def cmd_codegen(args: argparse.Namespace) -> int:
     from torchcanvas.codegen import generate
 
     try:
-        files = generate(_load(args.graph))
+        files = generate(_load(args.graph), limits=_limits())
     except GraphError as e:
         return _report(e)
     out = Path(args.output)
@@ -92,7 +100,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
     from torchcanvas.codegen import export_onnx
 
     try:
-        data = export_onnx(_load(args.graph))
+        data = export_onnx(_load(args.graph), limits=_limits())
     except GraphError as e:
         return _report(e)
     Path(args.output).write_bytes(data)
@@ -144,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except LimitExceeded as e:
+        print(f"error: {e}\n  (raise it with TORCHCANVAS_LIMITS__{e.limit.upper()}=...)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
