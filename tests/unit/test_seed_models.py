@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import references as ref
 import torch
-from test_examples import assert_identical, assert_same_layout, copy_weights, load_generated, load_graph, random_inputs
 from torch import Tensor, nn
 
+from tests.codegen_utils import random_inputs
+from tests.unit import references as ref
+from tests.unit.test_examples import assert_identical, assert_same_layout, copy_weights, load_generated, load_graph
 from torchcanvas.graph.model import Graph
 from torchcanvas.shapes import build_model, check
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from torchcanvas.graph.model import Graph
-from torchcanvas.shapes import build_model, check
+from torchcanvas.shapes import CheckResult, build_model, check, infer
 
 
 def chain(layers: list[tuple[str, str, dict[str, Any]]], shape: list[Any], modules: list | None = None) -> Graph:
@@ -154,11 +154,32 @@ def test_cycle_is_reported_on_its_nodes() -> None:
     assert {i.node for i in r.issues if "cycle" in i.message} == {"a", "b"}
 
 
+def _layers_computed(graph: Graph) -> tuple[CheckResult, int]:
+    """check(graph), and how many layer nodes it computed rather than took from the cache."""
+    before = infer._LAYER_CACHE.misses
+    result = check(graph)
+    return result, infer._LAYER_CACHE.misses - before
+
+
 @pytest.mark.parametrize("shape", [["B", 3, 32, 32], [4, 3, 32, 32]])
-def test_edit_reuses_cache(shape: list[Any]) -> None:
+def test_edit_recomputes_only_the_node_and_what_it_changes(shape: list[Any]) -> None:
+    infer.clear_caches()
     g = chain(LENET, shape)
-    first = check(g)
-    g.nodes[-2].params["out_features"] = 64  # type: ignore[union-attr]
-    second = check(g)
-    assert second.nodes["fc1"].outputs["out"][-1] == 64
-    assert first.nodes["pool2"] == second.nodes["pool2"]
+    first, computed = _layers_computed(g)
+    assert computed == len(LENET)
+    _, computed = _layers_computed(g)
+    assert computed == 0  # nothing changed
+
+    # conv2 gets 8 channels: it and everything downstream see new shapes; conv1..pool1 do not.
+    g.nodes[4].params["out_channels"] = 8  # type: ignore[union-attr]
+    second, computed = _layers_computed(g)
+    assert computed == len(["conv2", "relu2", "pool2", "flat", "fc1"])
+    assert second.nodes["fc1"].inferred == {"in_features": 8 * 5 * 5}
+    assert first.nodes["pool1"] == second.nodes["pool1"]
+
+    # A param that leaves conv2's output shape alone: only conv2 is computed again.
+    g.nodes[4].params["bias"] = False  # type: ignore[union-attr]
+    third, computed = _layers_computed(g)
+    assert computed == 1
+    assert third.nodes["conv2"].params == 8 * 6 * 25
+    assert third.nodes["fc1"] == second.nodes["fc1"]

@@ -105,11 +105,13 @@ class _LRU(OrderedDict[Any, Any]):
     def __init__(self, size: int):
         super().__init__()
         self.size = size
+        self.misses = 0  # calls to make(): what the tests and benchmarks count to see the cache work
 
     def get_or(self, key: Any, make: Any) -> Any:
         if key in self:
             self.move_to_end(key)
             return self[key]
+        self.misses += 1
         value = make()
         self[key] = value
         if len(self) > self.size:
@@ -119,6 +121,12 @@ class _LRU(OrderedDict[Any, Any]):
 
 _NODE_CACHE = _LRU(50_000)  # per (type, params, input shapes): the torch-level result
 _LAYER_CACHE = _LRU(50_000)  # per node: everything the analysis derives for it
+
+
+def clear_caches() -> None:
+    """Forget every cached result, so that the next check computes each node afresh."""
+    for cache in (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE):
+        cache.clear()
 
 
 def _freeze(v: Any) -> Any:
