@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from torchcanvas.catalog import ParamSpec, catalog, layer_spec
 from torchcanvas.graph.model import Graph
-from torchcanvas.shapes import CheckResult, build_model, check, infer
+from torchcanvas.shapes import CheckResult, build_model, check, infer, rules
 
 
 def chain(layers: list[tuple[str, str, dict[str, Any]]], shape: list[Any], modules: list | None = None) -> Graph:
@@ -183,3 +184,16 @@ def test_edit_recomputes_only_the_node_and_what_it_changes(shape: list[Any]) -> 
     assert computed == 1
     assert third.nodes["conv2"].params == 8 * 6 * 25
     assert third.nodes["fc1"] == second.nodes["fc1"]
+
+
+def test_a_catalog_bug_is_raised_not_shown_as_a_red_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A param the catalog declares but torch does not take: torch raises TypeError in instantiate(),
+    # which the check must not turn into a message on the user's node.
+    softmax = catalog().layers["Softmax"]
+    assert "Softmax" not in rules.RULES  # so the meta device, not a closed-form rule, computes it
+    broken = softmax.model_copy(update={"params": [*softmax.params, ParamSpec(name="bogus", type="int", default=1)]})
+    monkeypatch.setattr(infer, "layer_spec", lambda t: broken if t == "Softmax" else layer_spec(t))
+    infer.clear_caches()
+    with pytest.raises(TypeError, match="bogus"):
+        check(chain([("act", "Softmax", {"dim": 1})], ["B", 4]))
+    infer.clear_caches()
