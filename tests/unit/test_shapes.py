@@ -95,6 +95,13 @@ def test_bad_param_type_and_unknown_param() -> None:
     assert "did you mean 'bias'" in (by_param["bais"].fix or "")
 
 
+def test_a_null_dim_that_torch_refuses_is_a_param_error() -> None:
+    # torch.glu takes an int dim only (a TypeError, which the check does not catch, if given None).
+    r = check(chain([("glu", "GLU", {"dim": None})], ["B", 4]))
+    [issue] = r.issues
+    assert issue.node == "glu" and issue.param == "dim" and issue.fix
+
+
 def test_absurd_sizes_are_refused_before_allocation() -> None:
     r = check(chain([("fc", "Linear", {"out_features": 10_000_000})], ["B", 1_000_000]))
     [issue] = r.issues
