@@ -8,7 +8,7 @@ PIP := $(VENV)/bin/pip
 STATIC := src/torchcanvas/static/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.* -type f 2>/dev/null)
 
-.PHONY: run test setup web lint typecheck bench clean system-deps
+.PHONY: run test test-py test-web typecheck setup web web-deps lint bench clean system-deps
 
 setup: $(VENV)/.installed
 
@@ -18,13 +18,18 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) install --quiet -e '.[train,dev]'
 	touch $@
 
+# The front end's packages, installed again when the lock file changes.
+web-deps: web/node_modules/.package-lock.json
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 # The editor's static files; rebuilt when a web source changes.
 web: $(STATIC)
 
-$(STATIC): $(WEB_SOURCES)
-	@if [ -f web/package.json ]; then \
-		cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
-	else echo "web/ not present yet: skipping the editor build"; fi
+$(STATIC): $(WEB_SOURCES) web/node_modules/.package-lock.json
+	cd web && npm run build:fast
 
 # Chromium drives the end-to-end tests; PostgreSQL backs the storage tests.
 system-deps:
@@ -35,8 +40,22 @@ system-deps:
 run: setup web
 	$(VENV)/bin/torchcanvas serve
 
-test: setup web system-deps lint
-	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+# Everything is installed first, then the four suites run side by side (-j); each one's output
+# is printed whole when it ends (-O), and -k lets the others finish when one fails (make still
+# exits non-zero). PostgreSQL needs no server here: its fixture starts a cluster per test worker.
+PYTEST_WORKERS ?= auto
+
+test: setup web system-deps
+	$(MAKE) --no-print-directory -k -j4 -O lint test-py test-web typecheck
+
+test-py: setup web system-deps
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+test-web: web-deps
+	cd web && npx vitest run
+
+typecheck: web-deps
+	cd web && npx tsc --noEmit
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

@@ -225,11 +225,12 @@ def bench_fps(url: str) -> None:
 
 def _bodies(doc: dict[str, Any], edits: bool) -> Iterator[bytes]:
     """The same document again and again, or each time a one-node edit of it (a user typing
-    out_features into the last layer), so that no two consecutive bodies are equal."""
+    out_features into the last layer): a value no earlier request had, so that the server's
+    per-node cache cannot answer for the edited node."""
     fc = next(n for n in doc["nodes"] if n["id"] == "fc")
     for i in itertools.count():
         if edits:
-            fc["params"]["out_features"] = 10 + i % 97
+            fc["params"]["out_features"] = 10 + i
         yield json.dumps(doc).encode()
 
 
@@ -303,7 +304,7 @@ def profile_check(doc: dict[str, Any], body: bytes) -> None:
 
     def edit() -> None:
         state["i"] += 1
-        fc["params"]["out_features"] = 10 + state["i"] % 7
+        fc["params"]["out_features"] = 10 + state["i"]  # new each time: not a cache hit
         shapes.check(Graph.model_validate(edited))
 
     after_edit = timed(edit)

@@ -63,14 +63,18 @@ def single_layer_graph(spec: LayerSpec, params: dict[str, Any] | None = None) ->
     return Graph.model_validate({"name": f"{spec.type}Net", "nodes": nodes, "edges": edges})
 
 
-def random_inputs(graph: Graph, batch: int = 3, high: int = 10) -> list[torch.Tensor]:
+def random_inputs(graph: Graph, batch: int = 3, seed: int = 0, high: int = 10) -> list[torch.Tensor]:
+    """One tensor per input node, in input-node order, with "B" set to ``batch``: integers in
+    [0, high) for an int64 input (indices), normal floats otherwise."""
+    g = torch.Generator().manual_seed(seed)
     xs = []
-    for n in graph.inputs():
-        shape = [batch if d == "B" else d for d in n.shape]
-        if n.dtype == "int64":
-            xs.append(torch.randint(0, high, shape))
+    for node in graph.inputs():
+        assert all(d == "B" or isinstance(d, int) for d in node.shape), f"unexpected symbol in {node.shape}"
+        shape = [batch if d == "B" else int(d) for d in node.shape]
+        if node.dtype == "int64":
+            xs.append(torch.randint(0, high, shape, generator=g))
         else:
-            xs.append(torch.randn(shape))
+            xs.append(torch.randn(shape, generator=g).to(getattr(torch, node.dtype)))
     return xs
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import torch
 from fastapi.testclient import TestClient
+from torch import nn
 
 from tests.runner.support import runner_settings
 from torchcanvas.api import create_app
@@ -86,10 +90,38 @@ def test_normalization(client: TestClient, request_body: dict, axes: list, param
     r = client.post("/api/v1/lab/normalization", json=request_body)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["normalized_axes"] == axes
+    assert body["normalized_axes"] == axes == _axes_torch_normalizes(request_body)
     assert {p["name"]: p["shape"] for p in body["parameters"]} == params
     assert {b["name"]: b["shape"] for b in body["buffers"]} == buffers
     assert body["output_shape"] == request_body["shape"]
+
+
+def _torch_layer(request_body: dict[str, Any]) -> nn.Module:
+    shape, layer = request_body["shape"], request_body["layer"]
+    channels, spatial = shape[1], len(shape) - 2
+    if layer == "BatchNorm":
+        return getattr(nn, f"BatchNorm{max(spatial, 1)}d")(channels)
+    if layer == "InstanceNorm":
+        return getattr(nn, f"InstanceNorm{spatial}d")(channels)
+    if layer == "GroupNorm":
+        return nn.GroupNorm(request_body["num_groups"], channels)
+    return nn.LayerNorm(request_body.get("normalized_shape") or shape[1:])
+
+
+def _axes_torch_normalizes(request_body: dict[str, Any]) -> list[int]:
+    """The fewest axes over which the layer's training-mode output has mean 0 and variance 1 for
+    every index of the other axes: what the layer normalizes over, found by running it."""
+    torch.manual_seed(0)
+    y = _torch_layer(request_body).train()(torch.randn(request_body["shape"]) * 3 + 2).detach()
+    found = [
+        list(axes)
+        for size in range(1, y.dim() + 1)
+        for axes in itertools.combinations(range(y.dim()), size)
+        if torch.allclose(y.mean(dim=axes), torch.tensor(0.0), atol=1e-4)
+        and torch.allclose(y.var(dim=axes, unbiased=False), torch.tensor(1.0), atol=1e-3)
+    ]
+    assert found, "the layer's output has mean 0 and variance 1 over no set of axes"
+    return found[0]
 
 
 def test_groupnorm_groups(client: TestClient) -> None:

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 STATIC_INDEX = ROOT / "src" / "torchcanvas" / "static" / "index.html"
 
 
+# Session-scoped: under pytest-xdist each worker is its own session, so each gets its own server
+# and data dir (and browser), and the tests, which set up their own state, share nothing else.
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     if not STATIC_INDEX.is_file():

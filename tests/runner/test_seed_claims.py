@@ -98,25 +98,34 @@ def _max_loss(client: TestClient, run: dict[str, Any]) -> float:
     return float(full["metrics"]["max_train_loss"])  # "NaN" parses as nan
 
 
+SEEDS = (0, 1, 2)
+
+
 def test_batchnorm(client: TestClient) -> None:
-    # 10 epochs of 160 images, batch 16, SGD momentum 0.9. Measured over seeds 0-3:
-    #   LeNet + initialize_weights, lr 0.01: largest batch loss 992 / 4.7e5 / 1809 / 6417
-    #   LeNet_bn + initialize_weights:       final epoch loss 0.70 / 0.43 / 0.25 / 0.32
-    #   lr 0.1, default init: LeNet largest 41.5 / 12.8 / 1.14 / 2.90; LeNet_bn 0.89 / 2.73 / 1.09 / (not run)
-    # so the seed's claims hold for seed 2 (init) and seed 0 (lr 0.1), not for every seed.
-    lenet_init = _run(client, "seed_lenet", init="initialize_weights", seed=2)
-    bn_init = _run(client, "seed_lenet_bn", init="initialize_weights", seed=2)
-    lenet_fast = _run(client, "seed_lenet", lr=0.1, seed=0)
-    bn_fast = _run(client, "seed_lenet_bn", lr=0.1, seed=0)
-
-    worst = _max_loss(client, lenet_init)
-    assert math.isnan(worst) or worst > 1e3
-    _max_loss(client, bn_init)
-    final = client.get(f"/api/v1/runs/{bn_init['id']}").json()["final"]
-    assert final["epoch"] == 10 and final["train_loss"] < 0.3
-
-    assert _max_loss(client, bn_fast) <= 1.5
-    assert _max_loss(client, lenet_fast) > 10
+    # 10 epochs of 160 images, batch 16, SGD momentum 0.9; "worst" is the largest batch loss of the
+    # run. Measured for seeds 0-4:
+    #   initialize_weights, lr 0.01: worst LeNet 992 / 4.7e5 / 1809 / 6417 / 119,
+    #                                worst LeNet_bn 25 / 27 / 26 / 30 / 73;
+    #                                final loss LeNet 0.71 / 0.69 / 4.7 / 1.4 / 0.80, LeNet_bn 0.24 / 0.38 / 1.04 / 0.28 / 0.21
+    #   default init, lr 0.1:        worst LeNet 3.39 / 12.8 / 2.82 / 1.72 / 1.56,
+    #                                worst LeNet_bn 0.89 / 2.74 / 1.13 / 1.72 / 2.44;
+    #                                final loss LeNet 0.80 / 0.70 / 1.05 / 0.36 / 0.37, LeNet_bn 0.035 / 0.053 / 0.089 / 0.097 / 0.081
+    # What holds for every seed: with initialize_weights LeNet_bn's worst batch loss is below
+    # LeNet's (by 1.6x to 17000x), and at lr 0.1 LeNet_bn ends with a lower loss (by 3.7x at
+    # least). What does not: LeNet exploding above 1e3 (seed 4: 119), and LeNet_bn's worst loss
+    # being the lower at lr 0.1 (seed 4: 2.44 vs 1.56), so neither is asserted.
+    runs = {
+        (name, setting, seed): _run(client, name, seed=seed, **overrides)
+        for seed in SEEDS
+        for setting, overrides in (("init", {"init": "initialize_weights"}), ("lr0.1", {"lr": 0.1}))
+        for name in ("seed_lenet", "seed_lenet_bn")
+    }
+    worst = {key: _max_loss(client, run) for key, run in runs.items()}
+    final = {key: client.get(f"/api/v1/runs/{run['id']}").json()["final"]["train_loss"] for key, run in runs.items()}
+    for seed in SEEDS:
+        plain = worst["seed_lenet", "init", seed]
+        assert math.isnan(plain) or worst["seed_lenet_bn", "init", seed] < plain, (seed, worst)
+        assert final["seed_lenet_bn", "lr0.1", seed] * 3 < final["seed_lenet", "lr0.1", seed], (seed, final)
 
 
 def test_a_diverged_run_still_reports_its_loss(client: TestClient) -> None:

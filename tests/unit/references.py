@@ -139,6 +139,21 @@ class LeNet_bn(nn.Module):  # the seed's name, kept
         return out
 
 
+def initialize_weights(model: nn.Module) -> None:
+    """The seed's ``LeNet.initialize_weights`` method, as a function of the model."""
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.xavier_normal_(m.weight.data)
+            if m.bias is not None:
+                m.bias.data.zero_()
+        elif isinstance(m, nn.BatchNorm2d):
+            m.weight.data.fill_(1)
+            m.bias.data.zero_()
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight.data, 0, 1)
+            m.bias.data.zero_()
+
+
 # --- the other examples -------------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ import pytest
 import torch
 from torch import Tensor, nn
 
+from tests.codegen_utils import random_inputs
 from torchcanvas.catalog import catalog, layer_spec, op, resolve_params
 from torchcanvas.codegen import generate, model_class_name
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode
@@ -63,19 +64,6 @@ def load_generated(graph: Graph, directory: Path) -> nn.Module:
     model = getattr(module, class_name)()
     assert isinstance(model, nn.Module)
     return model
-
-
-def random_inputs(graph: Graph, batch: int, seed: int = 0) -> list[Tensor]:
-    """One tensor per input node, in input-node order, with "B" set to ``batch``."""
-    g = torch.Generator().manual_seed(seed)
-    xs = []
-    for node in graph.inputs():
-        shape = concrete(node.shape, batch)
-        if node.dtype == "int64":
-            xs.append(torch.randint(0, 10, shape, generator=g))
-        else:
-            xs.append(torch.randn(shape, generator=g).to(getattr(torch, node.dtype)))
-    return xs
 
 
 def concrete(shape: Sequence[int | str], batch: int) -> list[int]:

@@ -8,16 +8,20 @@ also pin the order in which the generated code registers its layers (the order o
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
-import references as ref
 import torch
-from test_examples import assert_identical, assert_same_layout, copy_weights, load_generated, load_graph, random_inputs
 from torch import Tensor, nn
 
+from tests.codegen_utils import random_inputs
+from tests.unit import references as ref
+from tests.unit.test_examples import assert_identical, assert_same_layout, copy_weights, load_generated, load_graph
+from torchcanvas.codegen import generate
 from torchcanvas.graph.model import Graph
 from torchcanvas.shapes import build_model, check
 
@@ -200,3 +204,27 @@ def test_lenet_inferred_params_are_the_seeds(example: str, reference: type[nn.Mo
         assert result.nodes[node_id].params == sum(p.numel() for p in layer.parameters()), node_id
     assert result.nodes["flatten"].outputs["out"] == ["B", 400]
     assert result.nodes["fc3"].outputs["out"] == ["B", 2]
+
+
+@pytest.mark.parametrize("example", ["seed_lenet", "seed_lenet_bn"])
+def test_generated_initialize_weights_is_the_seeds(example: str) -> None:
+    """train.py's ``initialize_weights`` (init="initialize_weights") draws the seed's values: from the
+    same seed, on the seed's own model, it leaves the same weights as the seed's method."""
+    graph = load_graph(example)
+    graph.training.init = "initialize_weights"
+    train_py = generate(graph)["train.py"]
+    [fn] = [n for n in ast.parse(train_py).body if isinstance(n, ast.FunctionDef) and n.name == "initialize_weights"]
+    namespace: dict[str, Any] = {"nn": nn}
+    exec(compile(ast.Module(body=[fn], type_ignores=[]), "train.py", "exec"), namespace)
+
+    reference = ref.LeNet_bn if example == "seed_lenet_bn" else ref.LeNet
+    seeds, ours = reference(classes=2), reference(classes=2)
+    ours.load_state_dict(seeds.state_dict())
+    torch.manual_seed(0)
+    ref.initialize_weights(seeds)
+    torch.manual_seed(0)
+    namespace["initialize_weights"](ours)
+    assert seeds.state_dict().keys() == ours.state_dict().keys()
+    for name, value in seeds.state_dict().items():
+        torch.testing.assert_close(ours.state_dict()[name], value, rtol=0, atol=0, msg=name)
+    assert ours.fc1.weight.std() > 0.9  # normal(0, 1): the seed's far-too-large linear weights

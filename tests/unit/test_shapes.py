@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from torchcanvas.catalog import ParamSpec, catalog, layer_spec
 from torchcanvas.graph.model import Graph
-from torchcanvas.shapes import build_model, check
+from torchcanvas.shapes import CheckResult, build_model, check, infer, rules
 
 
 def chain(layers: list[tuple[str, str, dict[str, Any]]], shape: list[Any], modules: list | None = None) -> Graph:
@@ -94,6 +95,13 @@ def test_bad_param_type_and_unknown_param() -> None:
     assert "did you mean 'bias'" in (by_param["bais"].fix or "")
 
 
+def test_a_null_dim_that_torch_refuses_is_a_param_error() -> None:
+    # torch.glu takes an int dim only (a TypeError, which the check does not catch, if given None).
+    r = check(chain([("glu", "GLU", {"dim": None})], ["B", 4]))
+    [issue] = r.issues
+    assert issue.node == "glu" and issue.param == "dim" and issue.fix
+
+
 def test_absurd_sizes_are_refused_before_allocation() -> None:
     r = check(chain([("fc", "Linear", {"out_features": 10_000_000})], ["B", 1_000_000]))
     [issue] = r.issues
@@ -154,11 +162,45 @@ def test_cycle_is_reported_on_its_nodes() -> None:
     assert {i.node for i in r.issues if "cycle" in i.message} == {"a", "b"}
 
 
+def _layers_computed(graph: Graph) -> tuple[CheckResult, int]:
+    """check(graph), and how many layer nodes it computed rather than took from the cache."""
+    before = infer._LAYER_CACHE.misses
+    result = check(graph)
+    return result, infer._LAYER_CACHE.misses - before
+
+
 @pytest.mark.parametrize("shape", [["B", 3, 32, 32], [4, 3, 32, 32]])
-def test_edit_reuses_cache(shape: list[Any]) -> None:
+def test_edit_recomputes_only_the_node_and_what_it_changes(shape: list[Any]) -> None:
+    infer.clear_caches()
     g = chain(LENET, shape)
-    first = check(g)
-    g.nodes[-2].params["out_features"] = 64  # type: ignore[union-attr]
-    second = check(g)
-    assert second.nodes["fc1"].outputs["out"][-1] == 64
-    assert first.nodes["pool2"] == second.nodes["pool2"]
+    first, computed = _layers_computed(g)
+    assert computed == len(LENET)
+    _, computed = _layers_computed(g)
+    assert computed == 0  # nothing changed
+
+    # conv2 gets 8 channels: it and everything downstream see new shapes; conv1..pool1 do not.
+    g.nodes[4].params["out_channels"] = 8  # type: ignore[union-attr]
+    second, computed = _layers_computed(g)
+    assert computed == len(["conv2", "relu2", "pool2", "flat", "fc1"])
+    assert second.nodes["fc1"].inferred == {"in_features": 8 * 5 * 5}
+    assert first.nodes["pool1"] == second.nodes["pool1"]
+
+    # A param that leaves conv2's output shape alone: only conv2 is computed again.
+    g.nodes[4].params["bias"] = False  # type: ignore[union-attr]
+    third, computed = _layers_computed(g)
+    assert computed == 1
+    assert third.nodes["conv2"].params == 8 * 6 * 25
+    assert third.nodes["fc1"] == second.nodes["fc1"]
+
+
+def test_a_catalog_bug_is_raised_not_shown_as_a_red_node(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A param the catalog declares but torch does not take: torch raises TypeError in instantiate(),
+    # which the check must not turn into a message on the user's node.
+    softmax = catalog().layers["Softmax"]
+    assert "Softmax" not in rules.RULES  # so the meta device, not a closed-form rule, computes it
+    broken = softmax.model_copy(update={"params": [*softmax.params, ParamSpec(name="bogus", type="int", default=1)]})
+    monkeypatch.setattr(infer, "layer_spec", lambda t: broken if t == "Softmax" else layer_spec(t))
+    infer.clear_caches()
+    with pytest.raises(TypeError, match="bogus"):
+        check(chain([("act", "Softmax", {"dim": 1})], ["B", 4]))
+    infer.clear_caches()

@@ -107,10 +107,14 @@ def test_required_tables_are_present():
 
 
 def test_defaults_resolve_and_render():
+    # Every loss with its defaults, on a data set of its task: it resolves, and train.py renders
+    # (render_train_py compiles what it renders) with that loss built from its defaults.
     for loss, spec in build_losses().items():
-        dataset = "Regression1D" if spec.task == "regression" else "Moons"
-        rt = resolve_training(TrainingConfig.model_validate({"dataset": {"type": dataset}, "loss": {"type": loss}}))
+        training = {"dataset": {"type": "Regression1D" if spec.task == "regression" else "Moons"}, "loss": {"type": loss}}
+        rt = resolve_training(TrainingConfig.model_validate(training))
         assert rt.loss.spec.type == loss
+        source = render_train_py(Graph.model_validate({"training": training}), "Net")
+        assert f"criterion = nn.{loss}(" in source, loss
 
 
 def _error(training: dict) -> GraphError:

@@ -105,6 +105,8 @@ _add(_ACT, "Activation", {
     "dim": {"example": 1, "nullable": True, "type": "int"}, "threshold": {"example": 0.1}, "value": {"example": 0.0},
     "approximate": {"type": "enum", "choices": ["none", "tanh"]},
 }, example_inputs={"in": [B, 32]})
+# Softmax's dim may be None (torch then guesses one); GLU's may not: torch.glu raises TypeError.
+_add(["GLU"], "Activation", {"dim": {"example": 1, "type": "int"}}, example_inputs={"in": [B, 32]})
 _add(["PReLU"], "Activation", {"num_parameters": POSITIVE}, key_params=["num_parameters"], example_inputs={"in": [B, 32]})
 _add(["Softmax2d"], "Activation", example_inputs={"in": _img(2, s=8)})
 

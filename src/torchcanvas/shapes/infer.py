@@ -105,11 +105,13 @@ class _LRU(OrderedDict[Any, Any]):
     def __init__(self, size: int):
         super().__init__()
         self.size = size
+        self.misses = 0  # calls to make(): what the tests and benchmarks count to see the cache work
 
     def get_or(self, key: Any, make: Any) -> Any:
         if key in self:
             self.move_to_end(key)
             return self[key]
+        self.misses += 1
         value = make()
         self[key] = value
         if len(self) > self.size:
@@ -119,6 +121,12 @@ class _LRU(OrderedDict[Any, Any]):
 
 _NODE_CACHE = _LRU(50_000)  # per (type, params, input shapes): the torch-level result
 _LAYER_CACHE = _LRU(50_000)  # per node: everything the analysis derives for it
+
+
+def clear_caches() -> None:
+    """Forget every cached result, so that the next check computes each node afresh."""
+    for cache in (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE):
+        cache.clear()
 
 
 def _freeze(v: Any) -> Any:
@@ -160,6 +168,15 @@ def _flatten(out: Any) -> list[torch.Tensor | None]:
     return [out]
 
 
+# What torch raises for params or input shapes that a user got wrong (found by running every
+# catalog layer with zero, negative and list values and with 2-D to 4-D inputs): RuntimeError for
+# shape checks in kernels, ValueError / IndexError / NotImplementedError from module forwards
+# (BatchNorm's "expected 4D input", a pool's dim out of range, a reflection pad's unsupported
+# size), AssertionError from a few constructors ("embed_dim must be divisible by num_heads").
+# Anything else (a TypeError from a wrong keyword, say) is a catalog bug and is not caught.
+USER_ERRORS = (RuntimeError, ValueError, IndexError, NotImplementedError, AssertionError)
+
+
 def _meta_compute(spec: LayerSpec, params: dict[str, Any], ins: list[TensorMeta], n_out: int) -> _Computed:
     try:
         with torch.device("meta"):
@@ -170,7 +187,7 @@ def _meta_compute(spec: LayerSpec, params: dict[str, Any], ins: list[TensorMeta]
             xs = [torch.empty(m.shape, dtype=_DTYPES[m.dtype]) for m in ins]
             with FlopCounterMode(display=False) as counter:
                 out = mod(*xs)
-    except Exception as e:  # torch reports shape errors with many exception types
+    except USER_ERRORS as e:
         return _Computed(None, error=_clean_error(e))
     flat = _flatten(out)[:n_out]
     metas = tuple(None if t is None else TensorMeta(tuple(t.shape), _DTYPE_NAMES.get(t.dtype, "float32")) for t in flat)

@@ -6,19 +6,20 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, status
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torchcanvas import codegen
 from torchcanvas.api.deps import SessionDep
 from torchcanvas.api.errors import field_error
+from torchcanvas.api.routes.models import UtcDatetime
 from torchcanvas.api.routes.runs import (
     Comparison,
+    OneSource,
     Overrides,
     RunnerDep,
     RunSummary,
-    UtcDatetime,
     compare,
     graph_of_model,
     summary,
@@ -33,18 +34,10 @@ from torchcanvas.runner.experiments import Axis, AxisError, expand
 router = APIRouter(prefix="/experiments", tags=["experiments"])
 
 
-class ExperimentCreate(Overrides):
+class ExperimentCreate(Overrides, OneSource):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
-    model_id: uuid.UUID | None = None
-    graph: Graph | None = None
     axes: list[Axis] = Field(min_length=1, max_length=6, description="path, layer_type/param or toggle axes")
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ExperimentCreate:
-        if (self.model_id is None) == (self.graph is None):
-            raise ValueError("give exactly one of model_id and graph")
-        return self
 
 
 class ExperimentSummary(BaseModel):

@@ -12,12 +12,11 @@ import json
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import FileResponse, StreamingResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from torchcanvas.api.deps import SessionDep, SettingsDep
 from torchcanvas.api.downloads import attachment, safe_name
 from torchcanvas.api.errors import field_error
+from torchcanvas.api.routes.models import UtcDatetime
 from torchcanvas.codegen import model_class_name
 from torchcanvas.db import crud
 from torchcanvas.db.models import Run, RunEvent
@@ -48,15 +48,6 @@ def get_runner(request: Request) -> Runner:
 RunnerDep = Annotated[Runner, Depends(get_runner)]
 
 
-def _utc(value: Any) -> Any:
-    if isinstance(value, datetime) and value.tzinfo is None:  # SQLite keeps no time zone
-        return value.replace(tzinfo=UTC)
-    return value
-
-
-UtcDatetime = Annotated[datetime, BeforeValidator(_utc)]
-
-
 # --- request and response bodies ---------------------------------------------------------------
 
 
@@ -72,16 +63,21 @@ class Overrides(BaseModel):
     device: Literal["auto", "cpu", "cuda"] | None = None
 
 
-class RunCreate(Overrides):
+class OneSource(BaseModel):
+    """What a run or an experiment trains: a saved model or a graph, exactly one of them."""
+
     model_id: uuid.UUID | None = Field(default=None, description="a saved model; or give the graph itself")
     graph: Graph | None = None
-    name: DisplayName | None = Field(default=None, description="defaults to the graph's name")
 
     @model_validator(mode="after")
-    def _one_source(self) -> RunCreate:
+    def _one_source(self) -> Self:
         if (self.model_id is None) == (self.graph is None):
             raise ValueError("give exactly one of model_id and graph")
         return self
+
+
+class RunCreate(Overrides, OneSource):
+    name: DisplayName | None = Field(default=None, description="defaults to the graph's name")
 
 
 class RunSummary(BaseModel):
