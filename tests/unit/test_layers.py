@@ -31,12 +31,6 @@ LAYERS = sorted(catalog().layers)
 # steps for the meta-device pass to unroll); Embedding's ``sparse`` gradients need a sparse-aware
 # optimizer, and torch cannot combine them with ``scale_grad_by_freq`` in backward.
 _NOT_VARIED = {"inplace", "batch_first", "sparse"}
-# Known defects the varied sets expose, each to be fixed at its cause (then strict xfail fails).
-_KNOWN_BUGS = {
-    f"ConvTranspose{d}d": "the catalog offers padding_mode reflect/replicate/circular for ConvTranspose, and the "
-    "closed-form shape rule passes them, but torch's constructor accepts only 'zeros'"
-    for d in (1, 2, 3)
-}
 
 
 def _alternative(spec: LayerSpec, name: str, current: Any) -> Any:
@@ -71,10 +65,7 @@ def varied_params(layer_type: str) -> dict[str, Any] | None:
 
 
 CASES = [pytest.param(t, None, id=f"{t}-example") for t in LAYERS] + [
-    pytest.param(
-        t, "varied", id=f"{t}-varied",
-        marks=[pytest.mark.xfail(reason=_KNOWN_BUGS[t], strict=True)] if t in _KNOWN_BUGS else [],
-    )
+    pytest.param(t, "varied", id=f"{t}-varied")
     for t in LAYERS
     if varied_params(t) is not None
 ]

@@ -53,7 +53,9 @@ for d in (1, 2, 3):
             "stride": POSITIVE, "dilation": POSITIVE, "groups": POSITIVE}
     _add([f"Conv{d}d"], "Convolution", {**conv, "padding": {"minimum": 0}}, key_params=["out_channels", "kernel_size", "stride", "padding"],
          example_inputs={"in": _img(d, s=8 if d == 3 else 16)})
-    _add([f"ConvTranspose{d}d"], "Convolution", {**conv, "padding": {"minimum": 0}, "output_padding": {"minimum": 0}},
+    # torch's signature lists every padding_mode, but ConvTranspose's constructor accepts only zeros.
+    _add([f"ConvTranspose{d}d"], "Convolution",
+         {**conv, "padding": {"minimum": 0}, "output_padding": {"minimum": 0}, "padding_mode": {"choices": ["zeros"]}},
          key_params=["out_channels", "kernel_size", "stride"], example_inputs={"in": _img(d, s=8)})
 
 # --- Pooling -------------------------------------------------------------------------------------
