@@ -17,6 +17,10 @@ class Limits(BaseModel):
     # How long one request's CPU work (check, codegen, export, previews, lab demos) may take
     # before the server answers 503 instead of waiting for it.
     request_time_budget_s: float = Field(default=20.0, gt=0)
+    # How many such requests do their work at once (torchcanvas.api.work), and how long one more
+    # waits for a free worker before the server answers 503 "busy, retry".
+    max_cpu_jobs: int = Field(default=4, ge=1, le=256)
+    cpu_wait_s: float = Field(default=2.0, ge=0)
 
 
 class LimitExceeded(Exception):

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from torchcanvas.api.deps import SettingsDep
 from torchcanvas.api.errors import field_error
+from torchcanvas.api.work import CpuDep
 from torchcanvas.catalog.preview import preview
 from torchcanvas.graph.model import Choice
 
@@ -61,9 +62,14 @@ def png_data_url(image: Image.Image) -> str:
         }
     },
 )
-def augment_preview(body: PreviewRequest, settings: SettingsDep) -> PreviewResponse:
+async def augment_preview(body: PreviewRequest, settings: SettingsDep, cpu: CpuDep) -> PreviewResponse:
     if body.n > settings.max_preview_images:
         raise field_error(["body", "n"], f"n: at most {settings.max_preview_images} samples per preview")
+    return await cpu.run(_preview, body)
+
+
+def _preview(body: PreviewRequest) -> PreviewResponse:
+    # TODO(merge): preview(..., limits=settings.limits) once the preview takes its limits.
     with _PREVIEW_LOCK:
         samples = preview(body.dataset, body.transforms, n=body.n, seed=body.seed)
     return PreviewResponse(pairs=[PreviewPair(before=png_data_url(b), after=png_data_url(a)) for b, a in samples])
