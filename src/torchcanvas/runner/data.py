@@ -42,7 +42,8 @@ def resolve_root(data_dir: Path, dataset_type: str, params: dict[str, Any]) -> P
     if not isinstance(root, str) or not root.strip() or "\x00" in root:
         raise _refuse(root, "is not a folder name", fix)
     if PurePosixPath(root).is_absolute() or PureWindowsPath(root).is_absolute() or PureWindowsPath(root).drive:
-        raise _refuse(root, "is an absolute path", fix)
+        # Not echoed: the answer must read the same whether or not that host path exists.
+        raise GraphError([Issue("dataset root is an absolute path", param="training.dataset.root", fix=fix)])
     if ".." in PurePosixPath(root.replace("\\", "/")).parts:
         raise _refuse(root, "climbs out of its folder with '..'", fix)
     area = data_area(data_dir, dataset_type).resolve()

@@ -242,9 +242,9 @@ class Runner:
         """Queue a run of ``graph`` (its training config included). Raises GraphError when the
         project cannot be generated or its data lies outside the data directory, QueueFull when
         the queue is full. Returns the run's id."""
-        files = codegen.generate(graph)
         dataset = graph.training.dataset
         resolve_root(self.data_dir, dataset.type, dataset.params)
+        files = codegen.generate(graph)
         with self._submitting, self.sessions() as s:
             self._ensure_room(s, 1)
             run = Run(

@@ -30,7 +30,7 @@ from torchcanvas.api.errors import field_error
 from torchcanvas.api.work import CpuDep
 from torchcanvas.codegen import model_class_name
 from torchcanvas.db import crud
-from torchcanvas.db.models import Run, RunEvent
+from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
 from torchcanvas.graph.model import DisplayName, Graph
 from torchcanvas.runner import QueueFull, RunConflict, Runner, RunNotFound, redact_paths, stored_events
 from torchcanvas.runner.events import RunEvent as Event
@@ -385,11 +385,13 @@ async def stream_events(
     runner: RunnerDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    def exists() -> bool:
+    def status_of() -> str | None:
         with request.app.state.sessionmaker() as session:
-            return session.get(Run, run_id) is not None
+            run = session.get(Run, run_id)
+            return None if run is None else run.status
 
-    if not await run_in_threadpool(exists):
+    run_status = await run_in_threadpool(status_of)
+    if run_status is None:
         raise not_found(run_id)
     # An id we never sent (garbage, or too large to be one) is ignored: the stream starts over.
     after = (_id(last_event_id) or 0) if last_event_id else 0
@@ -411,6 +413,8 @@ async def stream_events(
                 last = e.seq
                 if e.type == "finished":
                     return
+            if run_status in FINISHED_STATUSES:
+                return  # the client has seen the end already (its Last-Event-ID is past it)
             while True:
                 try:
                     e = await asyncio.wait_for(live.get(), timeout=KEEPALIVE_S)
