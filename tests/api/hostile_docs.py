@@ -108,6 +108,10 @@ class Hostile:
     body: dict[str, Any]
 
 
+# 5 levels of modules, each using the one below 6 times: 7,776 Linear layers after expansion,
+# seconds of checking, yet a document well inside the limits.
+LARGE_VALID = nested_modules(5, 6)
+
 # The examples of work without a bound; each should be refused with a 422 in milliseconds
 # once the document limits (torchcanvas.limits) are in place.
 OVER_LIMIT = [
