@@ -13,13 +13,13 @@ Shapes of the error bodies:
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchcanvas.graph.validate import GraphError, Issue
@@ -129,30 +129,29 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
-# A JSON string, escapes included: what is inside one is not structure.
-_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_BRACKETS = bytes(range(256)).translate(None, b"[]{}")  # every other byte, for bytes.translate(delete=)
+# Bodies up to this size are scanned on the event loop: the hop to a thread would cost more.
+SCAN_ON_LOOP_BYTES = 64 * 1024
 
 
 def json_depth(body: bytes) -> int:
     """How deeply the arrays and objects in ``body`` nest (0 for a scalar), without parsing it.
 
-    C-speed passes over the bytes (a regex, a translate, a cumulative sum): a 2 MB body takes a
-    few ms, where a recursive parser would meet a 100,000-level body with a RecursionError.
-    Malformed JSON gets some number; the parser reports it afterwards.
+    Vectorised passes over the bytes: a 2 MB body takes a few ms, where a recursive parser would
+    meet a 100,000-level body with a RecursionError. Malformed JSON gets some number; the parser
+    reports it afterwards.
     """
-    opening = body.count(b"[") + body.count(b"{")
-    if opening == 0:
+    if body.count(b"[") + body.count(b"{") == 0:
         return 0
     import numpy as np
 
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _BRACKETS)
-    if not brackets:
-        return 0
-    steps = np.frombuffer(brackets, dtype=np.uint8)
-    # [ and { open (+1), ] and } close (-1).
-    delta = np.where((steps == ord("[")) | (steps == ord("{")), 1, -1)
-    return int(np.cumsum(delta).max())
+    # Escaped backslashes, then escaped quotes, go first: every quote left opens or closes a
+    # string. (A run of backslashes loses its pairs, left to right, as a JSON reader reads it.)
+    text = np.frombuffer(body.replace(b"\\\\", b"").replace(b'\\"', b""), dtype=np.uint8)
+    outside = np.cumsum(text == ord('"'), dtype=np.int32) % 2 == 0  # brackets in strings are text
+    step = (
+        (text == ord("[")).astype(np.int32) + (text == ord("{")) - (text == ord("]")) - (text == ord("}"))
+    ) * outside
+    return int(np.cumsum(step, dtype=np.int32).max(initial=0))
 
 
 class BodyGuard:
@@ -201,7 +200,8 @@ class BodyGuard:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        depth = json_depth(body)
+        # About as long as json.loads of the same bytes: tens of ms for a big body, off the loop.
+        depth = json_depth(body) if len(body) <= SCAN_ON_LOOP_BYTES else await run_in_threadpool(json_depth, body)
         if depth > self.max_depth:
             detail = (
                 f"the request body nests {depth} levels deep, over the limit of {self.max_depth}; "
