@@ -11,8 +11,10 @@ previews, the lab's demos, zips, templates) runs that work through :class:`CpuPo
   thread, so the job runs to its end and keeps its slot until then: the number of threads doing
   work stays bounded even when the answers have long gone out.
 
-A thread costs about 50 µs per request over running on the loop (bench/hostile.py measures it);
-a shared server cannot trade everyone's latency for that.
+The hop to a thread costs 0.1 to 0.3 ms per request (bench/hostile.py measures it), against a
+small check's 9 ms: a shared server cannot trade everyone's latency for that. A thread does not
+help against a C call that keeps the GIL (serializing a 1.6 GB ONNX model stalled the loop for
+seconds in the bench): the document limits must refuse such work before it starts.
 """
 
 from __future__ import annotations
