@@ -348,3 +348,33 @@ def test_the_normalization_demo_bounds_its_shapes(idle: TestClient, body: dict[s
 def test_a_saved_model_id_that_is_not_a_uuid(idle: TestClient) -> None:
     for bad in ("x" * 5_000, "1" * 40, str(uuid.uuid4())[:-1]):
         assert idle.get(f"{API}/models/{bad}").status_code == 422
+
+
+def _bad_port() -> dict[str, Any]:
+    graph = mlp_graph()
+    graph["edges"][1]["source"]["port"] = "bogus"  # fc1 has no port "bogus"
+    return graph
+
+
+def _huge_int() -> dict[str, Any]:
+    return mlp_graph(hidden=int("9" * 401))
+
+
+def _symbolic_dim() -> dict[str, Any]:
+    graph = mlp_graph()
+    graph["nodes"][0]["shape"] = ["B", "T", 1]
+    return graph
+
+
+# TODO(merge): the document half of issue 7 (graph/, shapes/, codegen/) makes these 4xx; on this
+# branch alone /check says ok to a bad port and a 401-digit integer is a 500 everywhere. Remove
+# the xfail once both halves are merged.
+@pytest.mark.xfail(reason="needs the document half of issue 7 (port names, big integers, symbolic dims)", strict=False)
+@pytest.mark.parametrize("make", [_bad_port, _huge_int, _symbolic_dim], ids=["bad-port", "401-digits", "symbolic-T"])
+@pytest.mark.parametrize("path", ["/check", "/codegen", "/export/onnx", "/runs"])
+def test_broken_documents_are_4xx_on_every_route(shared: TestClient, path: str, make: Any) -> None:
+    graph = make()
+    r = shared.post(API + path, json={"graph": graph} if path == "/runs" else graph)
+    assert 400 <= r.status_code < 500, r.text
+    if path == "/check":
+        assert r.status_code == 422 or not r.json()["ok"]
