@@ -43,7 +43,11 @@ _POLL_S = 0.005
 
 
 def server_busy(why: str) -> HTTPException:
-    return HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"server busy: {why}; retry in a moment")
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        detail=f"server busy: {why}; retry in a moment",
+        headers={"Retry-After": "1"},
+    )
 
 
 class CpuPool:
