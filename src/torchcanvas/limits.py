@@ -30,6 +30,10 @@ class Limits(BaseModel):
     # How long one request's CPU work (check, codegen, export, previews, lab demos) may take
     # before the server answers 503 instead of waiting for it.
     request_time_budget_s: float = Field(default=20.0, gt=0)
+    # How many such requests do their work at once (torchcanvas.api.work), and how long one more
+    # waits for a free worker before the server answers 503 "busy, retry".
+    max_cpu_jobs: int = Field(default=4, ge=1, le=256)
+    cpu_wait_s: float = Field(default=2.0, ge=0)
     # Nodes after every module use is expanded (a module used 8 times inside one used 8 times
     # counts 64 times its nodes): the shape pass does this much work. A 1,000-node flat graph
     # is 1,000; ResNet-152 as blocks is ~500; ViT-L ~400.

@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Limits that keep a hostile or accidental request from exhausting the server. The graph
     # document caps its own node/edge/module counts (torchcanvas.graph.model).
     max_body_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # How deeply a JSON body may nest: a graph document needs about 6 levels; 1,000 would make a
+    # recursive parser fail (api.errors.BodyGuard refuses it first, with a 400).
+    max_json_depth: int = Field(default=64, ge=8, le=500)
     max_thumbnail_chars: int = Field(default=256 * 1024, ge=0)
     max_preview_images: int = Field(default=32, ge=1)
     max_page_size: int = Field(default=500, ge=1)
@@ -43,10 +46,14 @@ class Settings(BaseSettings):
     # Training runs (torchcanvas.runner): each run is a `python train.py` process in its own folder
     # under <data_dir>/runs. How many run at once; the rest wait in the queue.
     max_concurrent_runs: int = Field(default=1, ge=1, le=64)
+    # How many runs may wait in the queue; past it, starting a run (or an experiment's runs) is
+    # answered 429 until some have finished. 40 runs queued in 0.14 s once meant days of training.
+    max_queued_runs: int = Field(default=8, ge=1, le=10_000)
     # Per run: wall-clock limit in seconds (the process group is killed), and address-space limit
     # in MiB (RLIMIT_AS; not applied to runs that may use CUDA, which reserves far more address
-    # space than it uses). 0: none.
-    run_time_limit_s: float = Field(default=6 * 3600, ge=0)
+    # space than it uses). 0: none. 30 minutes fits the seed's models on a laptop CPU many times
+    # over; a server meant for long training raises it (TORCHCANVAS_RUN_TIME_LIMIT_S=21600).
+    run_time_limit_s: float = Field(default=30 * 60, ge=0)
     run_memory_limit_mb: int = Field(default=8192, ge=0)
     # OMP_NUM_THREADS for runs; None keeps torch's default (small models on a busy machine train
     # several times faster with 1).
@@ -60,6 +67,16 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.data_dir / "runs"
+
+    @property
+    def datasets_dir(self) -> Path:
+        """Where runs download data sets: a document's dataset ``root`` is a name inside it."""
+        return self.data_dir / "datasets"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """The only place ImageFolder data comes from: ``root`` names a folder inside it."""
+        return self.data_dir / "uploads"
 
     @property
     def resolved_database_url(self) -> str:

@@ -47,7 +47,7 @@ def test_graph_error_fields_pass_through(
 ) -> None:
     issue = Issue("kernel too big", node="conv", param="kernel_size", fix="use 3", module="Block")
 
-    def fail(_graph: Any) -> dict[str, str]:
+    def fail(_graph: Any, **_kwargs: Any) -> dict[str, str]:
         raise GraphError([issue, Issue("second")])
 
     monkeypatch.setattr(codegen, "generate_files", fail)

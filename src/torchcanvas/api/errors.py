@@ -5,6 +5,8 @@ Shapes of the error bodies:
   ``{"detail": [{"loc": ["body", "nodes", 2, "params"], "message": "...", "node": "conv1"}]}``
   (``node`` names the graph node when the error lies inside one);
 - a graph that cannot be used (422): ``{"detail": "...", "issues": [{message, node, param, fix, module, severity}]}``;
+- a request that would cost more than a limit allows (422):
+  ``{"detail": "...", "limit": {limit, where, value, maximum, fix, message}}``;
 - everything else (404, 413, ...): ``{"detail": "..."}``.
 """
 
@@ -17,9 +19,11 @@ from typing import Any
 from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from torchcanvas.graph.validate import GraphError, Issue
+from torchcanvas.limits import LimitExceeded
 
 log = logging.getLogger("torchcanvas.api")
 MAX_ERRORS = 50
@@ -105,6 +109,13 @@ async def _graph_error_handler(_request: Request, exc: Exception) -> JSONRespons
     return graph_error_response(exc.issues)
 
 
+async def _limit_handler(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, LimitExceeded)
+    return JSONResponse(
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": str(exc), "limit": exc.as_dict()}
+    )
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     # A bug, not a user error: log the trace, tell the user only that it happened.
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
@@ -114,18 +125,45 @@ async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(GraphError, _graph_error_handler)
+    app.add_exception_handler(LimitExceeded, _limit_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
 
 
-class BodyLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed.
+# Bodies up to this size are scanned on the event loop: the hop to a thread would cost more.
+SCAN_ON_LOOP_BYTES = 64 * 1024
 
-    Pure ASGI (not BaseHTTPMiddleware) so that the body is counted as it arrives instead of
-    being buffered first.
+
+def json_depth(body: bytes) -> int:
+    """How deeply the arrays and objects in ``body`` nest (0 for a scalar), without parsing it.
+
+    Vectorised passes over the bytes: a 2 MB body takes a few ms, where a recursive parser would
+    meet a 100,000-level body with a RecursionError. Malformed JSON gets some number; the parser
+    reports it afterwards.
+    """
+    if body.count(b"[") + body.count(b"{") == 0:
+        return 0
+    import numpy as np
+
+    # Escaped backslashes, then escaped quotes, go first: every quote left opens or closes a
+    # string. (A run of backslashes loses its pairs, left to right, as a JSON reader reads it.)
+    text = np.frombuffer(body.replace(b"\\\\", b"").replace(b'\\"', b""), dtype=np.uint8)
+    outside = np.cumsum(text == ord('"'), dtype=np.int32) % 2 == 0  # brackets in strings are text
+    step = (
+        (text == ord("[")).astype(np.int32) + (text == ord("{")) - (text == ord("]")) - (text == ord("}"))
+    ) * outside
+    return int(np.cumsum(step, dtype=np.int32).max(initial=0))
+
+
+class BodyGuard:
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed, and JSON
+    bodies nested deeper than ``max_depth`` with 400, before anything parses them.
+
+    Pure ASGI (not BaseHTTPMiddleware): the body is counted as it arrives, then handed on in one
+    piece once its depth is known. Every JSON route is covered, whoever parses its body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+        self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
 
     def _too_large(self) -> str:
         return f"the request body is larger than the limit of {self.max_bytes} bytes"
@@ -144,18 +182,41 @@ class BodyLimit:
             if too_big:
                 await JSONResponse({"detail": self._too_large()}, 413)(scope, receive, send)
                 return
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+            await self.app(scope, receive, send)
+            return
 
-        received = 0
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        chunks, received = [], 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    # FastAPI passes HTTPException raised while reading the body through to
-                    # its handler, which answers 413 with this detail.
-                    raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=self._too_large())
-            return message
+            if message["type"] != "http.request":  # the client went away
+                return
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
+                await JSONResponse({"detail": self._too_large()}, 413)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        # About as long as json.loads of the same bytes: tens of ms for a big body, off the loop.
+        depth = json_depth(body) if len(body) <= SCAN_ON_LOOP_BYTES else await run_in_threadpool(json_depth, body)
+        if depth > self.max_depth:
+            detail = (
+                f"the request body nests {depth} levels deep, over the limit of {self.max_depth}; "
+                "a graph document needs far fewer"
+            )
+            await JSONResponse({"detail": detail}, 400)(scope, receive, send)
+            return
 
-        await self.app(scope, limited_receive, send)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: wait for the disconnect, as Starlette expects
+
+        await self.app(scope, replay, send)

@@ -26,6 +26,7 @@ from torchcanvas.api.routes import (
     runs,
     templates,
 )
+from torchcanvas.api.work import CpuPool
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
 from torchcanvas.runner import Runner
 from torchcanvas.settings import Settings
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(runner.start)  # marks runs left running as interrupted; runs the queue
         yield
         await run_in_threadpool(runner.stop)
+        app.state.cpu.shutdown()
         engine.dispose()
 
     app = FastAPI(
@@ -66,15 +68,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.cpu = CpuPool(settings.limits)  # every CPU-bound route's work (api/work.py)
     runner = Runner(
         app.state.sessionmaker,
         settings.runs_dir,
         max_concurrent=settings.max_concurrent_runs,
+        max_queued=settings.max_queued_runs,
+        data_dir=settings.data_dir,
         time_limit_s=settings.run_time_limit_s,
         memory_limit_mb=settings.run_memory_limit_mb,
         python=settings.run_python,
         torch_threads=settings.run_torch_threads,
         warm=settings.run_warm_start,
+        limits=settings.limits,
     )
     app.state.runner = runner
 
@@ -90,7 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
-    app.add_middleware(errors.BodyLimit, max_bytes=settings.max_body_bytes)  # outermost: before anything reads
+    # Outermost: before anything reads the body.
+    app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
     return app
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -171,6 +172,24 @@ def _per(names: list[str], axes: list[int]) -> str:
     return "(" + ", ".join(kept) + ")" if kept else "tensor"
 
 
+# The demo builds the layer on the meta device, so the input's size costs nothing, but the answer
+# lists every group's channels and torch refuses sizes past 2^63: bounds that no lesson comes near.
+MAX_CHANNELS = 4096
+MAX_ELEMENTS = 2**40
+
+
+def _check_size(shape: list[int], normalized_shape: list[int] | None) -> None:
+    if shape[1] > MAX_CHANNELS:
+        raise NormalizationError(
+            "shape", f"shape: {shape[1]:,} channels is over the demo's limit of {MAX_CHANNELS:,}; use fewer channels"
+        )
+    for name, dims in (("shape", shape), ("normalized_shape", normalized_shape or [])):
+        if math.prod(dims) > MAX_ELEMENTS:
+            raise NormalizationError(
+                name, f"{name}: {math.prod(dims):.3g} elements is over the demo's limit of 2^40; use smaller dims"
+            )
+
+
 def explore_normalization(
     shape: list[int],
     layer: NormLayer,
@@ -183,6 +202,7 @@ def explore_normalization(
     its groups, parameters and buffers, from the real torch layer built on the meta device."""
     if len(shape) < 2:
         raise NormalizationError("shape", "the input needs at least two dims: (N, C, ...)")
+    _check_size(shape, normalized_shape)
     with torch.device("meta"):
         built = _build(shape, layer, normalized_shape, num_groups, affine, track_running_stats)
         try:

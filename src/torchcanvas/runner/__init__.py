@@ -10,13 +10,22 @@ from torchcanvas.runner.events import (
     RunQueued,
     RunStarted,
 )
-from torchcanvas.runner.jobs import RunAlreadyFinished, RunConflict, Runner, RunNotFound, stored_events
+from torchcanvas.runner.jobs import (
+    QueueFull,
+    RunAlreadyFinished,
+    RunConflict,
+    Runner,
+    RunNotFound,
+    redact_paths,
+    stored_events,
+)
 
 __all__ = [
     "Confusion",
     "EpochMetrics",
     "FitCurve",
     "Progress",
+    "QueueFull",
     "RunAlreadyFinished",
     "RunConflict",
     "RunFinished",
@@ -24,5 +33,6 @@ __all__ = [
     "RunQueued",
     "RunStarted",
     "Runner",
+    "redact_paths",
     "stored_events",
 ]

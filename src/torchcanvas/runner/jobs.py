@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -36,6 +37,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from torchcanvas import codegen
 from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
 from torchcanvas.graph.model import Graph
+from torchcanvas.graph.validate import GraphError
+from torchcanvas.limits import Limits
+from torchcanvas.runner.data import relative_to_run, resolve_root
 from torchcanvas.runner.events import (
     Confusion,
     EpochMetrics,
@@ -61,6 +65,28 @@ class RunNotFound(LookupError):
 
 class RunConflict(RuntimeError):
     """The run is in a state that does not allow what was asked."""
+
+
+class QueueFull(RuntimeError):
+    """More runs are queued than the server allows (``max_queued``); nothing was queued."""
+
+    def __init__(self, queued: int, adding: int, maximum: int) -> None:
+        what = "a run" if adding == 1 else f"{adding} runs"
+        super().__init__(
+            f"{queued} runs are queued, and the server queues at most {maximum}: {what} cannot be added now; "
+            "retry when some have finished, or cancel queued ones"
+        )
+
+
+# An absolute POSIX path up to its last folder (not inside a URL or a relative path): what
+# redact_paths() drops from text a client will read.
+_HOST_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s\"'/:<>|]+/)+")
+
+
+def redact_paths(text: str) -> str:
+    """``text`` (a run's log, an error) without host paths: ``/srv/data/runs/3/train.py`` becomes
+    ``train.py``. A traceback stays readable, and tells a client nothing about the server's disk."""
+    return _HOST_PATH.sub("", text)
 
 
 class RunAlreadyFinished(RunConflict):
@@ -143,16 +169,24 @@ class Runner:
         sessions: sessionmaker[Session],
         runs_dir: Path,
         *,
+        data_dir: Path | None = None,
         max_concurrent: int = 1,
+        max_queued: int | None = None,
         time_limit_s: float | None = None,
         memory_limit_mb: int | None = None,
         python: str | None = None,
         torch_threads: int | None = None,
         warm: bool = True,
+        limits: Limits | None = None,
     ) -> None:
         self.sessions = sessions
+        self.limits = limits or Limits()  # the documents a run may be made of (torchcanvas.limits)
         self.runs_dir = Path(runs_dir)
+        # Data sets are resolved inside it (runner/data.py); the runs folder is one of its folders.
+        self.data_dir = Path(data_dir) if data_dir is not None else self.runs_dir.parent
         self.max_concurrent = max(1, max_concurrent)
+        self.max_queued = max_queued
+        self._submitting = threading.Lock()  # counting the queue and adding to it, at once
         self.time_limit_s = time_limit_s or None
         self.memory_limit_mb = memory_limit_mb or None
         self.python = python or sys.executable
@@ -209,9 +243,13 @@ class Runner:
         variant: dict[str, Any] | None = None,
     ) -> int:
         """Queue a run of ``graph`` (its training config included). Raises GraphError when the
-        project cannot be generated. Returns the run's id."""
-        files = codegen.generate(graph)
-        with self.sessions() as s:
+        project cannot be generated or its data lies outside the data directory, QueueFull when
+        the queue is full. Returns the run's id."""
+        dataset = graph.training.dataset
+        resolve_root(self.data_dir, dataset.type, dataset.params)
+        files = codegen.generate(graph, limits=self.limits)
+        with self._submitting, self.sessions() as s:
+            self._ensure_room(s, 1)
             run = Run(
                 name=(name or graph.name)[:200],
                 status="queued",
@@ -235,6 +273,20 @@ class Runner:
         with self._wake:
             self._wake.notify_all()
         return run_id
+
+    def ensure_room(self, n: int) -> None:
+        """Raise QueueFull unless ``n`` more runs fit in the queue (an experiment asks before it
+        queues its runs, so that it queues all of them or none; a race with another request can
+        still leave it short, and then its last runs are refused)."""
+        with self.sessions() as s:
+            self._ensure_room(s, n)
+
+    def _ensure_room(self, s: Session, n: int) -> None:
+        if self.max_queued is None:
+            return
+        queued = int(s.scalar(select(func.count()).select_from(Run).where(Run.status == "queued")) or 0)
+        if queued + n > self.max_queued:
+            raise QueueFull(queued, n, self.max_queued)
 
     def cancel(self, run_id: int, wait: float = 10.0) -> str:
         """Cancel a queued or running run; returns its status afterwards ("cancelled")."""
@@ -339,7 +391,14 @@ class Runner:
     # --- one run -----------------------------------------------------------------------------
 
     def command(self, run_id: int, config: dict[str, Any]) -> list[str]:
-        """The command line of a run (``train.py`` is run from the run's folder)."""
+        """The command line of a run (``train.py`` is run from the run's folder). Its paths are
+        relative to that folder: the command is shown to clients, and the data set's folder is
+        the one resolved inside the data directory, whatever train.py's default says.
+
+        Raises GraphError when the data set's folder is not (or no longer) inside its area."""
+        folder = self.run_dir(run_id)
+        dataset = config.get("dataset") or {}
+        data = resolve_root(self.data_dir, str(dataset.get("type", "")), dict(dataset.get("params") or {}))
         return [
             self.python,
             "train.py",
@@ -351,8 +410,10 @@ class Runner:
             repr(float(config["lr"])),
             "--seed",
             str(config["seed"]),
+            "--data-root",
+            relative_to_run(data, folder),
             "--out",
-            str(self.run_dir(run_id) / "runs"),
+            "runs",
             "--progress",
         ]
 
@@ -413,7 +474,8 @@ class Runner:
                 a.proc = self._launch(folder, cmd, memory)
                 if a.cancelled or self._stopping:  # cancelled while starting
                     self._kill(a)
-                self._emit(a, RunStarted(run_id=a.run_id, pid=a.proc.pid, command=cmd))
+                shown = ["python", *cmd[1:]]  # the interpreter's path is the server's business
+                self._emit(a, RunStarted(run_id=a.run_id, pid=a.proc.pid, command=shown))
                 if self.time_limit_s:
                     watchdog = threading.Timer(self.time_limit_s, self._time_out, args=(a,))
                     watchdog.daemon = True
@@ -430,9 +492,12 @@ class Runner:
                 status = "succeeded"
             else:
                 status, error = "failed", _tail(folder / "log.txt") or f"train.py exited with code {exit_code}"
-        except Exception as exc:  # a runner bug or an OS failure: the run fails, the runner goes on
-            log.exception("run %s could not run", a.run_id)
+        except GraphError as exc:  # its data folder left the data directory since it was queued
             error = f"the run could not be started: {exc}"
+        except Exception:  # a runner bug or an OS failure: the run fails, the runner goes on
+            # The exception may name host paths: it goes to the server log, not to the client.
+            log.exception("run %s could not run", a.run_id)
+            error = "the run could not be started because of a server error; see the server log"
         finally:
             if watchdog is not None:
                 watchdog.cancel()
@@ -640,4 +705,4 @@ def _tail(path: Path, lines: int = LOG_TAIL_LINES) -> str | None:
     except OSError:
         return None
     kept = [x for x in text.splitlines() if not x.startswith('{"event"')]
-    return "\n".join(kept[-lines:]) or None
+    return redact_paths("\n".join(kept[-lines:])) or None

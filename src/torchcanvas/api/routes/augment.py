@@ -17,8 +17,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from torchcanvas.api.deps import SettingsDep
 from torchcanvas.api.errors import field_error
+from torchcanvas.api.work import CpuDep
 from torchcanvas.catalog.preview import preview
 from torchcanvas.graph.model import Choice
+from torchcanvas.limits import Limits
 
 router = APIRouter(prefix="/augment", tags=["augment"])
 
@@ -61,9 +63,13 @@ def png_data_url(image: Image.Image) -> str:
         }
     },
 )
-def augment_preview(body: PreviewRequest, settings: SettingsDep) -> PreviewResponse:
+async def augment_preview(body: PreviewRequest, settings: SettingsDep, cpu: CpuDep) -> PreviewResponse:
     if body.n > settings.max_preview_images:
         raise field_error(["body", "n"], f"n: at most {settings.max_preview_images} samples per preview")
+    return await cpu.run(_preview, body, settings.limits)
+
+
+def _preview(body: PreviewRequest, limits: Limits) -> PreviewResponse:
     with _PREVIEW_LOCK:
-        samples = preview(body.dataset, body.transforms, n=body.n, seed=body.seed)
+        samples = preview(body.dataset, body.transforms, n=body.n, seed=body.seed, limits=limits)
     return PreviewResponse(pairs=[PreviewPair(before=png_data_url(b), after=png_data_url(a)) for b, a in samples])

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from torchcanvas import codegen
+from torchcanvas.api.deps import SettingsDep
 from torchcanvas.api.downloads import attachment, safe_name
+from torchcanvas.api.work import CpuDep, body_schema, parse_body
 from torchcanvas.graph.model import Graph
+from torchcanvas.limits import Limits
 from torchcanvas.shapes.result import IssueModel
 
 router = APIRouter(prefix="/codegen", tags=["codegen"])
@@ -27,9 +30,20 @@ class GeneratedFiles(BaseModel):
     issues: list[IssueModel] = []
 
 
+def _generate(graph: Graph, format: Format, limits: Limits) -> GeneratedFiles | Response:
+    if format is Format.json:
+        files, issues = codegen.generate_files(graph, limits=limits)  # GraphError -> 422 with its issues (torchcanvas.api.errors)
+        return GeneratedFiles(files=files, issues=[IssueModel.of(i) for i in issues])
+    # codegen builds the zip (in memory) with its top folder named after the model class.
+    filename = safe_name(codegen.model_class_name(graph).lower()) + ".zip"
+    data = codegen.zip_project(graph, codegen.generate(graph, limits=limits))
+    return Response(data, media_type="application/zip", headers=attachment(filename))
+
+
 @router.post(
     "",
     response_model=GeneratedFiles,
+    openapi_extra=body_schema(Graph),
     summary="Generate PyTorch code for a graph",
     description="JSON `{files: {name: text}, issues}` by default: model.py always, train.py and the rest only when "
     "the training config fits the model (else `issues` says why); with `?format=zip`, the whole project as a zip "
@@ -39,13 +53,8 @@ class GeneratedFiles(BaseModel):
         422: {"description": "The graph has errors: `{detail, issues: [{message, node, param, fix, module}]}`"},
     },
 )
-def generate_code(graph: Graph, format: Format = Format.json) -> GeneratedFiles | Response:
-    if format is Format.json:
-        files, issues = codegen.generate_files(graph)  # GraphError -> 422 with its issues (torchcanvas.api.errors)
-        return GeneratedFiles(files=files, issues=[IssueModel.of(i) for i in issues])
-    files = codegen.generate(graph)
-    if format is Format.zip:
-        # codegen builds the zip (in memory) with its top folder named after the model class.
-        filename = safe_name(codegen.model_class_name(graph).lower()) + ".zip"
-        return Response(codegen.zip_project(graph, files), media_type="application/zip", headers=attachment(filename))
-    return GeneratedFiles(files=files)
+async def generate_code(
+    request: Request, cpu: CpuDep, settings: SettingsDep, format: Format = Format.json
+) -> GeneratedFiles | Response:
+    graph = await parse_body(request, Graph, cpu)
+    return await cpu.run(_generate, graph, format, settings.limits)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torchcanvas import codegen
-from torchcanvas.api.deps import SessionDep
+from torchcanvas.api.deps import IdPath, SessionDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.models import UtcDatetime
 from torchcanvas.api.routes.runs import (
@@ -22,13 +22,15 @@ from torchcanvas.api.routes.runs import (
     RunSummary,
     compare,
     graph_of_model,
+    queue_full,
     summary,
     with_overrides,
 )
+from torchcanvas.api.work import CpuDep
 from torchcanvas.db.models import Experiment, Run
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError, Issue
-from torchcanvas.runner import Runner
+from torchcanvas.runner import QueueFull, Runner
 from torchcanvas.runner.experiments import Axis, AxisError, expand
 
 router = APIRouter(prefix="/experiments", tags=["experiments"])
@@ -62,9 +64,13 @@ def create_experiment_runs(
         variants = expand(base, axes)
     except AxisError as exc:
         raise field_error(["body", "axes", exc.index], str(exc)) from None
+    try:
+        runner.ensure_room(len(variants))  # before the work of generating every variant
+    except QueueFull as exc:
+        raise queue_full(exc) from None
     for v in variants:
         try:
-            codegen.generate(v.graph)
+            codegen.generate(v.graph, limits=runner.limits)
         except GraphError as exc:
             raise GraphError(
                 [
@@ -85,14 +91,17 @@ def create_experiment_runs(
     session.add(experiment)
     session.commit()
     for v in variants:
-        runner.submit(
-            v.graph,
-            name=f"{name} [{v.label}]",
-            model_id=model_id,
-            experiment_id=experiment.id,
-            label=v.label,
-            variant=v.values,
-        )
+        try:
+            runner.submit(
+                v.graph,
+                name=f"{name} [{v.label}]",
+                model_id=model_id,
+                experiment_id=experiment.id,
+                label=v.label,
+                variant=v.values,
+            )
+        except QueueFull as exc:  # another request filled the queue meanwhile
+            raise queue_full(exc) from None
     return experiment
 
 
@@ -119,8 +128,15 @@ def _read(session: Session, experiment: Experiment) -> ExperimentRead:
     response_model=ExperimentRead,
     status_code=status.HTTP_201_CREATED,
     summary="Run every combination of the axes' values of one model",
+    responses={429: {"description": "The queue has no room for every variant's run; retry later"}},
 )
-def create_experiment(body: ExperimentCreate, session: SessionDep, runner: RunnerDep) -> ExperimentRead:
+async def create_experiment(
+    body: ExperimentCreate, session: SessionDep, runner: RunnerDep, cpu: CpuDep
+) -> ExperimentRead:
+    return await cpu.run(_create_experiment, body, session, runner)  # a project generated per variant
+
+
+def _create_experiment(body: ExperimentCreate, session: Session, runner: Runner) -> ExperimentRead:
     base = graph_of_model(session, body.model_id) if body.model_id is not None else body.graph
     assert base is not None
     base = with_overrides(base, body)
@@ -145,7 +161,7 @@ def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
 
 
 @router.get("/{experiment_id}", response_model=ExperimentRead, summary="An experiment: its runs and their comparison")
-def get_experiment(experiment_id: int, session: SessionDep) -> ExperimentRead:
+def get_experiment(experiment_id: IdPath, session: SessionDep) -> ExperimentRead:
     experiment = session.get(Experiment, experiment_id)
     if experiment is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no experiment with id {experiment_id}")

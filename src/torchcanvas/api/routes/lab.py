@@ -6,11 +6,13 @@ from typing import Annotated, get_args
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from sqlalchemy.orm import Session
 
 from torchcanvas.api.deps import SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.experiments import ExperimentRead, _read, create_experiment_runs
 from torchcanvas.api.routes.runs import Overrides, RunnerDep, with_overrides
+from torchcanvas.api.work import CpuDep
 from torchcanvas.lab import (
     LESSONS,
     Lesson,
@@ -21,6 +23,7 @@ from torchcanvas.lab import (
     lesson_graph,
 )
 from torchcanvas.lab.demos import NormLayer
+from torchcanvas.runner import Runner
 from torchcanvas.runner.experiments import Axis, PathAxis
 from torchcanvas.settings import Settings
 
@@ -50,8 +53,14 @@ def _examples(settings: Settings) -> list:  # type: ignore[type-arg]
     status_code=status.HTTP_201_CREATED,
     summary="Run a lesson's experiment (one click)",
 )
-def run_lesson(
-    lesson_id: str, body: LessonRun, session: SessionDep, settings: SettingsDep, runner: RunnerDep
+async def run_lesson(
+    lesson_id: str, body: LessonRun, session: SessionDep, settings: SettingsDep, runner: RunnerDep, cpu: CpuDep
+) -> ExperimentRead:
+    return await cpu.run(_run_lesson, lesson_id, body, session, settings, runner)
+
+
+def _run_lesson(
+    lesson_id: str, body: LessonRun, session: Session, settings: Settings, runner: Runner
 ) -> ExperimentRead:
     found = lesson(lesson_id)
     if found is None:
@@ -111,8 +120,8 @@ class DropoutScale(BaseModel):
 
 
 @router.post("/dropout-scale", response_model=DropoutScale, summary="Dropout's 1/(1-p) scaling, computed")
-def post_dropout_scale(body: DropoutScaleRequest) -> DropoutScale:
-    return DropoutScale(**dropout_scale(body.p, body.n, body.seed))
+async def post_dropout_scale(body: DropoutScaleRequest, cpu: CpuDep) -> DropoutScale:
+    return DropoutScale(**await cpu.run(dropout_scale, body.p, body.n, body.seed))
 
 
 Dim = Annotated[int, Field(ge=1, le=1_000_000)]
@@ -158,10 +167,16 @@ def get_normalization_layers() -> NormalizationLayers:
 
 
 @router.post("/normalization", response_model=Normalization, summary="What a normalization layer normalizes over")
-def post_normalization(body: NormalizationRequest) -> Normalization:
+async def post_normalization(body: NormalizationRequest, cpu: CpuDep) -> Normalization:
     try:
-        result = explore_normalization(
-            body.shape, body.layer, body.normalized_shape, body.num_groups, body.affine, body.track_running_stats
+        result = await cpu.run(
+            explore_normalization,
+            body.shape,
+            body.layer,
+            body.normalized_shape,
+            body.num_groups,
+            body.affine,
+            body.track_running_stats,
         )
     except NormalizationError as exc:
         raise field_error(["body", exc.field], str(exc)) from None

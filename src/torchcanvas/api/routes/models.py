@@ -7,10 +7,10 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
 
-from torchcanvas.api.deps import SessionDep, SettingsDep
+from torchcanvas.api.deps import IdPath, Offset, PageSize, SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.db import crud
 from torchcanvas.db.models import ModelVersion, SavedModel
@@ -143,8 +143,8 @@ def _check_thumbnail_size(thumbnail: str | None, settings: Settings) -> None:
 def list_models(
     session: SessionDep,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageSize = 100,
+    offset: Offset = 0,
 ) -> ModelPage:
     rows, total = crud.page(session, limit=min(limit, settings.max_page_size), offset=offset)
     return ModelPage(items=[ModelSummary.model_validate(r) for r in rows], count=total)
@@ -226,7 +226,7 @@ def list_versions(model_id: uuid.UUID, session: SessionDep) -> list[ModelVersion
 
 
 @router.get("/{model_id}/versions/{number}", response_model=VersionRead, summary="One version with its graph")
-def get_version(model_id: uuid.UUID, number: int, session: SessionDep) -> ModelVersion:
+def get_version(model_id: uuid.UUID, number: IdPath, session: SessionDep) -> ModelVersion:
     return _load_version(session, model_id, number)
 
 
@@ -235,7 +235,7 @@ def get_version(model_id: uuid.UUID, number: int, session: SessionDep) -> ModelV
     response_model=ModelRead,
     summary="Make an old version current again (as a new version)",
 )
-def restore_version(model_id: uuid.UUID, number: int, session: SessionDep) -> SavedModel:
+def restore_version(model_id: uuid.UUID, number: IdPath, session: SessionDep) -> SavedModel:
     old = _load_version(session, model_id, number)
     model = _load(session, model_id)
     return crud.restore(session, model, old)

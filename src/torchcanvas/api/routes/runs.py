@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import re
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
@@ -21,15 +23,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from torchcanvas.api.deps import SessionDep, SettingsDep
+from torchcanvas.api.deps import MAX_ID, IdPath, IdQuery, Offset, PageSize, SessionDep, SettingsDep
 from torchcanvas.api.downloads import attachment, safe_name
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.models import UtcDatetime
+from torchcanvas.api.work import CpuDep
 from torchcanvas.codegen import model_class_name
 from torchcanvas.db import crud
-from torchcanvas.db.models import Run, RunEvent
+from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
 from torchcanvas.graph.model import DisplayName, Graph
-from torchcanvas.runner import RunConflict, Runner, RunNotFound, stored_events
+from torchcanvas.runner import QueueFull, RunConflict, Runner, RunNotFound, redact_paths, stored_events
 from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.events import RunStatus
 from torchcanvas.runner.metrics import differences, histograms, summarize
@@ -244,26 +247,45 @@ def with_overrides(graph: Graph, overrides: Overrides) -> Graph:
     return graph.model_copy(update={"training": graph.training.model_copy(update=changes)})
 
 
-def _zip(entries: dict[str, bytes]) -> bytes:
+def _zip_files(entries: dict[str, Path]) -> bytes:
+    """The files as a zip built in memory, each under its name in ``entries``."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries.items():
-            z.writestr(name, data)
+        for name, path in entries.items():
+            z.writestr(name, path.read_bytes())
     return buf.getvalue()
 
 
 # --- routes ------------------------------------------------------------------------------------
 
 
-@router.post("", response_model=RunRead, status_code=status.HTTP_201_CREATED, summary="Start a training run")
-def create_run(body: RunCreate, session: SessionDep, runner: RunnerDep) -> RunRead:
+@router.post(
+    "",
+    response_model=RunRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a training run",
+    responses={429: {"description": "Too many runs are queued; retry when some have finished"}},
+)
+async def create_run(body: RunCreate, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> RunRead:
     """Queue a run of a saved model (``model_id``) or of a graph, with optional overrides of its
-    training config. The run executes the generated train.py; follow it at ``/runs/{id}/events``."""
+    training config. The run executes the generated train.py; follow it at ``/runs/{id}/events``.
+    429 when the queue is full (settings.max_queued_runs)."""
+    return await cpu.run(_create_run, body, session, runner)  # generating the project is CPU work
+
+
+def _create_run(body: RunCreate, session: Session, runner: Runner) -> RunRead:
     graph = graph_of_model(session, body.model_id) if body.model_id is not None else body.graph
     assert graph is not None
     graph = with_overrides(graph, body)
-    run_id = runner.submit(graph, name=body.name, model_id=body.model_id)  # GraphError -> 422 with issues
+    try:
+        run_id = runner.submit(graph, name=body.name, model_id=body.model_id)  # GraphError -> 422 with issues
+    except QueueFull as exc:
+        raise queue_full(exc) from None
     return read(session, load_run(session, run_id))
+
+
+def queue_full(exc: QueueFull) -> HTTPException:
+    return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "60"})
 
 
 @router.get("", response_model=RunPage, summary="List runs, newest first")
@@ -271,10 +293,10 @@ def list_runs(
     session: SessionDep,
     settings: SettingsDep,
     model_id: uuid.UUID | None = None,
-    experiment_id: int | None = None,
+    experiment_id: IdQuery = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: PageSize = 50,
+    offset: Offset = 0,
 ) -> RunPage:
     limit = min(limit, settings.max_page_size)
     where = []
@@ -289,14 +311,26 @@ def list_runs(
     return RunPage(items=[summary(session, r) for r in rows], count=count)
 
 
+_ID = re.compile(r"[0-9]{1,10}")  # MAX_ID has 10 digits; int() of an unbounded string is itself work
+
+
+def _id(text: str) -> int | None:
+    """A row id written in ASCII digits, within the ids' bounds (deps.MAX_ID); else None."""
+    text = text.strip()
+    if not _ID.fullmatch(text):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 def _ids(ids: str) -> list[int]:
-    try:
-        parsed = [int(x) for x in ids.split(",") if x.strip()]
-    except ValueError:
-        raise field_error(["query", "ids"], "ids is a comma-separated list of run ids, such as 1,2,3") from None
-    if not parsed or len(parsed) > MAX_COMPARE:
-        raise field_error(["query", "ids"], f"give between 1 and {MAX_COMPARE} run ids")
-    return list(dict.fromkeys(parsed))
+    parts = [x for x in ids.split(",", MAX_COMPARE + 1) if x.strip()]
+    if not parts or len(parts) > MAX_COMPARE:
+        raise field_error(["query", "ids"], f"ids: give between 1 and {MAX_COMPARE} run ids")
+    parsed = [_id(x) for x in parts]
+    if None in parsed:
+        raise field_error(["query", "ids"], f"ids: a comma-separated list of run ids from 1 to {MAX_ID}, such as 1,2,3")
+    return list(dict.fromkeys(i for i in parsed if i is not None))
 
 
 @router.get(
@@ -307,12 +341,12 @@ def compare_runs(session: SessionDep, ids: Annotated[str, Query(description="com
 
 
 @router.get("/{run_id}", response_model=RunRead, summary="One run: status, config and metrics")
-def get_run(run_id: int, session: SessionDep) -> RunRead:
+def get_run(run_id: IdPath, session: SessionDep) -> RunRead:
     return read(session, load_run(session, run_id))
 
 
 @router.delete("/{run_id}", response_model=RunRead, summary="Cancel a queued or running run")
-def cancel_run(run_id: int, session: SessionDep, runner: RunnerDep) -> RunRead:
+def cancel_run(run_id: IdPath, session: SessionDep, runner: RunnerDep) -> RunRead:
     try:
         runner.cancel(run_id)
     except RunNotFound:
@@ -342,18 +376,21 @@ def _stored_after(request: Request, run_id: int, after: int) -> list[Event]:
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 async def stream_events(
-    run_id: int,
+    run_id: IdPath,
     request: Request,
     runner: RunnerDep,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    def exists() -> bool:
+    def status_of() -> str | None:
         with request.app.state.sessionmaker() as session:
-            return session.get(Run, run_id) is not None
+            run = session.get(Run, run_id)
+            return None if run is None else run.status
 
-    if not await run_in_threadpool(exists):
+    run_status = await run_in_threadpool(status_of)
+    if run_status is None:
         raise not_found(run_id)
-    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else 0
+    # An id we never sent (garbage, or too large to be one) is ignored: the stream starts over.
+    after = (_id(last_event_id) or 0) if last_event_id else 0
     loop = asyncio.get_running_loop()
     live: asyncio.Queue[Event] = asyncio.Queue()
 
@@ -372,6 +409,8 @@ async def stream_events(
                 last = e.seq
                 if e.type == "finished":
                     return
+            if run_status in FINISHED_STATUSES:
+                return  # the client has seen the end already (its Last-Event-ID is past it)
             while True:
                 try:
                     e = await asyncio.wait_for(live.get(), timeout=KEEPALIVE_S)
@@ -400,14 +439,16 @@ async def stream_events(
 
 
 @router.get("/{run_id}/histograms", response_model=Histograms, summary="Weight histograms per parameter and epoch")
-def get_histograms(
-    run_id: int,
+async def get_histograms(
+    run_id: IdPath,
     session: SessionDep,
     runner: RunnerDep,
+    cpu: CpuDep,
     bins: Annotated[int, Query(ge=0, le=1000, description="equal-width bins; 0: TensorBoard's own buckets")] = 30,
 ) -> Histograms:
-    load_run(session, run_id)
-    return Histograms(run_id=run_id, params=histograms(runner.run_dir(run_id) / "runs", bins=bins))  # type: ignore[arg-type]
+    await run_in_threadpool(load_run, session, run_id)
+    params = await cpu.run(histograms, runner.run_dir(run_id) / "runs", bins=bins)  # reads every event file
+    return Histograms(run_id=run_id, params=params)  # type: ignore[arg-type]
 
 
 @router.get(
@@ -416,11 +457,15 @@ def get_histograms(
     summary="The run's output (stdout and stderr)",
     responses={200: {"content": {"text/plain": {}}}},
 )
-def get_log(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
-    load_run(session, run_id)
-    path = runner.run_dir(run_id) / "log.txt"
-    text = path.read_bytes() if path.is_file() else b""
+async def get_log(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> Response:
+    await run_in_threadpool(load_run, session, run_id)
+    text = await cpu.run(_log_text, runner.run_dir(run_id) / "log.txt")
     return Response(text, media_type="text/plain; charset=utf-8", headers=attachment(f"run-{run_id}.log"))
+
+
+def _log_text(path: Path) -> str:
+    """The log as a client may read it: tracebacks in it name no host paths."""
+    return redact_paths(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else ""
 
 
 @router.get(
@@ -429,7 +474,7 @@ def get_log(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
     summary="The last checkpoint (checkpoint.pt)",
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def get_checkpoint(run_id: int, session: SessionDep, runner: RunnerDep) -> FileResponse:
+def get_checkpoint(run_id: IdPath, session: SessionDep, runner: RunnerDep) -> FileResponse:
     load_run(session, run_id)
     path = runner.run_dir(run_id) / "runs" / "checkpoint.pt"
     if not path.is_file():
@@ -443,13 +488,13 @@ def get_checkpoint(run_id: int, session: SessionDep, runner: RunnerDep) -> FileR
     summary="The TensorBoard event files, zipped",
     responses={200: {"content": {"application/zip": {}}}},
 )
-def get_tensorboard(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
-    load_run(session, run_id)
+async def get_tensorboard(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> Response:
+    await run_in_threadpool(load_run, session, run_id)
     logdir = runner.run_dir(run_id) / "runs"
     files = sorted(logdir.glob("events.out.tfevents.*")) if logdir.is_dir() else []
     if not files:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"run {run_id} has written no TensorBoard events yet")
-    data = _zip({f"run-{run_id}/{f.name}": f.read_bytes() for f in files})
+    data = await cpu.run(_zip_files, {f"run-{run_id}/{f.name}": f for f in files})
     return Response(data, media_type="application/zip", headers=attachment(f"run-{run_id}-tensorboard.zip"))
 
 
@@ -462,14 +507,20 @@ PROJECT_FILES = ("model.py", "train.py", "requirements.txt", "README.md")
     summary="The generated project that ran, zipped",
     responses={200: {"content": {"application/zip": {}}}},
 )
-def get_files(run_id: int, session: SessionDep, runner: RunnerDep) -> Response:
-    run = load_run(session, run_id)
+async def get_files(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> Response:
+    run = await run_in_threadpool(load_run, session, run_id)
     folder = runner.run_dir(run_id)
-    try:
-        top = safe_name(model_class_name(Graph.model_validate(run.graph)).lower())
-    except ValidationError:
-        top = f"run-{run_id}"
-    entries = {f"{top}/{n}": (folder / n).read_bytes() for n in PROJECT_FILES if (folder / n).is_file()}
+    top = await cpu.run(_project_folder, run)
+    entries = {f"{top}/{n}": folder / n for n in PROJECT_FILES if (folder / n).is_file()}
     if not entries:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"the files of run {run_id} are gone")
-    return Response(_zip(entries), media_type="application/zip", headers=attachment(f"{top}-run-{run_id}.zip"))
+    data = await cpu.run(_zip_files, entries)
+    return Response(data, media_type="application/zip", headers=attachment(f"{top}-run-{run_id}.zip"))
+
+
+def _project_folder(run: Run) -> str:
+    """The zip's top folder: named after the model class, as the code download's is."""
+    try:
+        return safe_name(model_class_name(Graph.model_validate(run.graph)).lower())
+    except ValidationError:
+        return f"run-{run.id}"

@@ -17,6 +17,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, JsonValue, ValidationError
 
 from torchcanvas.api.deps import SettingsDep
+from torchcanvas.api.work import CpuDep
 from torchcanvas.graph.model import Graph
 
 router = APIRouter(prefix="/templates", tags=["templates"])
@@ -52,8 +53,9 @@ def load_templates(folder: Path) -> list[Template]:
 
 
 @router.get("", response_model=list[Template], summary="Every example graph")
-def list_templates(settings: SettingsDep) -> list[Template]:
-    return load_templates(settings.resolved_examples_dir)
+async def list_templates(settings: SettingsDep, cpu: CpuDep) -> list[Template]:
+    # Every example validated on each call: tens of ms of CPU, kept off the loop.
+    return await cpu.run(load_templates, settings.resolved_examples_dir)
 
 
 @router.get("/{name}", response_model=Template, summary="One example graph")

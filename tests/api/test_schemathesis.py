@@ -1,0 +1,84 @@
+"""A bounded schemathesis run against the real server's OpenAPI: thousands of generated
+requests, valid and not, to every operation, and not one server error (5xx).
+
+The server runs with small run limits so that nothing it is asked to do gets heavy: runs use
+``false`` as their interpreter (they fail at once instead of training), two may queue, and each
+request's CPU work has a short budget. A 503 for that budget would count as a server error, and
+is meant to: no generated request should come near it.
+
+TORCHCANVAS_SCHEMATHESIS_EXAMPLES sets the examples per operation and mode (valid and invalid
+input; default 20: about 1,250 requests in all, 3 minutes on two busy cores).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
+from schemathesis import GenerationMode
+from schemathesis.core.errors import InvalidSchema
+
+from tests.live_server import LiveServer
+
+EXAMPLES = int(os.environ.get("TORCHCANVAS_SCHEMATHESIS_EXAMPLES", "20"))
+SMALL_LIMITS = {
+    "TORCHCANVAS_RUN_PYTHON": shutil.which("false") or "/bin/false",
+    "TORCHCANVAS_RUN_WARM_START": "false",
+    "TORCHCANVAS_MAX_QUEUED_RUNS": "2",
+    "TORCHCANVAS_RUN_TIME_LIMIT_S": "5",
+    "TORCHCANVAS_LIMITS__REQUEST_TIME_BUDGET_S": "10",
+}
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with LiveServer(tmp_path_factory.mktemp("schemathesis") / "data", env=SMALL_LIMITS) as server:
+        yield server
+
+
+def _fuzz(operation: schemathesis.APIOperation, mode: GenerationMode, live: LiveServer) -> tuple[int, list[str]]:
+    """Send ``EXAMPLES`` generated requests to one operation; how many, and the 5xx among them."""
+    sent, errors = 0, []
+
+    @given(case=operation.as_strategy(mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,  # the same requests on every run: a failure reproduces
+        suppress_health_check=list(HealthCheck),
+        database=None,
+        phases=[Phase.explicit, Phase.generate],  # no shrinking: we collect, not raise
+    )
+    def send(case: schemathesis.Case) -> None:
+        nonlocal sent
+        response = case.call(base_url=live.url, timeout=60)
+        sent += 1
+        if response.status_code >= 500:
+            errors.append(f"{response.status_code} {case.method} {response.request.url} {response.text[:200]}")
+
+    # Some operations have no invalid input (no parameters), or a schema schemathesis cannot
+    # generate for in one mode: those are its limits, not the server's errors.
+    with contextlib.suppress(Unsatisfiable, InvalidSchema):
+        send()
+    return sent, errors
+
+
+def test_no_request_is_a_server_error(live: LiveServer) -> None:
+    schema = schemathesis.openapi.from_url(f"{live.url}/api/v1/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 30  # the whole API, not an empty schema
+    total, errors = 0, []
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            sent, found = _fuzz(operation, mode, live)
+            total += sent
+            errors += [f"{operation.label} ({mode.value}): {e}" for e in found]
+    print(f"schemathesis: {total} requests to {len(operations)} operations")
+    assert total >= len(operations) * EXAMPLES  # generated requests really went out
+    assert not errors, "\n".join(errors[:30]) + "\n" + live.log_tail()
