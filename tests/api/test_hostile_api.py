@@ -90,6 +90,13 @@ def test_deep_json_is_refused_before_parsing(shared: TestClient, path: str, body
     assert "nests" in r.json()["detail"] and "limit of 64" in r.json()["detail"]
 
 
+@pytest.mark.parametrize(("depth", "status"), [(64, 422), (65, 400)], ids=["at-the-limit", "one-past"])
+def test_json_depth_just_inside_and_outside(shared: TestClient, depth: int, status: int) -> None:
+    # At the limit the body reaches the parser (and is a 422: not a graph); one level more, it does not.
+    r = shared.post(f"{API}/check", content=_nested(depth), headers={"content-type": "application/json"})
+    assert r.status_code == status, r.text
+
+
 @pytest.mark.parametrize("repeat", [2_000, 40_000], ids=["small-body", "big-body-scanned-off-the-loop"])
 def test_brackets_inside_strings_are_not_nesting(shared: TestClient, repeat: int) -> None:
     graph = mlp_graph()

@@ -336,7 +336,7 @@ def test_06_save_reload_reopen(ed: Editor, server: Server) -> None:
     expect(ed.node("linear_1")).to_be_visible()
     ed.connect("x", "linear_1")
     ed.connect("linear_1", "y")
-    expect(ed.tid("node-shape-y")).to_have_text("(B, 10)")
+    expect(ed.tid("node-shape-y")).to_have_text("(B, 3, 32, 10)")  # Linear acts on the last dim
     name = ed.tid("model-name")
     name.fill("LeNet_bn")
     name.press("Enter")
@@ -353,7 +353,7 @@ def test_06_save_reload_reopen(ed: Editor, server: Server) -> None:
     expect(ed.node("linear_1")).to_be_visible()
     expect(ed.tid("model-name")).to_have_value("LeNet_bn")
     assert ed.node_ids() == before
-    expect(ed.tid("node-shape-y")).to_have_text("(B, 10)")
+    expect(ed.tid("node-shape-y")).to_have_text("(B, 3, 32, 10)")
     ed.shot("06b_reloaded")
 
     ed.tid("nav-models").click()

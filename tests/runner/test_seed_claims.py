@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = runner_settings(tmp_path_factory.mktemp("seed"), max_concurrent_runs=2)
+    settings = runner_settings(tmp_path_factory.mktemp("seed"), max_concurrent_runs=2, max_queued_runs=32)
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         yield c
 
