@@ -108,9 +108,12 @@ class Hostile:
     body: dict[str, Any]
 
 
-# 5 levels of modules, each using the one below 6 times: 7,776 Linear layers after expansion,
-# seconds of checking, yet a document well inside the limits.
+# 5 levels of modules, each using the one below 6 times: 7,776 Linear layers (12,445 nodes)
+# after expansion, a second of checking, yet a document well inside the limits.
 LARGE_VALID = nested_modules(5, 6)
+# The worst the default limits allow of this kind: 17,576 Linear layers, 19,689 nodes after
+# expansion, just under max_module_instances (20,000); bench/hostile.py checks it.
+WORST_ALLOWED = nested_modules(3, 26)
 
 # The examples of work without a bound; each should be refused with a 422 in milliseconds
 # once the document limits (torchcanvas.limits) are in place.

@@ -15,10 +15,18 @@ class Health(BaseModel):
     version: str
 
 
-@router.get("", response_model=Health, summary="Is the server up")
-def health() -> Health:
+def _version() -> str:
     try:
-        v = version("torchcanvas")
+        return version("torchcanvas")
     except PackageNotFoundError:
-        v = "unknown"
-    return Health(status="ok", version=v)
+        return "unknown"
+
+
+# Read once: /health must stay fast while worker threads hold the GIL, so it does no I/O and
+# runs on the event loop (an `async def`), with no hop to a thread.
+_HEALTH = Health(status="ok", version=_version())
+
+
+@router.get("", response_model=Health, summary="Is the server up")
+async def health() -> Health:
+    return _HEALTH
