@@ -21,7 +21,6 @@ import asyncio
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.api.api_support import mlp_graph  # noqa: E402
 from tests.api.hostile_docs import OVER_LIMIT, WORST_ALLOWED  # noqa: E402
-from tests.live_server import LiveServer  # noqa: E402
+from tests.live_server import LiveServer, health_during  # noqa: E402
 
 
 def peak_rss_mb(pid: int) -> float:
@@ -49,19 +48,9 @@ def percentile(values: list[float], q: float) -> float:
 
 def health_during_check(server: LiveServer) -> tuple[list[float], float, int]:
     """/health latencies (s) while WORST_ALLOWED is checked; the check's time and status."""
-    answer: list[httpx.Response] = []
     started = time.perf_counter()
-    check = threading.Thread(target=lambda: answer.append(server.api.post("check", json=WORST_ALLOWED, timeout=600)))
-    check.start()
-    latencies = []
-    with httpx.Client(base_url=server.api.base_url, timeout=60) as probe:
-        while check.is_alive():
-            t0 = time.perf_counter()
-            probe.get("health")
-            latencies.append(time.perf_counter() - t0)
-            time.sleep(0.01)
-    check.join()
-    return latencies, time.perf_counter() - started, answer[0].status_code
+    latencies, answer = health_during(server, "check", WORST_ALLOWED, pause_s=0.01)
+    return latencies, time.perf_counter() - started, answer.status_code
 
 
 def small_check_ms(server: LiveServer, n: int = 50) -> float:

@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -110,3 +111,20 @@ class LiveServer:
     def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         self.stop()
         self.api.close()
+
+
+def health_during(server: LiveServer, path: str, body: object, pause_s: float) -> tuple[list[float], httpx.Response]:
+    """``/health`` latencies (s) measured every ``pause_s`` while ``POST path`` with ``body`` is
+    being answered, from another connection; and that answer."""
+    answer: list[httpx.Response] = []
+    request = threading.Thread(target=lambda: answer.append(server.api.post(path, json=body, timeout=600)))
+    request.start()
+    latencies = []
+    with httpx.Client(base_url=server.api.base_url, timeout=60) as probe:
+        while request.is_alive():
+            started = time.perf_counter()
+            probe.get("health").raise_for_status()
+            latencies.append(time.perf_counter() - started)
+            time.sleep(pause_s)
+    request.join()
+    return latencies, answer[0]
