@@ -66,8 +66,8 @@ class LimitExceeded(Exception):
         self.value = value
         self.maximum = maximum
         self.fix = fix
-        message = f"{where}: {limit} is {value:,.0f}, over the limit of {maximum:,.0f}"
-        super().__init__(f"{message}; {fix}" if fix else message)
+        self.summary = f"{where}: {limit} is {value:,.0f}, over the limit of {maximum:,.0f}"
+        super().__init__(f"{self.summary}; {fix}" if fix else self.summary)
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -298,6 +298,10 @@ def test_limit_exceeded_is_a_422_naming_the_limit(idle: TestClient, monkeypatch:
     body = r.json()
     assert body["limit"]["limit"] == "max_module_instances" and body["limit"]["where"] == "node top"
     assert "over the limit of 100,000" in body["detail"]
+    # The editor lists it with the graph's issues: the what, and the fix apart.
+    assert body["issues"] == [{"message": "node top: max_module_instances is 2,097,152, over the limit of 100,000",
+                               "node": None, "param": None, "fix": "nest fewer modules", "module": None,
+                               "severity": "error"}]
 
 
 def test_work_past_the_time_budget_is_a_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

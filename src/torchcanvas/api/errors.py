@@ -110,9 +110,13 @@ async def _graph_error_handler(_request: Request, exc: Exception) -> JSONRespons
 
 
 async def _limit_handler(_request: Request, exc: Exception) -> JSONResponse:
+    # ``issues`` as a graph error has them, so the editor lists the refusal with the graph's
+    # other problems (and keeps Train disabled) instead of a bare "check failed".
     assert isinstance(exc, LimitExceeded)
+    issue = Issue(exc.summary, fix=exc.fix or None)
     return JSONResponse(
-        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT, content={"detail": str(exc), "limit": exc.as_dict()}
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        content={"detail": str(exc), "limit": exc.as_dict(), "issues": [issue.as_dict()]},
     )
 
 
