@@ -54,7 +54,8 @@ def resolve_root(data_dir: Path, dataset_type: str, params: dict[str, Any]) -> P
         raise _refuse(
             root,
             "is not a folder of uploaded images",
-            "upload the images first (train/<class>/*.png and test/<class>/*.png) and name that folder",
+            f"put the images in {root}/ inside the server's uploads/ folder (train/<class>/*.png and "
+            "test/<class>/*.png); there is no upload page yet, so the server's admin does this",
         )
     return folder
 
