@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CheckResult, NodeResult } from "../api/types";
-import { mergeResult, runCheck, useCheck } from "./check";
+import { loadDocument } from "./actions";
+import { mergeResult, runCheck, startLiveCheck, useCheck } from "./check";
 
 const node = (id: string, out: (number | string)[]): NodeResult => ({
   id, inputs: {}, outputs: { out }, params: 0, flops: 0, inferred: {}, errors: [],
@@ -34,5 +35,16 @@ describe("runCheck", () => {
     await Promise.all([first, second]);
     expect(useCheck.getState().result?.nodes.x.outputs.out).toEqual(["B", 2]);
     expect(useCheck.getState().pending).toBe(false);
+  });
+});
+
+describe("startLiveCheck", () => {
+  it("forgets the last document's shapes when another one is loaded", () => {
+    vi.stubGlobal("fetch", () => new Promise(() => {})); // the new document's check never answers here
+    useCheck.setState({ result: result([node("y", ["B", 3, 32, 32])]), error: null });
+    const stop = startLiveCheck();
+    loadDocument({ name: "Other" });
+    expect(useCheck.getState().result).toBeNull();
+    stop();
   });
 });

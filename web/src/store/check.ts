@@ -86,6 +86,9 @@ export async function runCheck(): Promise<void> {
 export function startLiveCheck(): () => void {
   scheduleCheck(0);
   return useDoc.subscribe((s, prev) => {
+    // Another document: the last one's shapes are not this one's, even where node ids match
+    // (a refused first check would otherwise leave them on screen).
+    if (s.loaded !== prev.loaded) useCheck.setState({ result: null, error: null });
     if (s.rev !== prev.rev) scheduleCheck();
   });
 }
