@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -109,11 +110,11 @@ def _validate_json(model: type[M], body: bytes) -> M:
 
 
 def _parsed(body: bytes) -> Any:
-    import json
-
+    """The body as JSON, to locate errors; None when it is not JSON, or nests too deeply for
+    Python's parser (BodyGuard scans only bodies that say they are JSON)."""
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 
