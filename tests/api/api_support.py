@@ -4,12 +4,17 @@ reliably when other test folders have one too)."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 
+from torchcanvas.auth import secrets
 from torchcanvas.settings import Settings
 
 
@@ -75,3 +80,15 @@ def with_token(client: TestClient, name: str = "script") -> TestClient:
     return TestClient(
         client.app, raise_server_exceptions=False, headers={"Authorization": f"Bearer {r.json()['token']}"}
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with its smallest costs in tests: the server's (64 MiB, 3 passes, 4 lanes) takes a
+    second per hash on a busy 2-core machine, and the tests hash hundreds of passwords. The
+    hashes are still argon2id, verified the same way."""
+    cheap = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(secrets, "_hasher", cheap)
+        mp.setattr(secrets, "_DUMMY_HASH", cheap.hash("not a password anyone has"))
+        yield

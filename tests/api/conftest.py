@@ -24,9 +24,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import make_settings, mlp_graph, sign_up
+from tests.api.api_support import cheap_password_hashing, make_settings, mlp_graph, sign_up
 from torchcanvas.api import create_app
 from torchcanvas.settings import Settings
+
+__all__ = ["cheap_password_hashing"]  # an autouse fixture: pytest finds it here
 
 
 @pytest.fixture
