@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.limits import Limits
+from torchcanvas.market.config import MarketSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     # The bounds on one request's work, estimated from the document before it is done
     # (torchcanvas.limits); e.g. TORCHCANVAS_LIMITS__REQUEST_TIME_BUDGET_S=5.
     limits: Limits = Field(default_factory=Limits)
+
+    market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
