@@ -8,7 +8,8 @@ Search covers a publication's title, description, tags and layer types, by the d
 full-text engine (torchcanvas.market.search queries it):
 
 - SQLite: an FTS5 table over those columns of ``publications`` (external content: it stores only
-  the index), kept in step by triggers. Publications are immutable, so the update trigger fires
+  the index), kept in step by triggers. No stemmer: words are matched as prefixes instead, and
+  a stemmed prefix matches too much (porter turns "res" into "re", which matches "ReLU"). Publications are immutable, so the update trigger fires
   only if one of the indexed columns is ever rewritten.
 - PostgreSQL: a stored generated ``tsvector`` column (title weighted A, tags and layer types B,
   description C) with a GIN index.
@@ -29,7 +30,7 @@ _OLD = ", ".join(f"old.{c}" for c in FTS_COLUMNS.split(", "))
 
 SQLITE_UP = [
     f"CREATE VIRTUAL TABLE publications_fts USING fts5({FTS_COLUMNS}, "
-    "content='publications', content_rowid='id', tokenize='porter unicode61')",
+    "content='publications', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
     f"CREATE TRIGGER publications_fts_insert AFTER INSERT ON publications BEGIN "
     f"INSERT INTO publications_fts(rowid, {FTS_COLUMNS}) VALUES (new.id, {_NEW}); END",
     f"CREATE TRIGGER publications_fts_delete AFTER DELETE ON publications BEGIN "
