@@ -13,6 +13,9 @@ full-text engine (torchcanvas.market.search queries it):
   only if one of the indexed columns is ever rewritten.
 - PostgreSQL: a stored generated ``tsvector`` column (title weighted A, tags and layer types B,
   description C) with a GIN index.
+
+Neither is declared in torchcanvas.db.models (the ORM never reads or writes them); autogenerate
+leaves them alone through torchcanvas.market.search.declared_by_the_models.
 """
 
 from collections.abc import Sequence
@@ -60,20 +63,14 @@ POSTGRES_DOWN = [
     "ALTER TABLE publications DROP COLUMN IF EXISTS search_vector",
 ]
 
-# Both: the listing reads only the latest publication of each model, newest first by default.
-INDEX_UP = ["CREATE INDEX ix_publications_latest_created ON publications (is_latest, created_at)"]
-INDEX_DOWN = ["DROP INDEX IF EXISTS ix_publications_latest_created"]
-
 
 def _statements(up: bool) -> list[str]:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        own = SQLITE_UP if up else SQLITE_DOWN
-    elif dialect == "postgresql":
-        own = POSTGRES_UP if up else POSTGRES_DOWN
-    else:
-        raise NotImplementedError(f"the market's search supports SQLite and PostgreSQL, not {dialect}")
-    return [*own, *INDEX_UP] if up else [*INDEX_DOWN, *own]
+        return SQLITE_UP if up else SQLITE_DOWN
+    if dialect == "postgresql":
+        return POSTGRES_UP if up else POSTGRES_DOWN
+    raise NotImplementedError(f"the market's search supports SQLite and PostgreSQL, not {dialect}")
 
 
 def upgrade() -> None:
