@@ -9,6 +9,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
 from torchcanvas.limits import Limits
+from torchcanvas.market.config import MarketSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,6 +39,8 @@ class Settings(BaseSettings):
     # Accounts (TORCHCANVAS_AUTH__SIGNUP_OPEN=false) and per-user quotas (TORCHCANVAS_QUOTAS__MODELS=50).
     auth: AuthSettings = Field(default_factory=AuthSettings)
     quotas: Quotas = Field(default_factory=Quotas)
+
+    market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None

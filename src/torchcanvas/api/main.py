@@ -20,17 +20,21 @@ from torchcanvas.api.routes import (
     catalog,
     check,
     codegen,
+    comments,
     experiments,
     export,
     health,
     lab,
+    market,
     models,
     runs,
     templates,
+    users,
 )
 from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.market import lifecycle as market_lifecycle
 from torchcanvas.runner import Runner
 from torchcanvas.settings import Settings
 
@@ -54,7 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Migrations to head at every start: idempotent, and a fresh data dir just works.
         await run_in_threadpool(upgrade, engine)
         await run_in_threadpool(runner.start)  # marks runs left running as interrupted; runs the queue
+        await run_in_threadpool(market_lifecycle.start, app.state)  # the verifier; seeds the examples
         yield
+        market_lifecycle.stop(app.state)
         await run_in_threadpool(runner.stop)
         app.state.cpu.shutdown()
         engine.dispose()
@@ -91,7 +97,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.add_exception_handler(QuotaExceeded, quota_exceeded)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, auth, catalog, check, codegen, export, models, templates, augment, runs, experiments, lab):
+    for module in (
+        health,
+        auth,
+        catalog,
+        check,
+        codegen,
+        export,
+        models,
+        templates,
+        augment,
+        runs,
+        experiments,
+        lab,
+        market,
+        comments,
+        users,
+    ):
         api.include_router(module.router)
     app.include_router(api)
     static.install(app, settings)  # after the API: its catch-all route must come last
