@@ -1,4 +1,5 @@
 import { useReactFlow } from "@xyflow/react";
+import { UserMenu } from "../components/UserMenu";
 import { FIT } from "../canvas/Canvas";
 import { layout } from "../store/actions";
 import { useDoc } from "../store/doc";
@@ -44,6 +45,7 @@ export function TopBar() {
       <TrainButton makeThumbnail={makeThumbnail} />
       <span className="spacer" />
       <a href="#/models" data-testid="nav-models">My models</a>
+      <UserMenu />
       <a href="#/quickstart" data-testid="nav-quickstart">Quick start</a>
       <a href="#/lab" data-testid="nav-lab">Lab</a>
       <button className="icon" onClick={() => setTourStep(0)} data-testid="start-tour" title="Guided tour">Tour</button>
