@@ -1,7 +1,36 @@
 """Storage of saved models: SQLAlchemy 2 models, sessions and Alembic migrations."""
 
 from torchcanvas.db.migrate import upgrade
-from torchcanvas.db.models import Base, Experiment, ModelVersion, Run, RunEvent, SavedModel
+from torchcanvas.db.models import (
+    ApiToken,
+    AuthSession,
+    Base,
+    Comment,
+    Experiment,
+    ModelVersion,
+    Publication,
+    Run,
+    RunEvent,
+    SavedModel,
+    Star,
+    User,
+)
 from torchcanvas.db.session import make_engine, make_sessionmaker
 
-__all__ = ["Base", "Experiment", "ModelVersion", "Run", "RunEvent", "SavedModel", "make_engine", "make_sessionmaker", "upgrade"]
+__all__ = [
+    "ApiToken",
+    "AuthSession",
+    "Base",
+    "Comment",
+    "Experiment",
+    "ModelVersion",
+    "Publication",
+    "Run",
+    "RunEvent",
+    "SavedModel",
+    "Star",
+    "User",
+    "make_engine",
+    "make_sessionmaker",
+    "upgrade",
+]

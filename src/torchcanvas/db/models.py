@@ -1,9 +1,13 @@
-"""Saved models and their versions.
+"""The stored things: accounts, saved models and their versions, runs, and the market.
 
 A saved model holds the current state; every save also appends a ``ModelVersion`` with the
 graph, name and description it saved, numbered 1, 2, ... per model. ``SavedModel.version`` is
 the number of the latest one. The thumbnail is not versioned: it is only a picture of the
 current graph.
+
+Every saved model, run and experiment has an owner. ``owner_id`` is NULL only for a public model
+whose owner deleted their account ("deleted user"), and for rows of a single-user database
+that no account has claimed yet (torchcanvas.auth.accounts.claim_legacy).
 """
 
 from __future__ import annotations
@@ -12,7 +16,20 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -36,10 +53,92 @@ class Base(DeclarativeBase):
     )
 
 
+# --- accounts ---------------------------------------------------------------------------------
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # Lower-case, unique: usernames are case-insensitive (torchcanvas.auth.accounts.USERNAME).
+    username: Mapped[str] = mapped_column(String(39), unique=True)
+    email: Mapped[str | None] = mapped_column(String(254), default=None)
+    # An argon2 hash (pwdlib); None for the built-in account that publishes the examples,
+    # which nobody can sign in as.
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AuthSession(Base):
+    """A signed-in browser. The cookie holds a random secret; the row holds only its SHA-256."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's secret
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class ApiToken(Base):
+    """A personal API token (``Authorization: Bearer tc_...``), stored as its SHA-256."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # the first characters, to tell tokens apart
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+
+
+class LoginFailure(Base):
+    """One failed login, kept for the rate limit's window; ``key`` is "user:<name>" or "ip:<addr>".
+
+    In the database rather than in memory, so that several API processes share one limit.
+    """
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_key_at", "key", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Setting(Base):
+    """Small facts about this database, e.g. that a single-user database awaits its first account."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+# --- saved models ---------------------------------------------------------------------------
+VISIBILITIES = ("private", "unlisted", "public")
+
+
 class SavedModel(Base):
     __tablename__ = "saved_models"
+    __table_args__ = (Index("ix_saved_models_owner_updated", "owner_id", "updated_at"),)
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    owner_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    # "private" (the owner only), "unlisted" (anyone with the link), "public" (in the market).
+    visibility: Mapped[str] = mapped_column(String(8), default="private")
+    # Lineage: the model and published version this one was forked from.
+    forked_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("saved_models.id", ondelete="SET NULL"), default=None, index=True
+    )
+    forked_from_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Counts kept with the row, so that the market sorts by them without a join.
+    star_count: Mapped[int] = mapped_column(Integer, default=0)
+    fork_count: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     graph: Mapped[dict[str, Any]] = mapped_column(GraphJSON)
@@ -51,6 +150,7 @@ class SavedModel(Base):
     versions: Mapped[list[ModelVersion]] = relationship(
         back_populates="model", cascade="all, delete-orphan", passive_deletes=True, order_by="ModelVersion.number"
     )
+    owner: Mapped[User | None] = relationship(lazy="joined")
 
 
 class ModelVersion(Base):
@@ -84,6 +184,9 @@ class Experiment(Base):
     __tablename__ = "experiments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     model_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("saved_models.id", ondelete="SET NULL"), default=None
@@ -99,6 +202,9 @@ class Run(Base):
     __tablename__ = "runs"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
     model_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -134,3 +240,67 @@ class RunEvent(Base):
     type: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(GraphJSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+# --- the market ----------------------------------------------------------------------------
+VERIFY_STATUSES = ("pending", "passed", "failed")
+
+
+class Publication(Base):
+    """A published version of a model: an immutable snapshot with its model card.
+
+    Publishing again adds the next number. The market lists a model by its latest publication
+    (``is_latest``), while the model is public.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("model_id", "number", name="uq_publications_model_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("saved_models.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per model
+    model_version: Mapped[int] = mapped_column(Integer)  # the ModelVersion it snapshots
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")  # Markdown, as written
+    description_html: Mapped[str] = mapped_column(Text, default="")  # rendered and sanitised (nh3)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list[str]] = mapped_column(GraphJSON, default=list)
+    task: Mapped[str] = mapped_column(String(32), default="other", index=True)
+    dataset: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    layer_types: Mapped[str] = mapped_column(Text, default="")  # space-separated, for search
+    params: Mapped[int] = mapped_column(BigInteger, default=0, index=True)
+    flops: Mapped[int] = mapped_column(BigInteger, default=0)
+    graph: Mapped[dict[str, Any]] = mapped_column(GraphJSON)
+    thumbnail: Mapped[str | None] = mapped_column(Text, default=None)  # an SVG document
+    verified: Mapped[str] = mapped_column(String(8), default="pending")
+    verify_error: Mapped[str | None] = mapped_column(Text, default=None)
+    result_run_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("runs.id", ondelete="SET NULL"), default=None)
+    result: Mapped[dict[str, Any] | None] = mapped_column(GraphJSON, default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class Star(Base):
+    __tablename__ = "stars"
+    __table_args__ = (Index("ix_stars_model_created", "model_id", "created_at"),)
+
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    model_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("saved_models.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Comment(Base):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_model_created", "model_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    model_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("saved_models.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    body: Mapped[str] = mapped_column(Text)  # Markdown, as written
+    body_html: Mapped[str] = mapped_column(Text)  # rendered and sanitised (nh3)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    author: Mapped[User | None] = relationship(lazy="joined")
