@@ -11,6 +11,7 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
       {children}
       <span className="spacer" />
       <a href="#/">Editor</a>
+      <a href="#/market" data-testid="nav-market">Market</a>
       <UserMenu />
     </header>
   );

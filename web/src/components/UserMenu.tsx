@@ -1,4 +1,5 @@
-// The right end of every header: the Market link, and "Sign in" or the user's menu.
+// The right end of every header: "Sign in", or the user's menu (My models, Profile, Account,
+// Sign out).
 import { useState } from "react";
 import { navigate } from "../router";
 import { openAuthDialog, signOut, useAuth } from "../store/auth";
@@ -11,7 +12,6 @@ export function UserMenu() {
   const go = (hash: string) => () => (setOpen(false), navigate(hash));
   return (
     <>
-      <a href="#/market" data-testid="nav-market">Market</a>
       {loaded && !user && (
         <button onClick={() => openAuthDialog("signin")} data-testid="sign-in">Sign in</button>
       )}

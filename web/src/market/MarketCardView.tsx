@@ -56,7 +56,7 @@ export function MarketCardView({ card }: { card: MarketCard }) {
         <span title={`${card.flops.toLocaleString()} FLOPs per sample`}>{formatCount(card.flops)} FLOPs</span>
         <span className="spacer" />
         <span title="stars" data-testid="card-stars">{card.starred ? "★" : "☆"} {card.star_count}</span>
-        <span title="forks" data-testid="card-forks">⑂ {card.fork_count}</span>
+        <span title="forks" data-testid="card-forks">{card.fork_count} fork{card.fork_count === 1 ? "" : "s"}</span>
       </div>
       {card.tags.length > 0 && <div className="tc-tags">{card.tags.map((t) => <span key={t} className="tc-tag">{t}</span>)}</div>}
     </div>

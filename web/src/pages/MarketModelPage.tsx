@@ -93,7 +93,7 @@ export function MarketModelPage({ id }: { id: string }) {
         <span className="spacer" />
         <div className="tc-row">
           <StarButton model={model} onChange={update} />
-          <button onClick={() => void fork()} data-testid="fork" title="Copy it into your models">⑂ Fork <b data-testid="fork-count">{model.fork_count}</b></button>
+          <button onClick={() => void fork()} data-testid="fork" title="Copy it into your models">Fork <b data-testid="fork-count">{model.fork_count}</b></button>
           <button className="primary" onClick={openInEditor} data-testid="open-in-editor">Open in editor</button>
         </div>
       </div>

@@ -124,7 +124,7 @@ export function ModelsPage() {
               <div className="tc-row small">
                 <VisibilitySelect m={m} onChange={(visibility) => void act(api.models.patch(id, { visibility }))} />
                 <span title="stars" data-testid={`stars-${id}`}>★ {m.star_count ?? 0}</span>
-                <span title="forks" data-testid={`forks-${id}`}>⑂ {m.fork_count ?? 0}</span>
+                <span title="forks" data-testid={`forks-${id}`}>{m.fork_count ?? 0} forks</span>
                 {m.visibility && m.visibility !== "private" && <a href={`#/market/${encodeURIComponent(id)}`} data-testid={`market-link-${id}`}>market page</a>}
               </div>
               <div className="tc-row tc-card-actions">
