@@ -42,7 +42,7 @@ export function AuthDialog() {
 
   return (
     <div className="tc-modal-back" onMouseDown={(e) => e.target === e.currentTarget && closeAuthDialog()}>
-      <form className="tc-modal tc-auth" onSubmit={(e) => void submit(e)} data-testid="auth-dialog">
+      <form className="tc-modal tc-auth" onSubmit={(e) => void submit(e)} onKeyDown={(e) => e.key === "Escape" && closeAuthDialog()} data-testid="auth-dialog">
         <div className="tc-tabs">
           <TabButton tab="signin" current={tab} label="Sign in" />
           <TabButton tab="signup" current={tab} label="Sign up" />
