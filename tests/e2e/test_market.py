@@ -97,6 +97,7 @@ def csrf(page: Page, url: str) -> str:
 
 
 def shots(ed: Editor, name: str) -> None:
+    ed.page.evaluate("window.scrollTo(0, 0)")
     for w, h in SIZES:
         ed.page.set_viewport_size({"width": w, "height": h})
         ed.page.wait_for_timeout(300)
@@ -148,7 +149,7 @@ def test_alice_and_bob_in_the_market(alice: Editor, bob: Editor, server: Server)
     bob.page.keyboard.type(a_name)
     card = bob.tid(f"market-card-{model_id}")
     expect(card).to_be_visible()
-    expect(bob.page.locator("[data-testid^=market-card-]")).to_have_count(1)
+    expect(bob.page.locator(".tc-market-card")).to_have_count(1)
     expect(card).to_contain_text(title)
     expect(card.get_by_test_id(f"author-{a_name}")).to_be_visible()
     shots(bob, "market")

@@ -119,13 +119,19 @@ export function MarketModelPage({ id }: { id: string }) {
         </aside>
       </div>
 
-      <h3>Summary</h3>
       {facts.error && <div className="tc-error-box">{facts.error}</div>}
-      {facts.result ? (
-        <SummaryTable body={model.graph} nodes={facts.result.nodes} totals={{ params: facts.result.total_params, flops: facts.result.total_flops }} />
-      ) : <div className="muted">Checking…</div>}
-      <h3>Code</h3>
-      <Code files={facts.files} />
+      <div className="tc-market-details">
+        <section>
+          <h3>Summary</h3>
+          {facts.result ? (
+            <SummaryTable body={model.graph} nodes={facts.result.nodes} totals={{ params: facts.result.total_params, flops: facts.result.total_flops }} />
+          ) : <div className="muted">Checking…</div>}
+        </section>
+        <section>
+          <h3>Code</h3>
+          <Code files={facts.files} />
+        </section>
+      </div>
 
       <Comments modelId={model.id} />
     </div>
