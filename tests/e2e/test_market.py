@@ -208,3 +208,40 @@ def test_alice_and_bob_in_the_market(alice: Editor, bob: Editor, server: Server)
     assert bob.page.request.get(f"{url}/api/v1/market/{secret_id}").status == 404
     bob.page.goto(f"{url}/#/market/{secret_id}")
     expect(bob.tid("market-model-error")).to_contain_text("No such model")
+
+
+def test_open_in_editor_is_a_draft_kept_in_the_browser_until_sign_up_saves_it(
+    browser: Browser, artifacts: Path, server: Server, site_admin: Account
+) -> None:
+    with editor_page(browser, artifacts, width=1280, height=720, timeout_ms=15_000) as ed:
+        # The examples the server publishes on first start: a newcomer's market is never empty.
+        ed.page.goto(f"{server.url}/#/market")
+        card = ed.page.locator(".tc-market-card").first
+        title = card.get_by_test_id("market-card-title").inner_text()
+        card.get_by_test_id("market-card-title").click()
+        expect(ed.tid("market-model-title")).to_have_text(title)
+        diagram = ed.tid("market-diagram").locator(".react-flow__node")
+        expect(diagram.first).to_be_visible()
+        count = diagram.count()
+
+        ed.tid("open-in-editor").click()
+        expect(ed.page).to_have_url(re.compile(r"#/$"))
+        expect(ed.tid("dirty")).to_be_visible()
+        expect(ed.page.locator(".tc-canvas .react-flow__node")).to_have_count(count)
+
+        # Kept in the browser: a reload brings the draft back, still unsaved.
+        ed.page.on("dialog", lambda d: d.accept())  # "leave the page with unsaved changes?"
+        ed.page.reload()
+        expect(ed.tid("model-name")).to_have_value(title)
+        expect(ed.tid("dirty")).to_be_visible()
+        expect(ed.page.locator(".tc-canvas .react-flow__node")).to_have_count(count)
+
+        # Signing up saves it to the new account.
+        ed.tid("sign-in").click()
+        sign_up_in_dialog(ed, unique_name("carol"))
+        expect(ed.tid("toast")).to_contain_text("was saved to your account")
+        expect(ed.page).to_have_url(re.compile(r"#/model/[^/]+$"))
+        expect(ed.tid("dirty")).to_have_count(0)
+        saved = ed.page.request.get(f"{server.url}/api/v1/models/{ed.page.url.rsplit('/', 1)[1]}")
+        assert saved.status == 200 and saved.json()["name"] == title
+        assert saved.json()["visibility"] == "private"

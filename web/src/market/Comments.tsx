@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { marketApi, type Comment } from "../api/market";
 import { needsSignIn, openAuthDialog, useAuth } from "../store/auth";
+import { toast } from "../store/ui";
 import { Author } from "./MarketCardView";
 import { MarkdownEditor, MarkdownHtml } from "./MarkdownHtml";
 
@@ -39,7 +40,7 @@ function CommentForm({ initial, submitLabel, testId, onSubmit, onCancel }: {
 function CommentItem({ c, onChanged }: { c: Comment; onChanged: () => void }) {
   const [editing, setEditing] = useState(false);
   const remove = () => {
-    if (confirm("Delete this comment?")) marketApi.deleteComment(c.id).then(onChanged, (e: Error) => alert(e.message));
+    if (confirm("Delete this comment?")) marketApi.deleteComment(c.id).then(onChanged, (e: Error) => toast(`Delete failed: ${e.message}`, true));
   };
   return (
     <li className="tc-comment" data-testid={`comment-${c.id}`}>

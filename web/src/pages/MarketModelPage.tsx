@@ -94,7 +94,12 @@ export function MarketModelPage({ id }: { id: string }) {
         <div className="tc-row">
           <StarButton model={model} onChange={update} />
           <button onClick={() => void fork()} data-testid="fork" title="Copy it into your models">Fork <b data-testid="fork-count">{model.fork_count}</b></button>
-          <button className="primary" onClick={openInEditor} data-testid="open-in-editor">Open in editor</button>
+          {model.can_edit ? (
+            // The owner edits the model itself; publishing again adds a version.
+            <a className="button primary" href={`#/model/${encodeURIComponent(model.id)}`} data-testid="edit-model">Edit your model</a>
+          ) : (
+            <button className="primary" onClick={openInEditor} data-testid="open-in-editor" title="Open a copy as an unsaved draft">Open in editor</button>
+          )}
         </div>
       </div>
 

@@ -56,3 +56,11 @@ describe("the anonymous draft", () => {
     expect(stored()).toBeNull();
   });
 });
+
+describe("leaving the page", () => {
+  it("writes a pending draft at once", () => {
+    setModelName("quick");
+    window.dispatchEvent(new Event("pagehide"));
+    expect(stored()?.name).toBe("quick");
+  });
+});

@@ -38,22 +38,28 @@ export function restoreDraft(): void {
  */
 export function keepDraft(): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const write = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    try {
+      localStorage.setItem(DRAFT_KEY, JSON.stringify(useDoc.getState().doc));
+    } catch {
+      /* storage full or disabled: the draft lives only in this tab */
+    }
+  };
+  // Leaving the page (reload, closing the tab) writes a pending draft at once.
+  const flush = () => timer !== undefined && write();
   const unsubscribe = useDoc.subscribe((s, prev) => {
     if (s.doc === prev.doc && s.modelId === prev.modelId && s.dirty === prev.dirty) return;
     clearTimeout(timer);
+    timer = undefined;
     const saved = prev.modelId === null && s.modelId !== null && s.loaded === prev.loaded;
     const replaced = s.modelId === null && !s.dirty && s.loaded !== prev.loaded;
     if (saved || replaced) localStorage.removeItem(DRAFT_KEY);
-    if (s.modelId !== null || !s.dirty) return;
-    timer = setTimeout(() => {
-      try {
-        localStorage.setItem(DRAFT_KEY, JSON.stringify(useDoc.getState().doc));
-      } catch {
-        /* storage full or disabled: the draft lives only in this tab */
-      }
-    }, WRITE_MS);
+    if (s.modelId === null && s.dirty) timer = setTimeout(write, WRITE_MS);
   });
-  return () => (clearTimeout(timer), unsubscribe());
+  window.addEventListener("pagehide", flush);
+  return () => (clearTimeout(timer), unsubscribe(), window.removeEventListener("pagehide", flush));
 }
 
 /** After sign-up or sign-in: save an unsaved draft (POST /models) and say so. */
