@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 
 from torchcanvas.db.models import Base
 from torchcanvas.db.session import make_engine
+from torchcanvas.market.search import declared_by_the_models
 
 config = context.config
 target_metadata = Base.metadata
@@ -50,6 +51,7 @@ def run_migrations_online() -> None:
             # SQLite cannot ALTER most things; batch mode recreates the table instead.
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=declared_by_the_models,  # the market's search objects are the migration's
         )
         with context.begin_transaction():
             if connection.dialect.name == "postgresql":
