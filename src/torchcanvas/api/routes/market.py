@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from torchcanvas.api.access import load_model
 from torchcanvas.api.deps import IdPath, SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
-from torchcanvas.api.routes.models import ModelRead
+from torchcanvas.api.routes.models import ModelRead, model_read
 from torchcanvas.api.work import CpuDep, body_schema, parse_body
 from torchcanvas.auth import policy
 from torchcanvas.auth.deps import CurrentUser, OptionalUser
@@ -174,9 +174,10 @@ def get_market_version(model_id: uuid.UUID, number: IdPath, db: SessionDep, user
     status_code=status.HTTP_201_CREATED,
     summary="Fork models into your own",
 )
-def fork_model(model_id: uuid.UUID, db: SessionDep, user: CurrentUser) -> SavedModel:
+def fork_model(model_id: uuid.UUID, db: SessionDep, user: CurrentUser) -> ModelRead:
     model, versions = _published(db, user, model_id)
-    return social.fork(db, user, model, versions[-1])
+    # Serialised like every other ModelRead (owner's name, forked_from, can_edit), not the bare row.
+    return model_read(db, social.fork(db, user, model, versions[-1]), user)
 
 
 @router.put("/market/{model_id}/star", response_model=StarState, summary="Star models")
