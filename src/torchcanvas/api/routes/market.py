@@ -177,6 +177,7 @@ def get_market_version(model_id: uuid.UUID, number: IdPath, db: SessionDep, user
 def fork_model(model_id: uuid.UUID, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
     model, versions = _published(db, user, model_id)
     quotas.check_models(db, user.id, settings.quotas)  # a fork is one more saved model: 429 past the quota
+    # Serialised like every other ModelRead (owner's name, forked_from, can_edit), not the bare row.
     return model_read(db, social.fork(db, user, model, versions[-1]), user)
 
 
