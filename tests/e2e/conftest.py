@@ -34,7 +34,9 @@ def server() -> Iterator[Server]:
         )
     # The market as a newcomer finds it: the examples published (tests/conftest.py turns the
     # seeding off for the other servers). Their verification stays off: a torch import each.
-    live = LiveServer(Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-")), env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"})
+    live = LiveServer(
+        Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-")), env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"}
+    )
     try:
         live.start()
     except ServerError as e:
