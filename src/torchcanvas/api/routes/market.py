@@ -17,7 +17,7 @@ from torchcanvas.api.deps import IdPath, SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.models import ModelRead, model_read
 from torchcanvas.api.work import CpuDep, body_schema, parse_body
-from torchcanvas.auth import policy
+from torchcanvas.auth import policy, quotas
 from torchcanvas.auth.deps import CurrentUser, OptionalUser
 from torchcanvas.db.models import Publication, SavedModel, User
 from torchcanvas.graph.model import Graph
@@ -174,8 +174,9 @@ def get_market_version(model_id: uuid.UUID, number: IdPath, db: SessionDep, user
     status_code=status.HTTP_201_CREATED,
     summary="Fork models into your own",
 )
-def fork_model(model_id: uuid.UUID, db: SessionDep, user: CurrentUser) -> ModelRead:
+def fork_model(model_id: uuid.UUID, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
     model, versions = _published(db, user, model_id)
+    quotas.check_models(db, user.id, settings.quotas)  # a fork is one more saved model: 429 past the quota
     # Serialised like every other ModelRead (owner's name, forked_from, can_edit), not the bare row.
     return model_read(db, social.fork(db, user, model, versions[-1]), user)
 
