@@ -74,6 +74,12 @@ def test_a_step_over_the_time_limit_fails() -> None:
     assert not outcome.passed and "time limit" in (outcome.error or "")
 
 
+def test_a_step_runs_under_the_memory_limit() -> None:
+    graph = Graph.model_validate(mlp_graph("Small"))
+    outcome = verify.run_step(graph, time_limit_s=120, memory_bytes=64 * 1024 * 1024)  # torch needs more
+    assert not outcome.passed and outcome.error
+
+
 def test_seed_publishes_the_examples_once(tmp_path: Path) -> None:
     examples = tmp_path / "examples"
     examples.mkdir()

@@ -50,12 +50,14 @@ def _inputs(graph: Graph) -> list[dict[str, object]]:
     return [{"shape": [VERIFY_BATCH if d == "B" else d for d in n.shape], "dtype": n.dtype} for n in graph.inputs()]
 
 
-def _limit_memory(memory_bytes: int | None) -> Callable[[], None] | None:
-    if not memory_bytes:
-        return None
+def _child_setup(memory_bytes: int | None) -> Callable[[], None]:
+    """Between fork and exec: the memory limit, and a lower priority, since a verification is
+    background work that must not slow the server's requests or the users' training runs."""
 
     def setup() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        os.nice(10)
+        if memory_bytes:
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
     return setup
 
@@ -88,7 +90,7 @@ def run_step(
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1", "CUDA_VISIBLE_DEVICES": ""},
             start_new_session=True,  # its own process group: a timeout kills all of it
-            preexec_fn=_limit_memory(memory_bytes),
+            preexec_fn=_child_setup(memory_bytes),
         )
         try:
             out, _ = proc.communicate(timeout=time_limit_s)

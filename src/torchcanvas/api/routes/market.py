@@ -16,7 +16,7 @@ from torchcanvas.api.access import load_model
 from torchcanvas.api.deps import IdPath, SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.models import ModelRead, model_read
-from torchcanvas.api.work import CpuDep, body_schema, parse_body
+from torchcanvas.api.work import CpuDep
 from torchcanvas.auth import policy, quotas
 from torchcanvas.auth.deps import CurrentUser, OptionalUser
 from torchcanvas.db.models import Publication, SavedModel, User
@@ -132,17 +132,18 @@ def _store_publication(
     response_model=PublishedVersion,
     status_code=status.HTTP_201_CREATED,
     summary="Publish models in the market",
-    openapi_extra=body_schema(PublishBody),
 )
-async def publish_model(model_id: uuid.UUID, request: Request, user: CurrentUser, cpu: CpuDep) -> PublishedVersion:
-    body = await parse_body(request, PublishBody, cpu)
+async def publish_model(
+    model_id: uuid.UUID, body: PublishBody, request: Request, user: CurrentUser, cpu: CpuDep
+) -> PublishedVersion:
+    """Async, so that the shape check goes to the CPU pool; the database work goes to threads."""
 
-    def load() -> SavedModel:
+    def load() -> tuple[SavedModel, Graph]:
         with request.app.state.sessionmaker() as db:
-            return load_model(db, user, model_id, policy.can_edit_model)
+            model = load_model(db, user, model_id, policy.can_edit_model)
+        return model, _snapshot_graph(model)  # validating a large graph is CPU work too: not on the loop
 
-    model = await run_in_threadpool(load)
-    graph = _snapshot_graph(model)
+    model, graph = await run_in_threadpool(load)
     snap = await cpu.run(publishing.snapshot, graph, cpu.limits)
     published, pub_id = await run_in_threadpool(_store_publication, request, user, model_id, body, model.version, snap)
     verifier: Verifier | None = getattr(request.app.state, "verifier", None)
