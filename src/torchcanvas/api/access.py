@@ -63,6 +63,13 @@ def load_experiment(db: Session, user: User | None, experiment_id: int) -> Exper
     return experiment
 
 
+async def hashing_busy(_request: Request, exc: Exception) -> JSONResponse:
+    """Every password-hashing slot is taken (auth.secrets): 503, as a busy CPU pool answers."""
+    return JSONResponse(
+        {"detail": str(exc)}, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "1"}
+    )
+
+
 async def quota_exceeded(_request: Request, exc: Exception) -> JSONResponse:
     """A QuotaExceeded from any route or the runner: 429, its message naming the quota."""
     assert isinstance(exc, QuotaExceeded)

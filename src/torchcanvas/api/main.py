@@ -13,7 +13,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from torchcanvas.api import errors, static
-from torchcanvas.api.access import quota_exceeded
+from torchcanvas.api.access import hashing_busy, quota_exceeded
 from torchcanvas.api.routes import (
     augment,
     auth,
@@ -33,6 +33,7 @@ from torchcanvas.api.routes import (
 )
 from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
+from torchcanvas.auth.secrets import HashingBusy
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
 from torchcanvas.market import lifecycle as market_lifecycle
 from torchcanvas.runner import Runner
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     errors.install(app)
     app.add_exception_handler(QuotaExceeded, quota_exceeded)
+    app.add_exception_handler(HashingBusy, hashing_busy)
     api = APIRouter(prefix=API_PREFIX)
     for module in (
         health,

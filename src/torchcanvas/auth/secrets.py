@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Callable
+from typing import TypeVar
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
@@ -16,16 +19,38 @@ _DUMMY_HASH = _hasher.hash("not a password anyone has")
 
 TOKEN_PREFIX = "tc_"
 
+# argon2 is slow and memory-hard by design: tens of milliseconds of CPU and 64 MiB per hash (a
+# second, on a busy 2-core machine). Sign-ins run in FastAPI's thread pool of 40 threads, so a
+# burst of them could take every core and gigabytes at once. At most HASH_SLOTS hashes run at
+# a time; a request that waits HASH_WAIT_S for a slot is told the server is busy.
+HASH_SLOTS = 2
+HASH_WAIT_S = 10.0
+_slots = threading.BoundedSemaphore(HASH_SLOTS)
+T = TypeVar("T")
+
+
+class HashingBusy(Exception):
+    """Every password-hashing slot stayed taken for HASH_WAIT_S (answered 503, Retry-After)."""
+
+
+def _bounded(work: Callable[[], T]) -> T:
+    if not _slots.acquire(timeout=HASH_WAIT_S):
+        raise HashingBusy("server busy: too many sign-ins at once; retry in a moment")
+    try:
+        return work()
+    finally:
+        _slots.release()
+
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _bounded(lambda: _hasher.hash(password))
 
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
+        _bounded(lambda: _hasher.verify(password, _DUMMY_HASH))
         return False
-    return _hasher.verify(password, password_hash)
+    return _bounded(lambda: _hasher.verify(password, password_hash))
 
 
 def new_secret() -> str:
