@@ -13,6 +13,7 @@ Shapes of the error bodies:
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -158,9 +159,21 @@ def json_depth(body: bytes) -> int:
     return int(np.cumsum(step, dtype=np.int32).max(initial=0))
 
 
+# A NUL character in a JSON string ("\u0000", escaped by an odd number of backslashes).
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+NUL_REFUSED = "text may not contain NUL characters (\\u0000, %00): remove them"
+
+
+def has_nul(scope: Scope) -> bool:
+    """A NUL in the path or query string: PostgreSQL refuses NUL in text, with an error."""
+    return b"%00" in scope.get("raw_path", b"") or b"%00" in scope.get("query_string", b"")
+
+
 class BodyGuard:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed, and JSON
-    bodies nested deeper than ``max_depth`` with 400, before anything parses them.
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed, JSON
+    bodies nested deeper than ``max_depth`` with 400, before anything parses them, and NUL
+    characters in the URL or in JSON text with 400 (PostgreSQL cannot store them: an error, a
+    500, deep in some query otherwise).
 
     Pure ASGI (not BaseHTTPMiddleware): the body is counted as it arrives, then handed on in one
     piece once its depth is known. Every JSON route is covered, whoever parses its body.
@@ -175,6 +188,9 @@ class BodyGuard:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if has_nul(scope):
+            await JSONResponse({"detail": NUL_REFUSED}, 400)(scope, receive, send)
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
@@ -213,6 +229,9 @@ class BodyGuard:
             depth = json_depth(body)
         else:  # about as long as json.loads of the same bytes: tens of ms, off the loop
             depth = await run_in_threadpool(json_depth, body)
+        if depth and b"\\u0000" in body and _JSON_NUL.search(body):
+            await JSONResponse({"detail": NUL_REFUSED}, 400)(scope, receive, send)
+            return
         if depth > self.max_depth:
             detail = (
                 f"the request body nests {depth} levels deep, over the limit of {self.max_depth}; "
