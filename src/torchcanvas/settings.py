@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from torchcanvas.auth.config import AuthSettings, Quotas
 from torchcanvas.limits import Limits
 from torchcanvas.market.config import MarketSettings
 
@@ -35,6 +36,9 @@ class Settings(BaseSettings):
     # The bounds on one request's work, estimated from the document before it is done
     # (torchcanvas.limits); e.g. TORCHCANVAS_LIMITS__REQUEST_TIME_BUDGET_S=5.
     limits: Limits = Field(default_factory=Limits)
+    # Accounts (TORCHCANVAS_AUTH__SIGNUP_OPEN=false) and per-user quotas (TORCHCANVAS_QUOTAS__MODELS=50).
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    quotas: Quotas = Field(default_factory=Quotas)
 
     market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
 

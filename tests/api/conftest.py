@@ -24,9 +24,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import make_settings, mlp_graph
+from tests.api.api_support import cheap_password_hashing, make_settings, mlp_graph, sign_up
 from torchcanvas.api import create_app
 from torchcanvas.settings import Settings
+
+__all__ = ["cheap_password_hashing"]  # an autouse fixture: pytest finds it here
 
 
 @pytest.fixture
@@ -41,8 +43,10 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
+    """A browser signed in as alice (the first account: the admin)."""
     # raise_server_exceptions=False: a bug must show as the 500 a user would get, not a trace.
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         yield c
 
 
@@ -146,6 +150,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store(tmp_path: Path, db_url: str) -> Iterator[TestClient]:
-    """A client whose app stores saved models in ``db_url`` (SQLite or PostgreSQL)."""
+    """A client, signed in as alice, whose app stores saved models in ``db_url`` (SQLite or PostgreSQL)."""
     with TestClient(create_app(make_settings(tmp_path, database_url=db_url)), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         yield c

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import mlp_graph
+from tests.api.api_support import mlp_graph, sign_up
 from tests.runner.support import example, runner_settings, wait_for
 from torchcanvas.api import create_app
 from torchcanvas.graph.model import Graph
@@ -18,6 +18,7 @@ from torchcanvas.runner.experiments import LayerAxis, PathAxis, ToggleAxis, expa
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(runner_settings(tmp_path)), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         yield c
 
 

@@ -21,7 +21,7 @@ import pytest
 from fastapi import HTTPException
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import make_settings, mlp_graph
+from tests.api.api_support import make_settings, mlp_graph, sign_up
 from tests.api.hostile_docs import mnist_classifier
 from torchcanvas.api import create_app
 from torchcanvas.api.errors import json_depth
@@ -35,6 +35,7 @@ API = "/api/v1"
 
 def _client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         c.app.state.runner.stop()  # type: ignore[attr-defined]  # runs stay queued: nothing trains
         yield c
 

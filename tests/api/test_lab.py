@@ -12,6 +12,7 @@ import torch
 from fastapi.testclient import TestClient
 from torch import nn
 
+from tests.api.api_support import sign_up
 from tests.runner.support import runner_settings
 from torchcanvas.api import create_app
 
@@ -19,6 +20,7 @@ from torchcanvas.api import create_app
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(runner_settings(tmp_path)), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         yield c
 
 

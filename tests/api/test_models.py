@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import make_settings, mlp_graph
+from tests.api.api_support import PASSWORD, make_settings, mlp_graph, sign_up
 from torchcanvas.api import create_app
 
 API = "/api/v1/models"
@@ -145,6 +145,7 @@ def test_invalid_documents_are_422_naming_the_field(client: TestClient) -> None:
 
 def test_thumbnail_is_checked(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path, max_thumbnail_chars=100))) as c:
+        sign_up(c, "alice")
         ok = create(c, thumbnail="data:image/png;base64,iVBORw0KGgo=")
         assert ok["thumbnail"].startswith("data:image/png")
         r = c.post(API, json={"graph": mlp_graph(), "thumbnail": "javascript:alert(1)"})
@@ -165,8 +166,11 @@ def test_bad_page_params_are_422(client: TestClient, limit: int) -> None:
 def test_saved_models_survive_a_restart(tmp_path: Path, db_url: str) -> None:
     settings = make_settings(tmp_path, database_url=db_url)
     with TestClient(create_app(settings)) as c:
+        sign_up(c, "alice")
         mid = create(c, name="kept")["id"]
     with TestClient(create_app(settings)) as c:
+        r = c.post("/api/v1/auth/login", json={"username": "alice", "password": PASSWORD})
+        assert r.status_code == 200, r.text
         assert c.get(f"{API}/{mid}").json()["name"] == "kept"
 
 
@@ -180,7 +184,7 @@ def test_concurrent_saves_take_distinct_versions(db_url: str) -> None:
         upgrade(engine)
         sessions = make_sessionmaker(engine)
         with sessions() as s:
-            mid = crud.create(s, name="m", description="", graph=mlp_graph(), thumbnail=None).id
+            mid = crud.create(s, owner_id=None, name="m", description="", graph=mlp_graph(), thumbnail=None).id
 
         def save(i: int) -> int:
             with sessions() as s:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import mlp_graph
+from tests.api.api_support import mlp_graph, sign_up
 from tests.runner.support import runner_settings, sse_events, wait_for
 from torchcanvas.api import create_app
 
@@ -20,6 +20,7 @@ from torchcanvas.api import create_app
 @pytest.fixture
 def runs(tmp_path: Path) -> Iterator[TestClient]:
     with TestClient(create_app(runner_settings(tmp_path)), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         yield c
 
 
@@ -91,6 +92,7 @@ def test_cancel_a_running_and_a_queued_run(runs: TestClient) -> None:
 @pytest.mark.slow
 def test_the_time_limit_kills_the_run(tmp_path: Path) -> None:
     with TestClient(create_app(runner_settings(tmp_path, run_time_limit_s=3)), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         run = _start(c, epochs=100_000)
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and "time limit of 3 s" in done["error"]
@@ -150,6 +152,7 @@ def test_bad_input(runs: TestClient) -> None:
 def test_the_memory_limit_applies_to_the_run(tmp_path: Path) -> None:
     # 1 GiB of address space is too little even to load torch: the run fails, the log says why.
     with TestClient(create_app(runner_settings(tmp_path, run_memory_limit_mb=1024)), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         run = _start(c, epochs=1, device="cpu")
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and done["exit_code"] != 0

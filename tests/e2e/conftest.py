@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import ARTIFACTS, CHROMIUM_ARGS, Server
+from tests.e2e.support import ARTIFACTS, CHROMIUM_ARGS, Account, Server, sign_up
 from tests.live_server import LiveServer, ServerError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,3 +58,18 @@ def browser() -> Iterator[object]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def site_admin(server: Server) -> Account:
+    """The first account of a server becomes its admin: take that place before any test user
+    does, so that test users are ordinary ones (an admin may delete what others own)."""
+    return sign_up(server, "e2e-admin")
+
+
+@pytest.fixture
+def account(server: Server, site_admin: Account) -> Account:
+    """A fresh user of this test's own, signed up through the API. Pass it to
+    ``editor_page(..., account=account)`` for a signed-in browser, and use ``account.api`` for
+    the calls that need it (saving, training, reading its private models)."""
+    return sign_up(server)

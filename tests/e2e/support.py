@@ -8,6 +8,7 @@ turn them into screen points through the React Flow viewport transform, so a tes
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +36,41 @@ DROP_OFFSET = (90, 30)
 class Server:
     url: str
     api: httpx.Client
+
+
+PASSWORD = "correct horse battery"
+SESSION_COOKIE = "tc_session"
+
+
+@dataclass
+class Account:
+    """A user signed up through the API: `api` sends its session cookie and CSRF token, and
+    `cookies` put the same session into a browser context (editor_page(account=...))."""
+
+    username: str
+    password: str
+    api: httpx.Client
+    cookies: list[dict[str, str]]
+
+
+def unique_name(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def sign_up(server: Server, username: str | None = None, password: str = PASSWORD) -> Account:
+    """A fresh account. A server without accounts (no /auth/signup) gives the anonymous client,
+    so the tests run against either."""
+    username = username or unique_name("e2e")
+    client = httpx.Client(base_url=str(server.api.base_url), timeout=30)
+    r = client.post("/auth/signup", json={"username": username, "password": password, "email": None})
+    if r.status_code in (404, 405):
+        client.close()
+        return Account(username, password, server.api, [])
+    assert r.status_code == 201, r.text
+    client.headers["X-CSRF-Token"] = r.json()["csrf_token"]
+    session = client.cookies.get(SESSION_COOKIE)
+    assert session, f"signup set no {SESSION_COOKIE} cookie: {r.headers.get('set-cookie')}"
+    return Account(username, password, client, [{"name": SESSION_COOKIE, "value": session, "url": server.url}])
 
 
 def edge_id(source: str, target: str, source_port: str = "out", target_port: str = "in") -> str:
@@ -159,10 +195,18 @@ class Editor:
 
 @contextmanager
 def editor_page(
-    browser: Browser, artifacts: Path, width: int = 1440, height: int = 900, timeout_ms: int = 10_000
+    browser: Browser,
+    artifacts: Path,
+    width: int = 1440,
+    height: int = 900,
+    timeout_ms: int = 10_000,
+    account: Account | None = None,
 ) -> Iterator[Editor]:
-    """A fresh browser context and page, failing the test on any uncaught error in the page."""
+    """A fresh browser context and page (signed in as `account`, if given), failing the test on
+    any uncaught error in the page."""
     context = browser.new_context(viewport={"width": width, "height": height}, accept_downloads=True)
+    if account and account.cookies:
+        context.add_cookies(account.cookies)  # type: ignore[arg-type]
     page = context.new_page()
     page.set_default_timeout(timeout_ms)
     errors: list[str] = []

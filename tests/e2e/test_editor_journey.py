@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Editor, Server, editor_page
+from tests.e2e.support import Account, Editor, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -96,15 +96,15 @@ def hand_built_doc() -> dict[str, Any]:
 
 
 @pytest.fixture
-def ed(browser: Browser, artifacts: Path) -> Iterator[Editor]:
-    with editor_page(browser, artifacts, width=1600, height=1000) as editor:
+def ed(browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, width=1600, height=1000, account=account) as editor:
         yield editor
 
 
 @pytest.fixture
-def model_id(server: Server) -> str:
+def model_id(account: Account) -> str:
     """The hand-built LeNet_bn, saved through the API: a model of this test's own."""
-    r = server.api.post("/models", json={"graph": hand_built_doc()})
+    r = account.api.post("/models", json={"graph": hand_built_doc()})
     assert r.status_code == 201, r.text
     return str(r.json()["id"])
 
@@ -328,7 +328,7 @@ def test_05_undo_redo(opened: Editor) -> None:
     ed.shot("05b_after_redo")
 
 
-def test_06_save_reload_reopen(ed: Editor, server: Server) -> None:
+def test_06_save_reload_reopen(ed: Editor, server: Server, account: Account) -> None:
     ed.page.goto(f"{server.url}/#/")
     expect(ed.node("x")).to_be_visible()
     # A model of its own, built in the editor (one layer between x and y) and saved there.
@@ -345,7 +345,7 @@ def test_06_save_reload_reopen(ed: Editor, server: Server) -> None:
     expect(ed.page).to_have_url(re.compile(r"#/model/[^/]+$"))
     expect(ed.tid("dirty")).to_have_count(0)
     model_id = ed.page.url.rsplit("/", 1)[1]
-    assert server.api.get(f"/models/{model_id}").json()["name"] == "LeNet_bn"
+    assert account.api.get(f"/models/{model_id}").json()["name"] == "LeNet_bn"
     ed.shot("06a_saved")
     before = ed.node_ids()
 
@@ -356,7 +356,8 @@ def test_06_save_reload_reopen(ed: Editor, server: Server) -> None:
     expect(ed.tid("node-shape-y")).to_have_text("(B, 3, 32, 10)")
     ed.shot("06b_reloaded")
 
-    ed.tid("nav-models").click()
+    ed.tid("user-menu").click()
+    ed.tid("menu-models").click()
     card = ed.tid(f"model-{model_id}")
     expect(card).to_contain_text("LeNet_bn")
     ed.shot("06c_my_models")
@@ -367,7 +368,7 @@ def test_06_save_reload_reopen(ed: Editor, server: Server) -> None:
     ed.shot("06d_reopened_from_my_models")
 
 
-def test_07_zip_model_py_is_the_codegen_of_the_saved_graph(opened: Editor, server: Server, model_id: str) -> None:
+def test_07_zip_model_py_is_the_codegen_of_the_saved_graph(opened: Editor, account: Account, model_id: str) -> None:
     from torchcanvas.codegen import generate
     from torchcanvas.graph.model import Graph
 
@@ -405,7 +406,7 @@ def test_07_zip_model_py_is_the_codegen_of_the_saved_graph(opened: Editor, serve
     with zipfile.ZipFile(io.BytesIO(Path(dl.value.path()).read_bytes())) as z:
         names = z.namelist()
         model_py = z.read(next(n for n in names if n.endswith("model.py"))).decode()
-    saved = server.api.get(f"/models/{model_id}").json()["graph"]
+    saved = account.api.get(f"/models/{model_id}").json()["graph"]
     assert saved["training"]["dataset"]["type"] == "LFWFaces"
     expected = generate(Graph.model_validate(saved))["model.py"]
     assert model_py == expected

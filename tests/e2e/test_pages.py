@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Editor, Server, editor_page
+from tests.e2e.support import Account, Editor, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def ed(browser: Browser, artifacts: Path) -> Iterator[Editor]:
-    with editor_page(browser, artifacts, timeout_ms=10_000) as editor:
+def ed(browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, timeout_ms=10_000, account=account) as editor:
         yield editor
 
 
@@ -48,9 +48,9 @@ def test_quickstart_opens_a_seed_template(ed: Editor, server: Server) -> None:
     ed.shot("10c_seed_lenet_bn_zoomed_fc1")
 
 
-def test_my_models_rename_duplicate_restore(ed: Editor, server: Server) -> None:
+def test_my_models_rename_duplicate_restore(ed: Editor, server: Server, account: Account) -> None:
     graph = json.loads((ROOT / "examples" / "seed_lenet_bn.json").read_text())
-    created = server.api.post("/models", json={"name": "Pages test", "graph": graph})
+    created = account.api.post("/models", json={"name": "Pages test", "graph": graph})
     assert created.status_code in (200, 201), created.text
     mid = str(created.json()["id"])
     ed.page.goto(f"{server.url}/#/models")
@@ -62,15 +62,15 @@ def test_my_models_rename_duplicate_restore(ed: Editor, server: Server) -> None:
     ed.page.once("dialog", lambda d: d.accept("Pages test renamed"))
     ed.tid(f"rename-{mid}").click()
     expect(card).to_contain_text("Pages test renamed")
-    assert server.api.get(f"/models/{mid}").json()["name"] == "Pages test renamed"
+    assert account.api.get(f"/models/{mid}").json()["name"] == "Pages test renamed"
 
     # Duplicate: one more card, a copy with the same graph.
     before = ed.page.locator("[data-testid^=model-]").count()
     ed.tid(f"duplicate-{mid}").click()
     expect(ed.page.locator("[data-testid^=model-]")).to_have_count(before + 1)
-    copies = [m for m in server.api.get("/models").json()["items"] if m["name"] == "Pages test renamed (copy)"]
+    copies = [m for m in account.api.get("/models").json()["items"] if m["name"] == "Pages test renamed (copy)"]
     assert len(copies) == 1
-    copy_graph = server.api.get(f"/models/{copies[0]['id']}").json()["graph"]
+    copy_graph = account.api.get(f"/models/{copies[0]['id']}").json()["graph"]
     assert [n["id"] for n in copy_graph["nodes"]] == [n["id"] for n in graph["nodes"]]
     expect(ed.tid(f"model-{copies[0]['id']}")).to_contain_text("(copy)")
     ed.shot("11b_renamed_and_duplicated")
@@ -82,7 +82,7 @@ def test_my_models_rename_duplicate_restore(ed: Editor, server: Server) -> None:
     ed.tid(f"restore-{mid}-1").click()
     expect(card.locator("b")).to_have_text("Pages test")
     expect(card).to_contain_text("v3")
-    restored = server.api.get(f"/models/{mid}").json()
+    restored = account.api.get(f"/models/{mid}").json()
     assert restored["name"] == "Pages test" and restored["version"] == 3
     ed.shot("11d_restored_v1")
 

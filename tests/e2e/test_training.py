@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.support import Editor, Server, editor_page
+from tests.e2e.support import Account, Editor, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -19,8 +19,8 @@ RUN_TIMEOUT_MS = 180_000
 
 
 @pytest.fixture
-def ed(browser: Browser, artifacts: Path) -> Iterator[Editor]:
-    with editor_page(browser, artifacts, timeout_ms=15_000) as editor:
+def ed(browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, timeout_ms=15_000, account=account) as editor:
         yield editor
 
 
@@ -45,7 +45,7 @@ def open_seed_and_train(ed: Editor, server: Server, epochs: int) -> int:
     return int(detail.get_attribute("data-run") or 0)
 
 
-def test_a_run_streams_its_loss_curve_live(ed: Editor, server: Server) -> None:
+def test_a_run_streams_its_loss_curve_live(ed: Editor, server: Server, account: Account) -> None:
     run_id = open_seed_and_train(ed, server, epochs=300)
     page = ed.page
     status = ed.tid("run-status")
@@ -78,11 +78,11 @@ def test_a_run_streams_its_loss_curve_live(ed: Editor, server: Server) -> None:
     ed.shot("20b_training_done")
 
     # The stored run agrees with what streamed in.
-    stored = server.api.get(f"/runs/{run_id}").json()
+    stored = account.api.get(f"/runs/{run_id}").json()
     assert stored["status"] == "succeeded" and len(stored["metrics"]["epochs"]) == 300
 
 
-def test_cancel_a_run(ed: Editor, server: Server) -> None:
+def test_cancel_a_run(ed: Editor, server: Server, account: Account) -> None:
     run_id = open_seed_and_train(ed, server, epochs=20_000)
     expect(ed.tid("run-status")).to_have_attribute("data-status", "running", timeout=60_000)
     ed.page.wait_for_function(
@@ -92,7 +92,7 @@ def test_cancel_a_run(ed: Editor, server: Server) -> None:
     expect(ed.tid("run-status")).to_have_attribute("data-status", "cancelled", timeout=30_000)
     expect(ed.tid("run-cancel")).to_have_count(0)
     ed.shot("21_training_cancelled")
-    assert server.api.get(f"/runs/{run_id}").json()["status"] == "cancelled"
+    assert account.api.get(f"/runs/{run_id}").json()["status"] == "cancelled"
 
 
 def test_lab_weight_decay_lesson_overlays_both_runs(ed: Editor, server: Server) -> None:

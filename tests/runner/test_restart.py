@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.api.api_support import mlp_graph
+from tests.api.api_support import PASSWORD, mlp_graph
 from tests.live_server import LiveServer
 from tests.runner.support import FINISHED
 
@@ -39,6 +39,8 @@ def _wait(client: httpx.Client, run_id: int, statuses: set[str], timeout: float 
 
 def test_a_killed_server_marks_its_run_interrupted_and_loses_nothing(server: LiveServer) -> None:
     client = server.start()
+    signed = client.post("/auth/signup", json={"username": "alice", "password": PASSWORD})
+    client.headers["X-CSRF-Token"] = signed.json()["csrf_token"]
     model = client.post("/models", json={"graph": mlp_graph(), "name": "kept"}).json()
     finished = client.post("/runs", json={"model_id": model["id"], "epochs": 3}).json()
     finished = _wait(client, finished["id"], FINISHED)
@@ -62,6 +64,7 @@ def test_a_killed_server_marks_its_run_interrupted_and_loses_nothing(server: Liv
         time.sleep(0.1)
 
     client = server.start()
+    client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
     after = client.get(f"/runs/{long['id']}").json()
     assert after["status"] == "interrupted" and after["started_at"] == running["started_at"]
     assert after["final"] is not None  # the epochs it finished are kept

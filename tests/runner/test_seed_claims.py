@@ -18,6 +18,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
+from tests.api.api_support import sign_up
 from tests.runner.support import example, runner_settings, wait_for
 from torchcanvas.api import create_app
 
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.slow
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = runner_settings(tmp_path_factory.mktemp("seed"), max_concurrent_runs=2, max_queued_runs=32)
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
         yield c
 
 

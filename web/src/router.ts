@@ -1,4 +1,5 @@
-// Minimal hash routing: #/ (editor), #/model/<id>, #/models, #/quickstart, #/compare?ids=1,2, #/lab.
+// Minimal hash routing: #/ (editor), #/model/<id>, #/models, #/quickstart, #/compare?ids=1,2, #/lab,
+// #/market, #/market/<id>, #/u/<name>, #/account.
 import { useSyncExternalStore } from "react";
 
 export type Route =
@@ -6,7 +7,11 @@ export type Route =
   | { page: "models" }
   | { page: "quickstart" }
   | { page: "compare"; ids: number[]; experiment: number | null }
-  | { page: "lab" };
+  | { page: "lab" }
+  | { page: "market" }
+  | { page: "marketModel"; id: string }
+  | { page: "profile"; name: string }
+  | { page: "account" };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");
@@ -15,6 +20,9 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "models") return { page: "models" };
   if (parts[0] === "quickstart") return { page: "quickstart" };
   if (parts[0] === "lab") return { page: "lab" };
+  if (parts[0] === "account") return { page: "account" };
+  if (parts[0] === "market") return parts[1] ? { page: "marketModel", id: decodeURIComponent(parts[1]) } : { page: "market" };
+  if (parts[0] === "u" && parts[1]) return { page: "profile", name: decodeURIComponent(parts[1]) };
   if (parts[0] === "compare") {
     const ids = (q.get("ids") ?? "").split(",").map((x) => parseInt(x, 10)).filter((x) => Number.isInteger(x));
     const exp = parseInt(q.get("experiment") ?? "", 10);

@@ -9,11 +9,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Request, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from torchcanvas.auth import policy
-from torchcanvas.db.models import SavedModel, User
+from torchcanvas.auth.quotas import QuotaExceeded
+from torchcanvas.db.models import Experiment, Run, SavedModel, User
 
 ModelCheck = Callable[[User | None, SavedModel], bool]
 
@@ -30,3 +32,38 @@ def load_model(
     if model is None or not allowed(user, model):
         raise model_not_found(model_id)
     return model
+
+
+def _model_of(db: Session, thing: Run | Experiment) -> SavedModel | None:
+    return db.get(SavedModel, thing.model_id) if thing.model_id is not None else None
+
+
+def _allowed(db: Session, user: User | None, thing: Run | Experiment, manage: bool) -> bool:
+    if manage:
+        return policy.can_manage_run(user, thing)
+    return policy.can_read_run(user, thing, _model_of(db, thing))
+
+
+def run_not_found(run_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no run with id {run_id}")
+
+
+def load_run(db: Session, user: User | None, run_id: int, *, manage: bool = False) -> Run:
+    """The run, if it exists and the user may read it (``manage``: cancel or delete it); else 404."""
+    run = db.get(Run, run_id)
+    if run is None or not _allowed(db, user, run, manage):
+        raise run_not_found(run_id)
+    return run
+
+
+def load_experiment(db: Session, user: User | None, experiment_id: int) -> Experiment:
+    experiment = db.get(Experiment, experiment_id)
+    if experiment is None or not _allowed(db, user, experiment, manage=False):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no experiment with id {experiment_id}")
+    return experiment
+
+
+async def quota_exceeded(_request: Request, exc: Exception) -> JSONResponse:
+    """A QuotaExceeded from any route or the runner: 429, its message naming the quota."""
+    assert isinstance(exc, QuotaExceeded)
+    return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_429_TOO_MANY_REQUESTS)

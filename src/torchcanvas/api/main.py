@@ -13,8 +13,10 @@ from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from torchcanvas.api import errors, static
+from torchcanvas.api.access import quota_exceeded
 from torchcanvas.api.routes import (
     augment,
+    auth,
     catalog,
     check,
     codegen,
@@ -30,6 +32,7 @@ from torchcanvas.api.routes import (
     users,
 )
 from torchcanvas.api.work import CpuPool
+from torchcanvas.auth.quotas import QuotaExceeded
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
 from torchcanvas.market import lifecycle as market_lifecycle
 from torchcanvas.runner import Runner
@@ -87,13 +90,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         torch_threads=settings.run_torch_threads,
         warm=settings.run_warm_start,
         limits=settings.limits,
+        quotas=settings.quotas,
     )
     app.state.runner = runner
 
     errors.install(app)
+    app.add_exception_handler(QuotaExceeded, quota_exceeded)
     api = APIRouter(prefix=API_PREFIX)
     for module in (
         health,
+        auth,
         catalog,
         check,
         codegen,
@@ -125,14 +131,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def serve(host: str | None = None, port: int | None = None, settings: Settings | None = None) -> None:
     """Run the server (blocking) on ``host:port``, by default 127.0.0.1:8000.
 
-    The API has no authentication: it is meant for one user on their own machine. Binding to
-    another interface exposes every saved model to the network, hence the warning.
+    Behind another interface, serve it over https (a reverse proxy; set
+    TORCHCANVAS_AUTH__TRUST_PROXY_HEADERS=true), or passwords and session cookies travel in clear.
     """
     import uvicorn
 
     settings = settings or Settings()
     host = host or settings.host
     port = port or settings.port
-    if host not in {"127.0.0.1", "localhost", "::1"}:
-        log.warning("serving on %s: the API has no authentication, anyone who can reach it can use it", host)
+    if host not in {"127.0.0.1", "localhost", "::1"} and not settings.auth.trust_proxy_headers:
+        log.warning("serving on %s over plain http: serve it behind an https proxy, or passwords travel in clear", host)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

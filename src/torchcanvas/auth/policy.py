@@ -55,3 +55,14 @@ def can_edit_comment(user: User | None, comment: Comment) -> bool:
 
 def can_delete_comment(user: User | None, comment: Comment, model: SavedModel) -> bool:
     return _owns(user, comment.author_id) or _owns(user, model.owner_id) or _admin(user)
+
+
+def readable_run_owners(user: User | None, model: SavedModel) -> set[int] | None:
+    """Whose runs of a readable ``model`` the user may list: None for everyone's (the admin),
+    else the model's owner's and the user's own (the ``can_read_run`` rule, as a filter)."""
+    if _admin(user):
+        return None
+    owners = {model.owner_id} if model.owner_id is not None else set()
+    if user is not None:
+        owners.add(user.id)
+    return owners

@@ -27,11 +27,19 @@ def _append_version(session: Session, model: SavedModel, note: str) -> ModelVers
 
 
 def create(
-    session: Session, *, name: str, description: str, graph: dict[str, Any], thumbnail: str | None, note: str = "create"
+    session: Session,
+    *,
+    owner_id: int | None,
+    name: str,
+    description: str,
+    graph: dict[str, Any],
+    thumbnail: str | None,
+    note: str = "create",
 ) -> SavedModel:
     now = utcnow()
     model = SavedModel(
         id=uuid.uuid4(),
+        owner_id=owner_id,
         name=name,
         description=description,
         graph=graph,
@@ -67,10 +75,12 @@ def _next_version(session: Session, model: SavedModel) -> None:
     model.version = session.execute(stmt).scalar_one()
 
 
-def page(session: Session, *, limit: int, offset: int) -> tuple[list[SavedModel], int]:
-    total = session.scalar(select(func.count()).select_from(SavedModel)) or 0
+def page(session: Session, *, owner_id: int, limit: int, offset: int) -> tuple[list[SavedModel], int]:
+    """One user's models, most recently updated first, and how many they have."""
+    mine = SavedModel.owner_id == owner_id
+    total = session.scalar(select(func.count()).select_from(SavedModel).where(mine)) or 0
     rows = session.scalars(
-        select(SavedModel).order_by(SavedModel.updated_at.desc(), SavedModel.id).limit(limit).offset(offset)
+        select(SavedModel).where(mine).order_by(SavedModel.updated_at.desc(), SavedModel.id).limit(limit).offset(offset)
     ).all()
     return list(rows), total
 
@@ -79,7 +89,7 @@ VERSIONED = ("name", "description", "graph")
 
 
 def update(session: Session, model: SavedModel, changes: dict[str, Any], note: str = "save") -> SavedModel:
-    """Apply ``changes`` (any of name, description, graph, thumbnail) and commit.
+    """Apply ``changes`` (any of name, description, graph, thumbnail, visibility) and commit.
 
     A new version is written only when a versioned field (name, description, graph) actually
     changes, so an autosave of an unchanged graph, or a new thumbnail alone, adds none.

@@ -67,8 +67,9 @@ def seed(db: Session, examples_dir: Path, limits: Limits) -> list[int]:
             log.warning("example %s does not check, not published: %s", path.name, e)
             continue
         raw = graph.model_dump(mode="json")
-        model = crud.create(db, name=graph.name, description=graph.description, graph=raw, thumbnail=snap.thumbnail)
-        model.owner_id = user.id
+        model = crud.create(
+            db, owner_id=user.id, name=graph.name, description=graph.description, graph=raw, thumbnail=snap.thumbnail
+        )
         card = publish.Card(
             title=graph.name,
             description=graph.description,

@@ -43,13 +43,13 @@ def fork(db: Session, user: User, source: SavedModel, pub: Publication) -> Saved
     """A private copy of publication ``pub`` of ``source`` in ``user``'s models, with its lineage."""
     copy = crud.create(
         db,
+        owner_id=user.id,
         name=source.name[:DISPLAY_NAME_CHARS],
         description=pub.description,
         graph=pub.graph,
         thumbnail=None,
         note="fork",
     )
-    copy.owner_id = user.id
     copy.visibility = "private"
     copy.forked_from_id = source.id
     copy.forked_from_version = pub.number

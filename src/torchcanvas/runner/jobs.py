@@ -31,10 +31,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from torchcanvas import codegen
+from torchcanvas.auth.config import Quotas
+from torchcanvas.auth.quotas import QuotaExceeded
 from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError
@@ -178,8 +180,11 @@ class Runner:
         torch_threads: int | None = None,
         warm: bool = True,
         limits: Limits | None = None,
+        quotas: Quotas | None = None,
     ) -> None:
         self.sessions = sessions
+        # Per user: runs at once (the dispatcher's pick), runs queued and run storage (submit's).
+        self.quotas = quotas
         self.limits = limits or Limits()  # the documents a run may be made of (torchcanvas.limits)
         self.runs_dir = Path(runs_dir)
         # Data sets are resolved inside it (runner/data.py); the runs folder is one of its folders.
@@ -241,16 +246,19 @@ class Runner:
         experiment_id: int | None = None,
         label: str = "",
         variant: dict[str, Any] | None = None,
+        owner_id: int | None = None,
     ) -> int:
-        """Queue a run of ``graph`` (its training config included). Raises GraphError when the
-        project cannot be generated or its data lies outside the data directory, QueueFull when
-        the queue is full. Returns the run's id."""
+        """Queue a run of ``graph`` (its training config included) for the user ``owner_id``.
+        Raises GraphError when the project cannot be generated or its data lies outside the data
+        directory, QueueFull when the queue is full, QuotaExceeded when the user is at a quota.
+        Returns the run's id."""
         dataset = graph.training.dataset
         resolve_root(self.data_dir, dataset.type, dataset.params)
         files = codegen.generate(graph, limits=self.limits)
         with self._submitting, self.sessions() as s:
-            self._ensure_room(s, 1)
+            self._ensure_room(s, 1, owner_id)
             run = Run(
+                owner_id=owner_id,
                 name=(name or graph.name)[:200],
                 status="queued",
                 model_id=model_id,
@@ -274,19 +282,42 @@ class Runner:
             self._wake.notify_all()
         return run_id
 
-    def ensure_room(self, n: int) -> None:
-        """Raise QueueFull unless ``n`` more runs fit in the queue (an experiment asks before it
-        queues its runs, so that it queues all of them or none; a race with another request can
-        still leave it short, and then its last runs are refused)."""
+    def ensure_room(self, n: int, owner_id: int | None = None) -> None:
+        """Raise QueueFull (or QuotaExceeded) unless ``n`` more runs of ``owner_id`` fit in the
+        queue (an experiment asks before it queues its runs, so that it queues all of them or
+        none; a race with another request can still leave it short, and then its last runs are
+        refused)."""
         with self.sessions() as s:
-            self._ensure_room(s, n)
+            self._ensure_room(s, n, owner_id)
 
-    def _ensure_room(self, s: Session, n: int) -> None:
-        if self.max_queued is None:
-            return
-        queued = int(s.scalar(select(func.count()).select_from(Run).where(Run.status == "queued")) or 0)
-        if queued + n > self.max_queued:
-            raise QueueFull(queued, n, self.max_queued)
+    def _ensure_room(self, s: Session, n: int, owner_id: int | None) -> None:
+        if self.max_queued is not None:
+            queued = int(s.scalar(select(func.count()).select_from(Run).where(Run.status == "queued")) or 0)
+            if queued + n > self.max_queued:
+                raise QueueFull(queued, n, self.max_queued)
+        if self.quotas is not None and owner_id is not None:
+            self._check_quotas(s, n, owner_id, self.quotas)
+
+    def _check_quotas(self, s: Session, n: int, owner_id: int, quotas: Quotas) -> None:
+        mine = s.scalar(select(func.count()).select_from(Run).where(Run.owner_id == owner_id, Run.status == "queued"))
+        queued = int(mine or 0)
+        if queued + n > quotas.queued_runs:
+            raise QuotaExceeded(
+                "queued_runs", "queued runs", queued, quotas.queued_runs, "wait for some to finish, cancel some"
+            )
+        used = self.storage_mib(s, owner_id)
+        if used >= quotas.storage_mib:
+            raise QuotaExceeded("storage_mib", "run storage in MiB", used, quotas.storage_mib, "")
+
+    def storage_mib(self, s: Session, owner_id: int) -> int:
+        """The MiB of files in the folders of ``owner_id``'s runs (walked: a few ms per hundred runs)."""
+        total = 0
+        for run_id in s.scalars(select(Run.id).where(Run.owner_id == owner_id)):
+            for folder, _dirs, files in os.walk(self.run_dir(run_id)):
+                for name in files:
+                    with contextlib.suppress(OSError):  # a file the run is replacing right now
+                        total += os.stat(os.path.join(folder, name), follow_symlinks=False).st_size
+        return total // (1024 * 1024)
 
     def cancel(self, run_id: int, wait: float = 10.0) -> str:
         """Cancel a queued or running run; returns its status afterwards ("cancelled")."""
@@ -373,10 +404,10 @@ class Runner:
             ).start()
 
     def _claim_next(self) -> tuple[int, int] | None:
-        """Take the oldest queued run: an atomic queued -> running, so that two claimers never
-        take the same run."""
+        """Take the oldest queued run of a user below their quota of concurrent runs: an atomic
+        queued -> running, so that two claimers never take the same run."""
         with self.sessions() as s:
-            for run in s.scalars(select(Run).where(Run.status == "queued").order_by(Run.id).limit(5)):
+            for run in s.scalars(self._claimable().order_by(Run.id).limit(5)):
                 result = s.execute(
                     update(Run)
                     .where(Run.id == run.id, Run.status == "queued")
@@ -387,6 +418,22 @@ class Runner:
                 if result.rowcount == 1:  # type: ignore[attr-defined]
                     return run.id, int(run.config.get("epochs", 1))
         return None
+
+    def _claimable(self) -> Any:
+        """The queued runs, less those of users who have ``quotas.concurrent_runs`` running."""
+        stmt = select(Run).where(Run.status == "queued")
+        if self.quotas is None:
+            return stmt
+        with self.sessions() as s:
+            running = s.execute(
+                select(Run.owner_id, func.count()).where(Run.status == "running").group_by(Run.owner_id)
+            ).all()
+        full = {owner for owner, count in running if count >= self.quotas.concurrent_runs}
+        if full - {None}:
+            stmt = stmt.where(or_(Run.owner_id.is_(None), Run.owner_id.not_in(full - {None})))
+        if None in full:  # runs nobody has claimed yet share one quota
+            stmt = stmt.where(Run.owner_id.is_not(None))
+        return stmt
 
     # --- one run -----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 // Thin fetch wrappers for /api/v1. Errors become ApiError with the server's `detail`.
 import type {
-  AugmentPair, Issue, Catalog, CheckResult, Choice, Defaults, Graph, ModelVersion, SavedModel, SavedModelSummary, Template,
+  AugmentPair, Issue, Catalog, CheckResult, Choice, Defaults, Graph, ModelVersion, SavedModel, SavedModelSummary, Template, Visibility,
 } from "./types";
 
 const BASE = "/api/v1";
@@ -21,10 +21,28 @@ function describe(body: { detail?: unknown; issues?: Issue[] }): { message: stri
   return { message: typeof d === "string" ? d : JSON.stringify(d ?? body), issues: body.issues ?? [] };
 }
 
-export async function request(path: string, init: RequestInit = {}): Promise<Response> {
+/**
+ * The session's CSRF token (from signup, login or GET /auth/me; store/auth.ts sets it). The
+ * server refuses a state-changing request authenticated by the cookie without it.
+ */
+let csrfToken: string | null = null;
+export const setCsrfToken = (token: string | null): void => {
+  csrfToken = token;
+};
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The headers of a request: JSON, and the CSRF token on every state-changing method. */
+export function requestHeaders(init: RequestInit): Record<string, string> {
   const headers: Record<string, string> = { Accept: "application/json" };
   if (init.body && typeof init.body === "string") headers["Content-Type"] = "application/json";
-  const res = await fetch(BASE + path, { ...init, headers: { ...headers, ...(init.headers as object) } });
+  if (csrfToken && !SAFE_METHODS.has((init.method ?? "GET").toUpperCase())) headers["X-CSRF-Token"] = csrfToken;
+  return { ...headers, ...(init.headers as Record<string, string> | undefined) };
+}
+
+export async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  // same-origin: the session cookie goes with every call (the app and the API share an origin).
+  const res = await fetch(BASE + path, { credentials: "same-origin", ...init, headers: requestHeaders(init) });
   if (!res.ok) {
     let detail = { message: res.statusText, issues: [] as Issue[] };
     try {
@@ -39,6 +57,10 @@ export async function request(path: string, init: RequestInit = {}): Promise<Res
 
 export const json = async <T>(path: string, init?: RequestInit): Promise<T> => (await request(path, init)).json();
 export const post = (body: unknown, signal?: AbortSignal): RequestInit => ({ method: "POST", body: JSON.stringify(body), signal });
+export const send = (method: "PUT" | "PATCH" | "DELETE", body?: unknown): RequestInit => ({
+  method,
+  ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+});
 
 export const api = {
   catalog: () => json<Catalog>("/catalog"),
@@ -57,10 +79,10 @@ export const api = {
     create: (m: { name: string; description: string; graph: Graph; thumbnail?: string | null }) =>
       json<SavedModel>("/models", post(m)),
     update: (id: string, m: { name: string; description: string; graph: Graph; thumbnail?: string | null }) =>
-      json<SavedModel>(`/models/${id}`, { method: "PUT", body: JSON.stringify(m) }),
-    patch: (id: string, m: Partial<{ name: string; description: string; graph: Graph; thumbnail: string | null }>) =>
-      json<SavedModel>(`/models/${id}`, { method: "PATCH", body: JSON.stringify(m) }),
-    remove: (id: string) => request(`/models/${id}`, { method: "DELETE" }),
+      json<SavedModel>(`/models/${id}`, send("PUT", m)),
+    patch: (id: string, m: Partial<{ name: string; description: string; graph: Graph; thumbnail: string | null; visibility: Visibility }>) =>
+      json<SavedModel>(`/models/${id}`, send("PATCH", m)),
+    remove: (id: string) => request(`/models/${id}`, send("DELETE")),
     duplicate: (id: string) => json<SavedModel>(`/models/${id}/duplicate`, { method: "POST" }),
     versions: (id: string) => json<ModelVersion[] | { items: ModelVersion[] }>(`/models/${id}/versions`),
     restore: (id: string, n: number) => json<SavedModel>(`/models/${id}/versions/${n}/restore`, { method: "POST" }),

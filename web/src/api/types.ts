@@ -191,6 +191,14 @@ export interface CheckResult {
 }
 
 // --- models / templates --------------------------------------------------------------------
+export type Visibility = "private" | "unlisted" | "public";
+/** Where a fork came from: "forked from alice/LeNet_bn v3". */
+export interface ForkSource {
+  model_id: string;
+  owner: string | null;
+  name: string;
+  version: number;
+}
 export interface SavedModelSummary {
   id: string | number;
   name: string;
@@ -199,6 +207,13 @@ export interface SavedModelSummary {
   updated_at?: string;
   created_at?: string;
   version?: number;
+  // Accounts (issue 8); optional so that an older server's answer still reads.
+  visibility?: Visibility;
+  owner?: string | null;
+  forked_from?: ForkSource | null;
+  star_count?: number;
+  fork_count?: number;
+  can_edit?: boolean;
 }
 export interface SavedModel extends SavedModelSummary {
   graph: Graph;

@@ -10,6 +10,7 @@ import { currentBody, useDoc } from "../store/doc";
 import { IO_COLOR } from "./colors";
 import { PortRow } from "./Ports";
 import type { GraphFlowNode } from "./types";
+import { useGraphView } from "./viewContext";
 
 const OUT = ["out"], IN = ["in"];
 
@@ -20,6 +21,7 @@ function InputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
   useEffect(() => setDraft(text), [text]);
   const parsed = parseShape(draft);
   const result = useNodeResult(id);
+  const readOnly = useGraphView() !== null;
   const errors = result?.errors ?? [];
   const apply = () => {
     if (parsed && parsed.join(", ") !== text) setInputShape(id, parsed);
@@ -36,6 +38,7 @@ function InputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
         <input
           className={`nodrag${parsed ? "" : " invalid"}`}
           value={draft}
+          readOnly={readOnly}
           data-testid={`input-shape-${id}`}
           onChange={(e) => setDraft(e.target.value)}
           onBlur={apply}

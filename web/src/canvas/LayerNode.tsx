@@ -15,6 +15,7 @@ import { useDoc } from "../store/doc";
 import { categoryColor, MODULE_COLOR } from "./colors";
 import { PortRow } from "./Ports";
 import type { GraphFlowNode } from "./types";
+import { useGraphView } from "./viewContext";
 
 const NONE = { inputs: [] as string[], outputs: [] as string[] };
 /** Canvas.tsx LOD_ZOOM (not imported: Canvas imports this file). */
@@ -43,7 +44,9 @@ export function keyParamTexts(spec: LayerSpec, params: Params, inferred: Params 
 function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
   const node = data.node as LayerDoc | ModuleNode;
   const spec = useLayerSpec(node.kind === "layer" ? node.type : undefined);
-  const def = useDoc((s) => (node.kind === "module" ? s.doc.modules.find((m) => m.name === node.module) : undefined));
+  const view = useGraphView();
+  const docDef = useDoc((s) => (node.kind === "module" ? s.doc.modules.find((m) => m.name === node.module) : undefined));
+  const def = view ? view.modules.find((m) => node.kind === "module" && m.name === node.module) : docDef;
   const result = useNodeResult(id);
   // Far out (a 1,000-node overview) a node is a coloured box with its handles, no text: nothing
   // to lay out or paint, and cheap to mount while panning brings nodes into view.

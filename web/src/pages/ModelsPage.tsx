@@ -1,8 +1,12 @@
-// My models: list, open, rename, duplicate, delete, version history, import.
-import { useCallback, useEffect, useState } from "react";
-import { api, items } from "../api/client";
-import type { ModelVersion, SavedModelSummary } from "../api/types";
+// My models: list, open, rename, duplicate, delete, version history, import; visibility,
+// lineage, stars and forks, and Publish to the market.
+import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { api, ApiError, items } from "../api/client";
+import type { ModelVersion, SavedModelSummary, Visibility } from "../api/types";
+import { PageHeader } from "../components/PageHeader";
+import { ForkedFrom } from "../market/MarketCardView";
 import { loadDocument } from "../store/actions";
+import { openAuthDialog, useAuth } from "../store/auth";
 import { emptyGraph } from "../store/doc";
 import { importJson } from "../store/persist";
 import { navigate } from "../router";
@@ -53,21 +57,44 @@ function Versions({ id, current, onRestored }: { id: string; current?: number; o
   );
 }
 
+// The publish dialog brings markdown-it and DOMPurify: loaded when it opens.
+const PublishDialog = lazy(() => import("../market/PublishDialog").then((m) => ({ default: m.PublishDialog })));
+
+const VISIBILITY_TITLE: Record<Visibility, string> = {
+  private: "Only you can see it",
+  unlisted: "Anyone with the link can see it; not listed in the market",
+  public: "Listed in the market",
+};
+
+function VisibilitySelect({ m, onChange }: { m: SavedModelSummary; onChange: (v: Visibility) => void }) {
+  const v = m.visibility ?? "private";
+  return (
+    <select value={v} onChange={(e) => onChange(e.target.value as Visibility)} title={VISIBILITY_TITLE[v]} data-testid={`visibility-${m.id}`} className={`tc-vis ${v}`}>
+      {(["private", "unlisted", "public"] as const).map((x) => <option key={x} value={x}>{x}</option>)}
+    </select>
+  );
+}
+
 export function ModelsPage() {
   const [models, setModels] = useState<SavedModelSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [history, setHistory] = useState<string | null>(null);
+  const [publishing, setPublishing] = useState<SavedModelSummary | null>(null);
+  const [anonymous, setAnonymous] = useState(false);
+  const user = useAuth((s) => s.user);
   const reload = useCallback(() => {
-    api.models.list().then((m) => (setModels(items(m)), setError(null)), (e: Error) => setError(e.message));
+    api.models.list().then(
+      (m) => (setModels(items(m)), setError(null), setAnonymous(false)),
+      (e: Error) => (e instanceof ApiError && e.status === 401 ? setAnonymous(true) : setError(e.message)),
+    );
   }, []);
-  useEffect(reload, [reload]);
+  // Signing in (or out) changes whose models these are.
+  useEffect(reload, [reload, user]);
   const act = (p: Promise<unknown>) => p.then(reload, (e: Error) => setError(e.message));
 
   return (
     <div className="tc-page" data-testid="models-page">
-      <header className="tc-page-head">
-        <a className="tc-logo" href="#/">torch<b>canvas</b></a>
-        <h2>My models</h2>
+      <PageHeader title="My models">
         <span className="spacer" />
         <button className="primary" data-testid="new-model" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>New model</button>
         <label className="button">
@@ -75,10 +102,15 @@ export function ModelsPage() {
           <input type="file" accept=".json,application/json" hidden data-testid="models-import" onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} />
         </label>
         <a href="#/quickstart">Quick start</a>
-      </header>
+      </PageHeader>
       {error && <div className="tc-error-box">{error}</div>}
-      {!models && !error && <div className="muted pad">Loading…</div>}
-      {models?.length === 0 && <div className="muted pad">No saved models yet. Start from a template in <a href="#/quickstart">Quick start</a>.</div>}
+      {anonymous && (
+        <div className="pad" data-testid="models-sign-in">
+          <button className="link" onClick={() => openAuthDialog("signin", "sign in to see your models")}>Sign in</button> to see and save your models.
+        </div>
+      )}
+      {!models && !error && !anonymous && <div className="muted pad">Loading…</div>}
+      {!anonymous && models?.length === 0 && <div className="muted pad">No saved models yet. Start from a template in <a href="#/quickstart">Quick start</a>.</div>}
       <div className="tc-cards">
         {models?.map((m) => {
           const id = String(m.id);
@@ -88,6 +120,13 @@ export function ModelsPage() {
               <b>{m.name}</b>
               <div className="muted">{m.description}</div>
               {m.updated_at && <div className="muted small">v{m.version} · updated {new Date(m.updated_at).toLocaleString()}</div>}
+              {m.forked_from && <ForkedFrom source={m.forked_from} />}
+              <div className="tc-row small">
+                <VisibilitySelect m={m} onChange={(visibility) => void act(api.models.patch(id, { visibility }))} />
+                <span title="stars" data-testid={`stars-${id}`}>★ {m.star_count ?? 0}</span>
+                <span title="forks" data-testid={`forks-${id}`}>{m.fork_count ?? 0} forks</span>
+                {m.visibility && m.visibility !== "private" && <a href={`#/market/${encodeURIComponent(id)}`} data-testid={`market-link-${id}`}>market page</a>}
+              </div>
               <div className="tc-row tc-card-actions">
                 <a className="button primary" href={`#/model/${encodeURIComponent(id)}`} data-testid={`open-${id}`}>Open</a>
                 <button data-testid={`rename-${id}`} onClick={() => {
@@ -95,6 +134,7 @@ export function ModelsPage() {
                   if (name) void act(api.models.patch(id, { name }));
                 }}>Rename</button>
                 <button data-testid={`duplicate-${id}`} onClick={() => void act(api.models.duplicate(id))}>Duplicate</button>
+                <button data-testid={`publish-${id}`} onClick={() => setPublishing(m)} title="Publish the saved version to the market">Publish</button>
                 <button data-testid={`history-${id}`} onClick={() => setHistory(history === id ? null : id)}>History</button>
                 <button className="danger" data-testid={`delete-${id}`} onClick={() => confirm(`Delete “${m.name}”?`) && void act(api.models.remove(id))}>Delete</button>
               </div>
@@ -103,6 +143,11 @@ export function ModelsPage() {
           );
         })}
       </div>
+      {publishing && (
+        <Suspense fallback={null}>
+          <PublishDialog model={publishing} onClose={() => setPublishing(null)} onPublished={() => (setPublishing(null), reload())} />
+        </Suspense>
+      )}
     </div>
   );
 }

@@ -1,15 +1,19 @@
 // Per-layer output shape, params and FLOPs, in data-flow order, with totals.
+import type { Body, NodeResult } from "../api/types";
 import { formatCount, formatShape } from "../graph/format";
 import { topoOrder } from "../graph/topo";
 import { NO_RESULT, useCheck } from "../store/check";
 import { currentBody, useDoc } from "../store/doc";
 
-export function SummaryPanel() {
-  const body = useDoc(currentBody);
-  const path = useDoc((s) => s.path);
-  const result = useCheck((s) => s.result);
-  const nodes = path === null ? result?.nodes : result?.modules?.[path];
-  if (!result || result === NO_RESULT) return <div className="muted pad">Waiting for the first check…</div>;
+/**
+ * The table for one body and its check results. `totals` (the model's own, from the check) wins
+ * over the sum of the rows, which is what a module definition shows.
+ */
+export function SummaryTable({ body, nodes, totals }: {
+  body: Body;
+  nodes: Record<string, NodeResult> | undefined;
+  totals?: { params: number; flops: number };
+}) {
   let params = 0, flops = 0;
   const rows = topoOrder(body).map((n) => {
     const r = nodes?.[n.id];
@@ -34,10 +38,20 @@ export function SummaryPanel() {
         <tr>
           <td>Total</td>
           <td />
-          <td className="num" data-testid="summary-total-params">{(path === null ? result.total_params : params).toLocaleString()}</td>
-          <td className="num" data-testid="summary-total-flops">{formatCount(path === null ? result.total_flops : flops)}</td>
+          <td className="num" data-testid="summary-total-params">{(totals?.params ?? params).toLocaleString()}</td>
+          <td className="num" data-testid="summary-total-flops">{formatCount(totals?.flops ?? flops)}</td>
         </tr>
       </tfoot>
     </table>
   );
+}
+
+export function SummaryPanel() {
+  const body = useDoc(currentBody);
+  const path = useDoc((s) => s.path);
+  const result = useCheck((s) => s.result);
+  if (!result || result === NO_RESULT) return <div className="muted pad">Waiting for the first check…</div>;
+  const nodes = path === null ? result.nodes : result.modules?.[path];
+  const totals = path === null ? { params: result.total_params, flops: result.total_flops } : undefined;
+  return <SummaryTable body={body} nodes={nodes} totals={totals} />;
 }

@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { runsApi } from "../api/runs";
 import { navigate } from "../router";
+import { needsSignIn } from "../store/auth";
 import { useCatalog } from "../store/catalog";
 import { useDoc } from "../store/doc";
 import { currentSource, setExperimentDialog } from "../store/runActions";
@@ -40,6 +41,7 @@ export function ExperimentDialog() {
       setExperimentDialog(false);
       navigate(`#/compare?ids=${exp.run_ids.join(",")}&experiment=${exp.id}`);
     } catch (e) {
+      if (needsSignIn(e)) return setExperimentDialog(false);
       setError((e as Error).message);
     } finally {
       setBusy(false);

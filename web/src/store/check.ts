@@ -4,6 +4,7 @@
 import { create } from "zustand";
 import { api, ApiError } from "../api/client";
 import type { CheckResult, Issue, NodeResult } from "../api/types";
+import { useGraphView } from "../canvas/viewContext";
 import { useDoc } from "./doc";
 
 interface CheckState {
@@ -95,8 +96,11 @@ export function startLiveCheck(): () => void {
 
 /** The result for a node of the open body (model or module definition). */
 export function useNodeResult(id: string): NodeResult | undefined {
+  const view = useGraphView();
   const path = useDoc((s) => s.path);
-  return useCheck((s) => (path === null ? s.result?.nodes[id] : s.result?.modules?.[path]?.[id]));
+  const mine = useCheck((s) => (path === null ? s.result?.nodes[id] : s.result?.modules?.[path]?.[id]));
+  // A read-only view (a market model) has its own result.
+  return view ? view.result?.nodes[id] : mine;
 }
 
 export const isWarning = (i: Issue) => i.severity === "warning";

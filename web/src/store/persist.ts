@@ -1,13 +1,18 @@
 // Saving and opening models through /api/v1/models.
 import { api } from "../api/client";
 import type { Graph } from "../api/types";
-import { replaceHash } from "../router";
+import { parseRoute, replaceHash } from "../router";
 import { loadDocument } from "./actions";
+import { needsSignIn } from "./auth";
 import { useDoc } from "./doc";
 import { toast, useUi } from "./ui";
 
-/** Save the open document; `makeThumbnail` renders a preview (the editor passes one in). */
-export async function saveModel(makeThumbnail?: () => Promise<string | null>): Promise<void> {
+/**
+ * Save the open document; `makeThumbnail` renders a preview (the editor passes one in), `said`
+ * replaces the toast. Anonymous: the sign-in dialog opens (the draft is saved once signed in).
+ * Returns whether it saved.
+ */
+export async function saveModel(makeThumbnail?: () => Promise<string | null>, said?: string): Promise<boolean> {
   const { doc, modelId } = useDoc.getState();
   try {
     const thumbnail = makeThumbnail ? await makeThumbnail().catch(() => null) : null;
@@ -16,10 +21,13 @@ export async function saveModel(makeThumbnail?: () => Promise<string | null>): P
     const id = String(saved.id ?? modelId);
     // Only clear the dirty flag if nothing changed while the request was in flight.
     useDoc.setState((s) => ({ modelId: id, dirty: s.doc === doc ? false : s.dirty }));
-    if (!modelId) replaceHash(`#/model/${encodeURIComponent(id)}`);
-    toast(`Saved “${doc.name}”`);
+    // A draft saved on sign-in from another page stays on that page.
+    if (!modelId && parseRoute(window.location.hash).page === "editor") replaceHash(`#/model/${encodeURIComponent(id)}`);
+    toast(said ?? `Saved “${doc.name}”`);
+    return true;
   } catch (e) {
-    toast(`Save failed: ${(e as Error).message}`, true);
+    if (!needsSignIn(e)) toast(`Save failed: ${(e as Error).message}`, true);
+    return false;
   }
 }
 

@@ -1,4 +1,5 @@
 import { useReactFlow } from "@xyflow/react";
+import { UserMenu } from "../components/UserMenu";
 import { FIT } from "../canvas/Canvas";
 import { layout } from "../store/actions";
 import { useDoc } from "../store/doc";
@@ -43,11 +44,13 @@ export function TopBar() {
       <span className="sep" />
       <TrainButton makeThumbnail={makeThumbnail} />
       <span className="spacer" />
-      <a href="#/models" data-testid="nav-models">My models</a>
+      <a href="#/market" data-testid="nav-market">Market</a>
       <a href="#/quickstart" data-testid="nav-quickstart">Quick start</a>
       <a href="#/lab" data-testid="nav-lab">Lab</a>
       <button className="icon" onClick={() => setTourStep(0)} data-testid="start-tour" title="Guided tour">Tour</button>
       <button className="icon" onClick={() => toggleHelp(true)} data-testid="shortcuts-button" title="Keyboard shortcuts (?)">?</button>
+      {/* My models is in the user's menu: the bar must fit 1280 px. */}
+      <UserMenu />
     </header>
   );
 }

@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { Issue } from "../api/types";
 import { ApiError } from "../api/client";
+import { needsSignIn } from "../store/auth";
 import { useCheck } from "../store/check";
 import { useDoc } from "../store/doc";
 import { saveModel } from "../store/persist";
@@ -52,6 +53,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
       await startRun({ epochs, lr, batch_size });
       setOpen(false);
     } catch (e) {
+      if (needsSignIn(e)) return setOpen(false);
       setError(e instanceof ApiError && e.issues.length ? e.issues.map(describe).join("\n") : (e as Error).message);
     } finally {
       setBusy(false);

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from torchcanvas import codegen
+from torchcanvas.api.access import load_experiment
 from torchcanvas.api.deps import IdPath, SessionDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.models import UtcDatetime
@@ -27,7 +28,8 @@ from torchcanvas.api.routes.runs import (
     with_overrides,
 )
 from torchcanvas.api.work import CpuDep
-from torchcanvas.db.models import Experiment, Run
+from torchcanvas.auth.deps import CurrentUser, OptionalUser
+from torchcanvas.db.models import Experiment, Run, User
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError, Issue
 from torchcanvas.runner import QueueFull, Runner
@@ -57,15 +59,22 @@ class ExperimentRead(ExperimentSummary):
 
 
 def create_experiment_runs(
-    session: Session, runner: Runner, base: Graph, axes: list[Axis], name: str, model_id: uuid.UUID | None
+    session: Session,
+    runner: Runner,
+    base: Graph,
+    axes: list[Axis],
+    name: str,
+    model_id: uuid.UUID | None,
+    owner: User,
 ) -> Experiment:
-    """Expand the axes, check that every variant generates a project, then queue one run each."""
+    """Expand the axes, check that every variant generates a project, then queue one run each
+    (``owner``'s: the queue quota counts them all before any is queued)."""
     try:
         variants = expand(base, axes)
     except AxisError as exc:
         raise field_error(["body", "axes", exc.index], str(exc)) from None
     try:
-        runner.ensure_room(len(variants))  # before the work of generating every variant
+        runner.ensure_room(len(variants), owner.id)  # before the work of generating every variant
     except QueueFull as exc:
         raise queue_full(exc) from None
     for v in variants:
@@ -86,7 +95,11 @@ def create_experiment_runs(
                 ]
             ) from None
     experiment = Experiment(
-        name=name, model_id=model_id, graph=base.model_dump(mode="json"), axes=[a.model_dump(mode="json") for a in axes]
+        owner_id=owner.id,
+        name=name,
+        model_id=model_id,
+        graph=base.model_dump(mode="json"),
+        axes=[a.model_dump(mode="json") for a in axes],
     )
     session.add(experiment)
     session.commit()
@@ -99,6 +112,7 @@ def create_experiment_runs(
                 experiment_id=experiment.id,
                 label=v.label,
                 variant=v.values,
+                owner_id=owner.id,
             )
         except QueueFull as exc:  # another request filled the queue meanwhile
             raise queue_full(exc) from None
@@ -131,22 +145,24 @@ def _read(session: Session, experiment: Experiment) -> ExperimentRead:
     responses={429: {"description": "The queue has no room for every variant's run; retry later"}},
 )
 async def create_experiment(
-    body: ExperimentCreate, session: SessionDep, runner: RunnerDep, cpu: CpuDep
+    body: ExperimentCreate, session: SessionDep, runner: RunnerDep, cpu: CpuDep, user: CurrentUser
 ) -> ExperimentRead:
-    return await cpu.run(_create_experiment, body, session, runner)  # a project generated per variant
+    return await cpu.run(_create_experiment, body, session, runner, user)  # a project generated per variant
 
 
-def _create_experiment(body: ExperimentCreate, session: Session, runner: Runner) -> ExperimentRead:
-    base = graph_of_model(session, body.model_id) if body.model_id is not None else body.graph
+def _create_experiment(body: ExperimentCreate, session: Session, runner: Runner, user: User) -> ExperimentRead:
+    base = graph_of_model(session, user, body.model_id) if body.model_id is not None else body.graph
     assert base is not None
     base = with_overrides(base, body)
-    experiment = create_experiment_runs(session, runner, base, body.axes, body.name or base.name, body.model_id)
+    name = body.name or base.name
+    experiment = create_experiment_runs(session, runner, base, body.axes, name, body.model_id, user)
     return _read(session, experiment)
 
 
-@router.get("", response_model=list[ExperimentSummary], summary="Every experiment, newest first")
-def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
-    rows = session.scalars(select(Experiment).order_by(Experiment.id.desc()).limit(200)).all()
+@router.get("", response_model=list[ExperimentSummary], summary="list your experiments, newest first")
+def list_experiments(session: SessionDep, user: CurrentUser) -> list[ExperimentSummary]:
+    mine = select(Experiment).where(Experiment.owner_id == user.id)
+    rows = session.scalars(mine.order_by(Experiment.id.desc()).limit(200)).all()
     return [
         ExperimentSummary(
             id=e.id,
@@ -161,8 +177,5 @@ def list_experiments(session: SessionDep) -> list[ExperimentSummary]:
 
 
 @router.get("/{experiment_id}", response_model=ExperimentRead, summary="An experiment: its runs and their comparison")
-def get_experiment(experiment_id: IdPath, session: SessionDep) -> ExperimentRead:
-    experiment = session.get(Experiment, experiment_id)
-    if experiment is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no experiment with id {experiment_id}")
-    return _read(session, experiment)
+def get_experiment(experiment_id: IdPath, session: SessionDep, user: OptionalUser) -> ExperimentRead:
+    return _read(session, load_experiment(session, user, experiment_id))

@@ -13,6 +13,8 @@ from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.experiments import ExperimentRead, _read, create_experiment_runs
 from torchcanvas.api.routes.runs import Overrides, RunnerDep, with_overrides
 from torchcanvas.api.work import CpuDep
+from torchcanvas.auth.deps import CurrentUser
+from torchcanvas.db.models import User
 from torchcanvas.lab import (
     LESSONS,
     Lesson,
@@ -51,16 +53,22 @@ def _examples(settings: Settings) -> list:  # type: ignore[type-arg]
     "/lessons/{lesson_id}/run",
     response_model=ExperimentRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Run a lesson's experiment (one click)",
+    summary="run a lesson's experiment (one click)",
 )
 async def run_lesson(
-    lesson_id: str, body: LessonRun, session: SessionDep, settings: SettingsDep, runner: RunnerDep, cpu: CpuDep
+    lesson_id: str,
+    body: LessonRun,
+    session: SessionDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    cpu: CpuDep,
+    user: CurrentUser,
 ) -> ExperimentRead:
-    return await cpu.run(_run_lesson, lesson_id, body, session, settings, runner)
+    return await cpu.run(_run_lesson, lesson_id, body, session, settings, runner, user)
 
 
 def _run_lesson(
-    lesson_id: str, body: LessonRun, session: Session, settings: Settings, runner: Runner
+    lesson_id: str, body: LessonRun, session: Session, settings: Settings, runner: Runner, user: User
 ) -> ExperimentRead:
     found = lesson(lesson_id)
     if found is None:
@@ -90,7 +98,7 @@ def _run_lesson(
     axes = [*(_axis(a) for a in exp.axes), *fixed]
     graph = with_overrides(graph, body)
     suffix = "".join(f", {p.name}={body.params.get(p.name, p.default)}" for p in exp.params)
-    experiment = create_experiment_runs(session, runner, graph, axes, f"{found.title}{suffix}", None)
+    experiment = create_experiment_runs(session, runner, graph, axes, f"{found.title}{suffix}", None, user)
     return _read(session, experiment)
 
 

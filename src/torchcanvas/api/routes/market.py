@@ -15,9 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from torchcanvas.api.access import load_model
 from torchcanvas.api.deps import IdPath, SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
-from torchcanvas.api.routes.models import ModelRead
+from torchcanvas.api.routes.models import ModelRead, model_read
 from torchcanvas.api.work import CpuDep
-from torchcanvas.auth import policy
+from torchcanvas.auth import policy, quotas
 from torchcanvas.auth.deps import CurrentUser, OptionalUser
 from torchcanvas.db.models import Publication, SavedModel, User
 from torchcanvas.graph.model import Graph
@@ -174,10 +174,13 @@ def get_market_version(model_id: uuid.UUID, number: IdPath, db: SessionDep, user
     response_model=ModelRead,
     status_code=status.HTTP_201_CREATED,
     summary="Fork models into your own",
+    responses={429: {"description": "at the quota of saved models"}},
 )
-def fork_model(model_id: uuid.UUID, db: SessionDep, user: CurrentUser) -> SavedModel:
+def fork_model(model_id: uuid.UUID, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
     model, versions = _published(db, user, model_id)
-    return social.fork(db, user, model, versions[-1])
+    quotas.check_models(db, user.id, settings.quotas)  # a fork is a saved model like any other
+    # Serialised like every other ModelRead (owner's name, forked_from, can_edit), not the bare row.
+    return model_read(db, social.fork(db, user, model, versions[-1]), user)
 
 
 @router.put("/market/{model_id}/star", response_model=StarState, summary="Star models")

@@ -5,15 +5,19 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
+from sqlalchemy.orm import Session
 
+from torchcanvas.api.access import load_model
 from torchcanvas.api.deps import IdPath, Offset, PageSize, SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
+from torchcanvas.auth import policy, quotas
+from torchcanvas.auth.deps import CurrentUser, OptionalUser
 from torchcanvas.db import crud
-from torchcanvas.db.models import ModelVersion, SavedModel
+from torchcanvas.db.models import ModelVersion, SavedModel, User
 from torchcanvas.graph.model import DisplayName, Graph
 from torchcanvas.settings import Settings
 
@@ -67,17 +71,29 @@ class ModelPatch(BaseModel):
     description: Description | None = None
     graph: Graph | None = None
     thumbnail: Thumbnail | None = None
+    visibility: Visibility | None = Field(
+        default=None, description="private (yours alone), unlisted (anyone with the link) or public (in the market)"
+    )
 
     @model_validator(mode="after")
     def _no_null_required(self) -> ModelPatch:
-        for key in ("name", "description", "graph"):
+        for key in ("name", "description", "graph", "visibility"):
             if key in self.model_fields_set and getattr(self, key) is None:
                 raise ValueError(f"{key} cannot be null; leave it out to keep it")
         return self
 
 
+Visibility = Literal["private", "unlisted", "public"]
+
+
+class ForkedFrom(BaseModel):
+    model_id: uuid.UUID
+    owner: str | None = Field(description="the username; null: a deleted user")
+    name: str
+    version: int
+
+
 class ModelSummary(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     name: str
     description: str
@@ -85,6 +101,12 @@ class ModelSummary(BaseModel):
     version: int = Field(description="The number of the latest version")
     created_at: UtcDatetime
     updated_at: UtcDatetime
+    visibility: Visibility
+    owner: str | None = Field(description="the owner's username; null: a deleted user")
+    forked_from: ForkedFrom | None = Field(description="the model and published version this one was forked from")
+    star_count: int
+    fork_count: int
+    can_edit: bool = Field(description="whether the caller may change it")
 
 
 class ModelRead(ModelSummary):
@@ -95,7 +117,49 @@ class ModelRead(ModelSummary):
 
 class ModelPage(BaseModel):
     items: list[ModelSummary]
-    count: int = Field(description="The number of saved models in all")
+    count: int = Field(description="The number of your saved models in all")
+
+
+def _forked_from(session: Session, model: SavedModel, user: User | None) -> ForkedFrom | None:
+    if model.forked_from_id is None:
+        return None
+    source = session.get(SavedModel, model.forked_from_id)
+    # A source made private since (or deleted) is not named: its name is its owner's to show.
+    if source is None or not policy.can_read_model(user, source):
+        return None
+    return ForkedFrom(
+        model_id=source.id,
+        owner=source.owner.username if source.owner else None,
+        name=source.name,
+        version=model.forked_from_version or source.version,
+    )
+
+
+def _summary_fields(session: Session, model: SavedModel, user: User | None) -> dict[str, Any]:
+    return {
+        "id": model.id,
+        "name": model.name,
+        "description": model.description,
+        "thumbnail": model.thumbnail,
+        "version": model.version,
+        "created_at": model.created_at,
+        "updated_at": model.updated_at,
+        "visibility": model.visibility,
+        "owner": model.owner.username if model.owner else None,
+        "forked_from": _forked_from(session, model, user),
+        "star_count": model.star_count,
+        "fork_count": model.fork_count,
+        "can_edit": policy.can_edit_model(user, model),
+    }
+
+
+def model_summary(session: Session, model: SavedModel, user: User | None) -> ModelSummary:
+    return ModelSummary(**_summary_fields(session, model, user))
+
+
+def model_read(session: Session, model: SavedModel, user: User | None) -> ModelRead:
+    """A model as ``user`` sees it (``can_edit`` is theirs): what every route that returns one sends."""
+    return ModelRead(**_summary_fields(session, model, user), graph=model.graph)
 
 
 class VersionSummary(BaseModel):
@@ -111,22 +175,10 @@ class VersionRead(VersionSummary):
     graph: dict[str, JsonValue]
 
 
-def _not_found(model_id: uuid.UUID) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no saved model with id {model_id}")
-
-
-def _load(session: SessionDep, model_id: uuid.UUID) -> SavedModel:
-    model = crud.get(session, model_id)
-    if model is None:
-        raise _not_found(model_id)
-    return model
-
-
-def _load_version(session: SessionDep, model_id: uuid.UUID, number: int) -> ModelVersion:
+def _load_version(session: Session, user: User | None, model_id: uuid.UUID, number: int) -> ModelVersion:
+    load_model(session, user, model_id)
     found = crud.version(session, model_id, number)
     if found is None:
-        if crud.get(session, model_id) is None:
-            raise _not_found(model_id)
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"model {model_id} has no version {number}")
     return found
 
@@ -139,45 +191,57 @@ def _check_thumbnail_size(thumbnail: str | None, settings: Settings) -> None:
         )
 
 
-@router.get("", response_model=ModelPage, summary="List saved models, most recently updated first")
+@router.get("", response_model=ModelPage, summary="List your saved models, most recently updated first")
 def list_models(
     session: SessionDep,
     settings: SettingsDep,
+    user: CurrentUser,
     limit: PageSize = 100,
     offset: Offset = 0,
 ) -> ModelPage:
-    rows, total = crud.page(session, limit=min(limit, settings.max_page_size), offset=offset)
-    return ModelPage(items=[ModelSummary.model_validate(r) for r in rows], count=total)
+    rows, total = crud.page(session, owner_id=user.id, limit=min(limit, settings.max_page_size), offset=offset)
+    return ModelPage(items=[model_summary(session, r, user) for r in rows], count=total)
 
 
-@router.post("", response_model=ModelRead, status_code=status.HTTP_201_CREATED, summary="Save a new model (version 1)")
-def create_model(body: ModelCreate, session: SessionDep, settings: SettingsDep) -> SavedModel:
+@router.post(
+    "",
+    response_model=ModelRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Save a new model (version 1)",
+    responses={429: {"description": "at the quota of saved models"}},
+)
+def create_model(body: ModelCreate, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
     _check_thumbnail_size(body.thumbnail, settings)
-    return crud.create(
+    quotas.check_models(session, user.id, settings.quotas)
+    model = crud.create(
         session,
+        owner_id=user.id,
         name=body.name or body.graph.name,
         description=body.description,
         graph=body.graph.model_dump(mode="json"),
         thumbnail=body.thumbnail,
     )
+    return model_read(session, model, user)
 
 
 @router.get("/{model_id}", response_model=ModelRead, summary="A saved model with its graph")
-def get_model(model_id: uuid.UUID, session: SessionDep) -> SavedModel:
-    return _load(session, model_id)
+def get_model(model_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> ModelRead:
+    return model_read(session, load_model(session, user, model_id), user)
 
 
 @router.put("/{model_id}", response_model=ModelRead, summary="Replace a saved model (adds a version when it changed)")
-def replace_model(model_id: uuid.UUID, body: ModelReplace, session: SessionDep, settings: SettingsDep) -> SavedModel:
+def replace_model(
+    model_id: uuid.UUID, body: ModelReplace, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> ModelRead:
     _check_thumbnail_size(body.thumbnail, settings)
-    model = _load(session, model_id)
+    model = load_model(session, user, model_id, policy.can_edit_model)
     changes = {
         "name": body.name,
         "description": body.description,
         "graph": body.graph.model_dump(mode="json"),
         "thumbnail": body.thumbnail,
     }
-    return crud.update(session, model, changes)
+    return model_read(session, crud.update(session, model, changes), user)
 
 
 @router.patch(
@@ -185,18 +249,20 @@ def replace_model(model_id: uuid.UUID, body: ModelReplace, session: SessionDep, 
     response_model=ModelRead,
     summary="Change some fields (adds a version when name, description or graph changed)",
 )
-def patch_model(model_id: uuid.UUID, body: ModelPatch, session: SessionDep, settings: SettingsDep) -> SavedModel:
+def patch_model(
+    model_id: uuid.UUID, body: ModelPatch, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> ModelRead:
     _check_thumbnail_size(body.thumbnail, settings)
-    model = _load(session, model_id)
+    model = load_model(session, user, model_id, policy.can_edit_model)
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if body.graph is not None:
         changes["graph"] = body.graph.model_dump(mode="json")
-    return crud.update(session, model, changes)
+    return model_read(session, crud.update(session, model, changes), user)
 
 
 @router.delete("/{model_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a saved model and its versions")
-def delete_model(model_id: uuid.UUID, session: SessionDep) -> Response:
-    crud.delete(session, _load(session, model_id))
+def delete_model(model_id: uuid.UUID, session: SessionDep, user: CurrentUser) -> Response:
+    crud.delete(session, load_model(session, user, model_id, policy.can_delete_model))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -204,30 +270,35 @@ def delete_model(model_id: uuid.UUID, session: SessionDep) -> Response:
     "/{model_id}/duplicate",
     response_model=ModelRead,
     status_code=status.HTTP_201_CREATED,
-    summary="Copy a saved model (the copy starts at version 1)",
+    summary="Copy one of your saved models (the copy starts at version 1)",
+    description="Someone else's model is copied by forking it (POST /market/{id}/fork), which keeps its lineage.",
+    responses={429: {"description": "at the quota of saved models"}},
 )
-def duplicate_model(model_id: uuid.UUID, session: SessionDep) -> SavedModel:
-    source = _load(session, model_id)
+def duplicate_model(model_id: uuid.UUID, session: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
+    source = load_model(session, user, model_id, policy.can_edit_model)
+    quotas.check_models(session, user.id, settings.quotas)
     suffix = " (copy)"
-    return crud.create(
+    copy = crud.create(
         session,
+        owner_id=user.id,
         name=source.name[: 100 - len(suffix)] + suffix,
         description=source.description,
         graph=source.graph,
         thumbnail=source.thumbnail,
         note="duplicate",
     )
+    return model_read(session, copy, user)
 
 
 @router.get("/{model_id}/versions", response_model=list[VersionSummary], summary="Every saved version, oldest first")
-def list_versions(model_id: uuid.UUID, session: SessionDep) -> list[ModelVersion]:
-    _load(session, model_id)
+def list_versions(model_id: uuid.UUID, session: SessionDep, user: OptionalUser) -> list[ModelVersion]:
+    load_model(session, user, model_id)
     return crud.versions(session, model_id)
 
 
 @router.get("/{model_id}/versions/{number}", response_model=VersionRead, summary="One version with its graph")
-def get_version(model_id: uuid.UUID, number: IdPath, session: SessionDep) -> ModelVersion:
-    return _load_version(session, model_id, number)
+def get_version(model_id: uuid.UUID, number: IdPath, session: SessionDep, user: OptionalUser) -> ModelVersion:
+    return _load_version(session, user, model_id, number)
 
 
 @router.post(
@@ -235,7 +306,7 @@ def get_version(model_id: uuid.UUID, number: IdPath, session: SessionDep) -> Mod
     response_model=ModelRead,
     summary="Make an old version current again (as a new version)",
 )
-def restore_version(model_id: uuid.UUID, number: IdPath, session: SessionDep) -> SavedModel:
-    old = _load_version(session, model_id, number)
-    model = _load(session, model_id)
-    return crud.restore(session, model, old)
+def restore_version(model_id: uuid.UUID, number: IdPath, session: SessionDep, user: CurrentUser) -> ModelRead:
+    model = load_model(session, user, model_id, policy.can_edit_model)
+    old = _load_version(session, user, model_id, number)
+    return model_read(session, crud.restore(session, model, old), user)

@@ -23,14 +23,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from torchcanvas.api.access import load_model, load_run, run_not_found
 from torchcanvas.api.deps import MAX_ID, IdPath, IdQuery, Offset, PageSize, SessionDep, SettingsDep
 from torchcanvas.api.downloads import attachment, safe_name
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.routes.models import UtcDatetime
 from torchcanvas.api.work import CpuDep
+from torchcanvas.auth import policy
+from torchcanvas.auth.deps import CurrentUser, OptionalUser, current_user
 from torchcanvas.codegen import model_class_name
-from torchcanvas.db import crud
-from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
+from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent, SavedModel, User
 from torchcanvas.graph.model import DisplayName, Graph
 from torchcanvas.runner import QueueFull, RunConflict, Runner, RunNotFound, redact_paths, stored_events
 from torchcanvas.runner.events import RunEvent as Event
@@ -86,6 +88,7 @@ class RunCreate(Overrides, OneSource):
 class RunSummary(BaseModel):
     id: int
     name: str
+    owner: str | None = Field(description="the username of whoever started it")
     status: RunStatus
     model_id: uuid.UUID | None
     experiment_id: int | None
@@ -151,17 +154,6 @@ class Histograms(BaseModel):
 # --- helpers shared with experiments.py ------------------------------------------------------
 
 
-def not_found(run_id: int) -> HTTPException:
-    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no run with id {run_id}")
-
-
-def load_run(session: Session, run_id: int) -> Run:
-    run = session.get(Run, run_id)
-    if run is None:
-        raise not_found(run_id)
-    return run
-
-
 def events_of(session: Session, run_id: int) -> list[Event]:
     return list(stored_events(session, run_id))
 
@@ -181,10 +173,16 @@ def _final(session: Session, run_id: int) -> dict[str, Any] | None:
     }
 
 
-def _fields(run: Run) -> dict[str, Any]:
+def owner_name(session: Session, owner_id: int | None) -> str | None:
+    owner = session.get(User, owner_id) if owner_id is not None else None
+    return owner.username if owner is not None else None
+
+
+def _fields(session: Session, run: Run) -> dict[str, Any]:
     return {
         "id": run.id,
         "name": run.name,
+        "owner": owner_name(session, run.owner_id),
         "status": run.status,
         "model_id": run.model_id,
         "experiment_id": run.experiment_id,
@@ -200,12 +198,12 @@ def _fields(run: Run) -> dict[str, Any]:
 
 
 def summary(session: Session, run: Run) -> RunSummary:
-    return RunSummary(**_fields(run), final=_final(session, run.id))
+    return RunSummary(**_fields(session, run), final=_final(session, run.id))
 
 
 def read(session: Session, run: Run) -> RunRead:
     metrics = summarize(events_of(session, run.id))
-    return RunRead(**_fields(run), final=metrics["final"], graph=run.graph, metrics=metrics)
+    return RunRead(**_fields(session, run), final=metrics["final"], graph=run.graph, metrics=metrics)
 
 
 def compare(session: Session, runs: list[Run]) -> Comparison:
@@ -228,10 +226,9 @@ def compare(session: Session, runs: list[Run]) -> Comparison:
     return Comparison(runs=compared, differences=diffs)
 
 
-def graph_of_model(session: Session, model_id: uuid.UUID) -> Graph:
-    model = crud.get(session, model_id)
-    if model is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no saved model with id {model_id}")
+def graph_of_model(session: Session, user: User, model_id: uuid.UUID) -> Graph:
+    """The graph of a saved model the user may train (their own; else 404)."""
+    model = load_model(session, user, model_id, policy.can_edit_model)
     try:
         return Graph.model_validate(model.graph)
     except ValidationError as exc:
@@ -266,32 +263,42 @@ def _zip_files(entries: dict[str, Path]) -> bytes:
     summary="Start a training run",
     responses={429: {"description": "Too many runs are queued; retry when some have finished"}},
 )
-async def create_run(body: RunCreate, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> RunRead:
-    """Queue a run of a saved model (``model_id``) or of a graph, with optional overrides of its
-    training config. The run executes the generated train.py; follow it at ``/runs/{id}/events``.
-    429 when the queue is full (settings.max_queued_runs)."""
-    return await cpu.run(_create_run, body, session, runner)  # generating the project is CPU work
+async def create_run(
+    body: RunCreate, session: SessionDep, runner: RunnerDep, cpu: CpuDep, user: CurrentUser
+) -> RunRead:
+    """Queue a run of one of your saved models (``model_id``) or of a graph, with optional
+    overrides of its training config. The run executes the generated train.py; follow it at
+    ``/runs/{id}/events``. 429 when the queue is full (settings.max_queued_runs) or you are at
+    a quota (settings.quotas)."""
+    return await cpu.run(_create_run, body, session, runner, user)  # generating the project is CPU work
 
 
-def _create_run(body: RunCreate, session: Session, runner: Runner) -> RunRead:
-    graph = graph_of_model(session, body.model_id) if body.model_id is not None else body.graph
+def _create_run(body: RunCreate, session: Session, runner: Runner, user: User) -> RunRead:
+    graph = graph_of_model(session, user, body.model_id) if body.model_id is not None else body.graph
     assert graph is not None
     graph = with_overrides(graph, body)
-    try:
-        run_id = runner.submit(graph, name=body.name, model_id=body.model_id)  # GraphError -> 422 with issues
+    try:  # GraphError -> 422 with issues; QuotaExceeded -> 429 (api.access.quota_exceeded)
+        run_id = runner.submit(graph, name=body.name, model_id=body.model_id, owner_id=user.id)
     except QueueFull as exc:
         raise queue_full(exc) from None
-    return read(session, load_run(session, run_id))
+    return read(session, load_run(session, user, run_id))
 
 
 def queue_full(exc: QueueFull) -> HTTPException:
     return HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, detail=str(exc), headers={"Retry-After": "60"})
 
 
-@router.get("", response_model=RunPage, summary="List runs, newest first")
+@router.get(
+    "",
+    response_model=RunPage,
+    summary="list your runs, newest first",
+    description="With `model_id`: that model's runs (of a model you may read: its owner's and yours).",
+)
 def list_runs(
     session: SessionDep,
     settings: SettingsDep,
+    user: OptionalUser,
+    request: Request,
     model_id: uuid.UUID | None = None,
     experiment_id: IdQuery = None,
     status_: Annotated[RunStatus | None, Query(alias="status")] = None,
@@ -299,9 +306,7 @@ def list_runs(
     offset: Offset = 0,
 ) -> RunPage:
     limit = min(limit, settings.max_page_size)
-    where = []
-    if model_id is not None:
-        where.append(Run.model_id == model_id)
+    where = _visible_runs(session, user, model_id, request)
     if experiment_id is not None:
         where.append(Run.experiment_id == experiment_id)
     if status_ is not None:
@@ -309,6 +314,18 @@ def list_runs(
     count = session.scalar(select(func.count()).select_from(Run).where(*where)) or 0
     rows = session.scalars(select(Run).where(*where).order_by(Run.id.desc()).limit(limit).offset(offset)).all()
     return RunPage(items=[summary(session, r) for r in rows], count=count)
+
+
+def _visible_runs(session: Session, user: User | None, model_id: uuid.UUID | None, request: Request) -> list[Any]:
+    """The filter of the runs a listing shows: the user's own, or a readable model's."""
+    if model_id is None:
+        return [Run.owner_id == current_user(user, request).id]  # 401 for anonymous callers
+    model: SavedModel = load_model(session, user, model_id)
+    where: list[Any] = [Run.model_id == model_id]
+    owners = policy.readable_run_owners(user, model)
+    if owners is not None:
+        where.append(Run.owner_id.in_(owners))
+    return where
 
 
 _ID = re.compile(r"[0-9]{1,10}")  # MAX_ID has 10 digits; int() of an unbounded string is itself work
@@ -336,25 +353,28 @@ def _ids(ids: str) -> list[int]:
 @router.get(
     "/compare", response_model=Comparison, summary="Compare runs: final metrics, curves, differing hyperparameters"
 )
-def compare_runs(session: SessionDep, ids: Annotated[str, Query(description="comma-separated run ids")]) -> Comparison:
-    return compare(session, [load_run(session, i) for i in _ids(ids)])
+def compare_runs(
+    session: SessionDep, user: OptionalUser, ids: Annotated[str, Query(description="comma-separated run ids")]
+) -> Comparison:
+    return compare(session, [load_run(session, user, i) for i in _ids(ids)])
 
 
 @router.get("/{run_id}", response_model=RunRead, summary="One run: status, config and metrics")
-def get_run(run_id: IdPath, session: SessionDep) -> RunRead:
-    return read(session, load_run(session, run_id))
+def get_run(run_id: IdPath, session: SessionDep, user: OptionalUser) -> RunRead:
+    return read(session, load_run(session, user, run_id))
 
 
-@router.delete("/{run_id}", response_model=RunRead, summary="Cancel a queued or running run")
-def cancel_run(run_id: IdPath, session: SessionDep, runner: RunnerDep) -> RunRead:
+@router.delete("/{run_id}", response_model=RunRead, summary="cancel a queued or running run")
+def cancel_run(run_id: IdPath, session: SessionDep, runner: RunnerDep, user: CurrentUser) -> RunRead:
+    load_run(session, user, run_id, manage=True)
     try:
         runner.cancel(run_id)
     except RunNotFound:
-        raise not_found(run_id) from None
+        raise run_not_found(run_id) from None
     except RunConflict as exc:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     session.expire_all()
-    return read(session, load_run(session, run_id))
+    return read(session, load_run(session, user, run_id))
 
 
 def _sse(event: Event) -> str:
@@ -379,16 +399,17 @@ async def stream_events(
     run_id: IdPath,
     request: Request,
     runner: RunnerDep,
+    session: SessionDep,
+    user: OptionalUser,
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
-    def status_of() -> str | None:
-        with request.app.state.sessionmaker() as session:
-            run = session.get(Run, run_id)
-            return None if run is None else run.status
+    def status_of() -> str:
+        run_status = load_run(session, user, run_id).status
+        # The stream may last for hours: it must not hold a database connection all along.
+        session.close()
+        return run_status
 
     run_status = await run_in_threadpool(status_of)
-    if run_status is None:
-        raise not_found(run_id)
     # An id we never sent (garbage, or too large to be one) is ignored: the stream starts over.
     after = (_id(last_event_id) or 0) if last_event_id else 0
     loop = asyncio.get_running_loop()
@@ -444,9 +465,10 @@ async def get_histograms(
     session: SessionDep,
     runner: RunnerDep,
     cpu: CpuDep,
+    user: OptionalUser,
     bins: Annotated[int, Query(ge=0, le=1000, description="equal-width bins; 0: TensorBoard's own buckets")] = 30,
 ) -> Histograms:
-    await run_in_threadpool(load_run, session, run_id)
+    await run_in_threadpool(load_run, session, user, run_id)
     params = await cpu.run(histograms, runner.run_dir(run_id) / "runs", bins=bins)  # reads every event file
     return Histograms(run_id=run_id, params=params)  # type: ignore[arg-type]
 
@@ -457,8 +479,8 @@ async def get_histograms(
     summary="The run's output (stdout and stderr)",
     responses={200: {"content": {"text/plain": {}}}},
 )
-async def get_log(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> Response:
-    await run_in_threadpool(load_run, session, run_id)
+async def get_log(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep, user: OptionalUser) -> Response:
+    await run_in_threadpool(load_run, session, user, run_id)
     text = await cpu.run(_log_text, runner.run_dir(run_id) / "log.txt")
     return Response(text, media_type="text/plain; charset=utf-8", headers=attachment(f"run-{run_id}.log"))
 
@@ -474,8 +496,8 @@ def _log_text(path: Path) -> str:
     summary="The last checkpoint (checkpoint.pt)",
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
-def get_checkpoint(run_id: IdPath, session: SessionDep, runner: RunnerDep) -> FileResponse:
-    load_run(session, run_id)
+def get_checkpoint(run_id: IdPath, session: SessionDep, runner: RunnerDep, user: OptionalUser) -> FileResponse:
+    load_run(session, user, run_id)
     path = runner.run_dir(run_id) / "runs" / "checkpoint.pt"
     if not path.is_file():
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"run {run_id} has saved no checkpoint yet")
@@ -488,8 +510,10 @@ def get_checkpoint(run_id: IdPath, session: SessionDep, runner: RunnerDep) -> Fi
     summary="The TensorBoard event files, zipped",
     responses={200: {"content": {"application/zip": {}}}},
 )
-async def get_tensorboard(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> Response:
-    await run_in_threadpool(load_run, session, run_id)
+async def get_tensorboard(
+    run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep, user: OptionalUser
+) -> Response:
+    await run_in_threadpool(load_run, session, user, run_id)
     logdir = runner.run_dir(run_id) / "runs"
     files = sorted(logdir.glob("events.out.tfevents.*")) if logdir.is_dir() else []
     if not files:
@@ -507,8 +531,10 @@ PROJECT_FILES = ("model.py", "train.py", "requirements.txt", "README.md")
     summary="The generated project that ran, zipped",
     responses={200: {"content": {"application/zip": {}}}},
 )
-async def get_files(run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep) -> Response:
-    run = await run_in_threadpool(load_run, session, run_id)
+async def get_files(
+    run_id: IdPath, session: SessionDep, runner: RunnerDep, cpu: CpuDep, user: OptionalUser
+) -> Response:
+    run = await run_in_threadpool(load_run, session, user, run_id)
     folder = runner.run_dir(run_id)
     top = await cpu.run(_project_folder, run)
     entries = {f"{top}/{n}": folder / n for n in PROJECT_FILES if (folder / n).is_file()}
