@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import cheap_password_hashing, make_settings, mlp_graph, sign_up
+from tests.api.api_support import cheap_password_hashing, make_settings, mlp_graph, sign_up, with_token
 from torchcanvas.api import create_app
 from torchcanvas.settings import Settings
 
@@ -48,6 +48,12 @@ def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         sign_up(c, "alice")
         yield c
+
+
+@pytest.fixture
+def bearer(client: TestClient) -> TestClient:
+    """A script's client for alice's account: a personal API token, no cookie, no CSRF header."""
+    return with_token(client)
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def account(c: TestClient, name: str, admin: bool = False) -> Account:
 def saved_model(c: TestClient, owner: Account, graph: dict[str, Any], visibility: str = "private") -> str:
     with c.app.state.sessionmaker() as db:  # type: ignore[attr-defined]
         model = crud.create(db, owner_id=owner.id, name=graph["name"], description="", graph=graph, thumbnail=None)
-        model.visibility = visibility
+        model.owner_id, model.visibility = owner.id, visibility
         db.commit()
         return str(model.id)
 

@@ -341,3 +341,16 @@ def test_quota_of_concurrent_runs(tmp_path: Path) -> None:
             db.commit()
             assert db.scalar(select(Run.status).where(Run.id == a2)) == "queued"
         assert runner._claim_next()[0] == a2
+
+
+def test_the_examples_account_is_not_the_first_account(anon: TestClient) -> None:
+    """The market's built-in account (no password) exists before anyone signs up: the first
+    person to sign up is still the admin."""
+    from torchcanvas.market.seed import seed_user
+
+    with anon.app.state.sessionmaker() as db:  # type: ignore[attr-defined]
+        seed_user(db)
+    assert sign_up(anon, "alice")["is_admin"] is True
+    assert sign_up(TestClient(anon.app), "bob")["is_admin"] is False
+    # Nobody signs in as the built-in account.
+    assert _login(TestClient(anon.app), "torchcanvas", "").status_code == 401

@@ -57,6 +57,12 @@ def owner_or_admin(status: int) -> Callable[[Role, Vis], Expect]:
     return lambda role, vis: {"anonymous": 401, "owner": status, "admin": status}.get(role, 404)
 
 
+def signed_reader(status: int) -> Callable[[Role, Vis], Expect]:
+    """Star, fork or comment: anyone signed in who may read the model."""
+    read = readable(status)
+    return lambda role, vis: 401 if role == "anonymous" else read(role, vis)
+
+
 def readable(status: int = 200, detail: str | None = None) -> Callable[[Role, Vis], Expect]:
     """Public and unlisted things are read by anyone; private ones by the owner and the admin."""
 
@@ -66,12 +72,6 @@ def readable(status: int = 200, detail: str | None = None) -> Callable[[Role, Vi
         return (404, "there is no")
 
     return expect
-
-
-def signed_in_readable(status: int) -> Callable[[Role, Vis], Expect]:
-    """Act on something one may read (star, fork, comment): 401 anonymous, else as ``readable``."""
-    read = readable(status)
-    return lambda role, vis: 401 if role == "anonymous" else read(role, vis)
 
 
 def open_route(role: Role, vis: Vis) -> Expect:
@@ -84,12 +84,8 @@ class Row:
     expect: Callable[[Role, Vis], Expect]
     # What the case works on: shared things per visibility ("model"), things of its own
     # ("fresh_model", "fresh_run", "token"), a throwaway account per role ("account"), or
-    # nothing ("open", "signed").
-    # "published": alice's model of that visibility with a publication; "comment": a new comment
-    # of alice's on it.
-    scope: Literal[
-        "model", "fresh_model", "fresh_run", "token", "account", "open", "signed", "published", "comment"
-    ] = "model"
+    # nothing ("open", "signed"). "comment": the owner's comment on the shared published model.
+    scope: Literal["model", "fresh_model", "fresh_run", "comment", "token", "account", "open", "signed"] = "model"
     body: Callable[[dict[str, Any]], Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
 
@@ -160,21 +156,23 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/experiments"): Row(signed_in_only(200), "signed"),
     ("GET", "/experiments/{experiment_id}"): Row(readable()),
-    # the market: read as the model is; starring, forking and commenting need an account
-    ("GET", "/market"): Row(everyone(200), "open"),
-    ("POST", "/models/{model_id}/publish"): Row(owner_only(201), "fresh_model", body=lambda c: {"title": "t"}),
-    ("GET", "/market/{model_id}"): Row(readable(), "published"),
-    ("GET", "/market/{model_id}/versions/{number}"): Row(readable(), "published"),
-    ("POST", "/market/{model_id}/fork"): Row(signed_in_readable(201), "published"),
-    ("PUT", "/market/{model_id}/star"): Row(signed_in_readable(200), "published"),
-    ("DELETE", "/market/{model_id}/star"): Row(signed_in_readable(200), "published"),
-    ("GET", "/market/{model_id}/comments"): Row(readable(), "published"),
-    ("POST", "/market/{model_id}/comments"): Row(signed_in_readable(201), "published", body=lambda c: {"body": "hi"}),
-    # a comment of alice's: she edits it; she (the author and the model's owner) or the admin deletes it
+    # the market: the shared models are published, then set to their visibility
+    ("GET", "/market"): Row(everyone(200), "signed"),
+    ("GET", "/users/{username}"): Row(everyone(200), "signed"),
+    ("POST", "/models/{model_id}/publish"): Row(owner_only(201), "fresh_model", body=lambda c: PUBLISH),
+    ("GET", "/market/{model_id}"): Row(readable()),
+    ("GET", "/market/{model_id}/versions/{number}"): Row(readable()),
+    ("POST", "/market/{model_id}/fork"): Row(signed_reader(201)),
+    ("PUT", "/market/{model_id}/star"): Row(signed_reader(200)),
+    ("DELETE", "/market/{model_id}/star"): Row(signed_reader(200)),
+    ("GET", "/market/{model_id}/comments"): Row(readable()),
+    ("POST", "/market/{model_id}/comments"): Row(signed_reader(201), body=lambda c: {"body": "nice"}),
+    # the comment is the owner's: its author edits it; the author (here the model's owner too) and
+    # the admin delete it
     ("PATCH", "/comments/{comment_id}"): Row(owner_only(200), "comment", body=lambda c: {"body": "edited"}),
     ("DELETE", "/comments/{comment_id}"): Row(owner_or_admin(204), "comment"),
-    ("GET", "/users/{username}"): Row(everyone(200), "open"),
 }
+PUBLISH = {"title": "Tiny MLP", "description": "A *small* model", "tags": ["mlp"], "visibility": "public"}
 
 
 def api_routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -205,7 +203,6 @@ class World:
     clients: dict[Role, TestClient]
     shared: dict[str, dict[str, Any]]  # per visibility: model_id, run_id, experiment_id
     lesson: str
-    published: dict[str, str] = field(default_factory=dict)  # per visibility: a published model's id
     counter: Iterator[int] = field(default_factory=itertools.count)
 
     @property
@@ -218,14 +215,6 @@ class World:
         model_id: str = r.json()["id"]
         if vis != "private":
             assert self.alice.patch(f"{API}/models/{model_id}", json={"visibility": vis}).status_code == 200
-        return model_id
-
-    def publish(self, vis: str) -> str:
-        """A model of alice's published, then given visibility ``vis``."""
-        model_id = self.model("private")
-        r = self.alice.post(f"{API}/models/{model_id}/publish", json={"title": "t", "visibility": "unlisted"})
-        assert r.status_code == 201, r.text
-        assert self.alice.patch(f"{API}/models/{model_id}", json={"visibility": vis}).status_code == 200
         return model_id
 
     def run(self, model_id: str) -> int:
@@ -255,7 +244,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         run_warm_start=False,
         max_queued_runs=10_000,
         quotas=Quotas(queued_runs=10_000, models=10_000),
-    )  # runner_settings keeps the market's verification off: nothing runs in the background
+    )
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as root:
         app.state.runner.stop()  # runs stay queued: nothing trains
@@ -269,7 +258,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         lessons = root.get(f"{API}/lab/lessons").json()
         world = World(app, clients, {}, lesson=next(x["id"] for x in lessons if x["experiment"]))
         for vis in VISIBILITIES:
-            model_id = world.model(vis)
+            model_id = world.model("private")
+            r = world.alice.post(f"{API}/models/{model_id}/publish", json=PUBLISH)
+            assert r.status_code == 201, r.text
+            assert world.alice.patch(f"{API}/models/{model_id}", json={"visibility": vis}).status_code == 200
             run_id = world.run(model_id)
             assert world.alice.delete(f"{API}/runs/{run_id}").status_code == 200  # its event stream ends
             checkpoint = app.state.runner.run_dir(run_id) / "runs" / "checkpoint.pt"
@@ -280,14 +272,17 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             )
             assert r.status_code == 201, r.text
             world.shared[vis] = {"model_id": model_id, "run_id": run_id, "experiment_id": r.json()["id"]}
-            world.published[vis] = world.publish(vis)
         yield world
 
 
 def _context(world: World, row: Row, role: Role, vis: Vis) -> tuple[TestClient, dict[str, Any]]:
     ctx: dict[str, Any] = {
-        "n": next(world.counter), "number": 1, "name": "nope", "lesson_id": world.lesson, "username": "alice",
-    }  # fmt: skip
+        "n": next(world.counter),
+        "number": 1,
+        "name": "nope",
+        "lesson_id": world.lesson,
+        "username": "alice",
+    }
     client = world.clients[role]
     if row.scope == "model":
         assert vis is not None
@@ -297,13 +292,12 @@ def _context(world: World, row: Row, role: Role, vis: Vis) -> tuple[TestClient, 
         ctx["model_id"] = world.model(vis)
         if row.scope == "fresh_run":
             ctx["run_id"] = world.run(ctx["model_id"])
-    elif row.scope in ("published", "comment"):
+    elif row.scope == "comment":
         assert vis is not None
-        ctx["model_id"] = world.published[vis]
-        if row.scope == "comment":
-            r = world.alice.post(f"{API}/market/{ctx['model_id']}/comments", json={"body": "mine"})
-            assert r.status_code == 201, r.text
-            ctx["comment_id"] = r.json()["id"]
+        ctx.update(world.shared[vis])
+        r = world.alice.post(f"{API}/market/{ctx['model_id']}/comments", json={"body": "mine"})
+        assert r.status_code == 201, r.text
+        ctx["comment_id"] = r.json()["id"]
     elif row.scope == "token":
         r = world.alice.post(f"{AUTH}/tokens", json={"name": "matrix"})
         ctx["token_id"] = r.json()["id"]
@@ -313,7 +307,7 @@ def _context(world: World, row: Row, role: Role, vis: Vis) -> tuple[TestClient, 
 
 
 def _visibilities(row: Row) -> tuple[Vis, ...]:
-    return VISIBILITIES if row.scope in ("model", "fresh_model", "fresh_run", "published", "comment") else (None,)
+    return VISIBILITIES if row.scope in ("model", "fresh_model", "fresh_run", "comment") else (None,)
 
 
 # --- the tests ---------------------------------------------------------------------------------

@@ -199,3 +199,11 @@ def test_concurrent_saves_take_distinct_versions(db_url: str) -> None:
             assert [v.number for v in crud.versions(s, mid)] == list(range(1, 10))
     finally:
         engine.dispose()
+
+
+def test_a_script_saves_and_reads_with_a_token(bearer: TestClient, client: TestClient) -> None:
+    m = create(bearer, name="from a script")
+    assert m["owner"] == "alice" and m["can_edit"] is True
+    assert client.get(f"{API}/{m['id']}").json()["name"] == "from a script"  # the same account
+    assert bearer.patch(f"{API}/{m['id']}", json={"visibility": "unlisted"}).json()["visibility"] == "unlisted"
+    assert [i["id"] for i in bearer.get(API).json()["items"]] == [m["id"]]

@@ -32,7 +32,11 @@ def server() -> Iterator[Server]:
             "Run `cd web && npm ci && npm run build`, then rerun the e2e tests.",
             pytrace=False,
         )
-    live = LiveServer(Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-")))
+    # The market as a newcomer finds it: the examples published (tests/conftest.py turns the
+    # seeding off for the other servers). Their verification stays off: a torch import each.
+    live = LiveServer(
+        Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-")), env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"}
+    )
     try:
         live.start()
     except ServerError as e:

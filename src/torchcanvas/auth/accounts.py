@@ -35,7 +35,7 @@ def by_name(db: Session, username: str) -> User | None:
 
 
 def create_user(db: Session, username: str, password: str, *, email: str | None = None, admin: bool = False) -> User:
-    """A new account (the first one on the server is the admin, and claims the legacy rows).
+    """A new account (the first one with a password is the admin, and claims the legacy rows).
 
     ``username`` and ``password`` must already be valid (the API's and the CLI's bodies check
     them); raises UsernameTaken.
@@ -43,7 +43,9 @@ def create_user(db: Session, username: str, password: str, *, email: str | None 
     name = normalize_username(username)
     if by_name(db, name) is not None:
         raise UsernameTaken(name)
-    first = not db.scalar(select(func.count()).select_from(User))
+    # The first account anyone can sign in as: the built-in account that publishes the examples
+    # (no password) does not count.
+    first = not db.scalar(select(func.count()).select_from(User).where(User.password_hash.is_not(None)))
     user = User(
         username=name,
         email=email,

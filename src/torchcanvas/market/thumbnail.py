@@ -1,20 +1,25 @@
 """A small SVG picture of a graph's top level, drawn on the server for the market's cards.
 
-Boxes at the nodes' canvas positions, edges as lines between them, each box labelled with the
-node's name (or type). A graph saved without positions (all at the origin, e.g. made by a script)
-is laid out in layers instead: each node one row below the deepest node feeding it.
+The nodes are laid out in layers (each node one layer after the deepest node feeding it), the
+layers running left to right and wrapped into bands, so that the picture is about twice as wide
+as it is tall, like the card that shows it. The editor's own positions are not used: they run
+top to bottom, and a chain of nine layers drawn that way into a wide card is a column of specks.
+Edges are lines, each box is labelled with the node's name (or type).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
+from collections import defaultdict, deque
 from xml.sax.saxutils import escape, quoteattr
 
 from torchcanvas.graph.model import Graph, LayerNode, ModuleNode, Node
 
 BOX_W, BOX_H = 140.0, 32.0
-GAP_X, GAP_Y = 30.0, 40.0
+GAP_X, GAP_Y = 36.0, 14.0
+BAND_GAP = 30.0
 PAD = 12.0
+ASPECT = 2.0  # width / height of the card's picture box
 MAX_NODES = 300  # past this the picture is unreadable anyway, and the SVG would not be small
 MAX_LABEL = 18
 
@@ -28,28 +33,46 @@ def _label(node: Node) -> str:
     return text if len(text) <= MAX_LABEL else text[: MAX_LABEL - 1] + "…"
 
 
-def _layered(nodes: list[Node], edges: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
-    """Row = the longest path from a source; nodes on a cycle stay in row 0."""
-    preds: dict[str, list[str]] = defaultdict(list)
+def _depths(nodes: list[Node], edges: list[tuple[str, str]]) -> dict[str, int]:
+    """The longest path from a source to each node (Kahn's order; a node on a cycle keeps 0)."""
+    succ: dict[str, list[str]] = defaultdict(list)
+    indegree = {n.id: 0 for n in nodes}
     for a, b in edges:
-        preds[b].append(a)
-    depth: dict[str, int] = {}
+        succ[a].append(b)
+        indegree[b] += 1
+    depth = dict.fromkeys(indegree, 0)
+    ready = deque(nid for nid, d in indegree.items() if d == 0)
+    while ready:
+        nid = ready.popleft()
+        for nxt in succ[nid]:
+            depth[nxt] = max(depth[nxt], depth[nid] + 1)
+            indegree[nxt] -= 1
+            if indegree[nxt] == 0:
+                ready.append(nxt)
+    return depth
 
-    def row(nid: str, seen: frozenset[str]) -> int:
-        if nid in depth:
-            return depth[nid]
-        if nid in seen:
-            return 0
-        d = max((row(p, seen | {nid}) + 1 for p in preds[nid]), default=0)
-        depth[nid] = d
-        return d
 
+def _layered(nodes: list[Node], edges: list[tuple[str, str]]) -> dict[str, tuple[float, float]]:
+    """Top-left corner of each node's box: layers left to right, wrapped into bands."""
+    layers: dict[int, list[str]] = defaultdict(list)
+    depth = _depths(nodes, edges)
+    for n in nodes:  # document order within a layer
+        layers[depth[n.id]].append(n.id)
+    count = max(layers) + 1
+    tallest = max(len(ids) for ids in layers.values())
+    band_h = tallest * (BOX_H + GAP_Y) - GAP_Y
+
+    def aspect(per_band: int) -> float:
+        bands = math.ceil(count / per_band)
+        return (per_band * (BOX_W + GAP_X)) / (bands * (band_h + BAND_GAP))
+
+    per_band = min(range(1, count + 1), key=lambda k: abs(math.log(aspect(k) / ASPECT)))
     out: dict[str, tuple[float, float]] = {}
-    columns: dict[int, int] = defaultdict(int)
-    for n in nodes:
-        r = row(n.id, frozenset())
-        out[n.id] = (columns[r] * (BOX_W + GAP_X), r * (BOX_H + GAP_Y))
-        columns[r] += 1
+    for d, ids in layers.items():
+        band, col = divmod(d, per_band)
+        top = band * (band_h + BAND_GAP) + (band_h - (len(ids) * (BOX_H + GAP_Y) - GAP_Y)) / 2
+        for i, nid in enumerate(ids):
+            out[nid] = (col * (BOX_W + GAP_X), top + i * (BOX_H + GAP_Y))
     return out
 
 
@@ -57,10 +80,7 @@ def render_svg(graph: Graph) -> str:
     nodes = graph.nodes[:MAX_NODES]
     ids = {n.id for n in nodes}
     edges = [(e.source.node, e.target.node) for e in graph.edges if e.source.node in ids and e.target.node in ids]
-    if any(n.position.x or n.position.y for n in nodes):
-        pos = {n.id: (n.position.x, n.position.y) for n in nodes}
-    else:
-        pos = _layered(nodes, edges)
+    pos = _layered(nodes, edges) if nodes else {}
     if not pos:
         return '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 160 60" width="160" height="60"></svg>'
     x0 = min(x for x, _ in pos.values()) - PAD
@@ -74,7 +94,8 @@ def render_svg(graph: Graph) -> str:
     ]
     for a, b in edges:
         (ax, ay), (bx, by) = pos[a], pos[b]
-        parts.append(f'<line x1="{ax + BOX_W / 2:g}" y1="{ay + BOX_H:g}" x2="{bx + BOX_W / 2:g}" y2="{by:g}"/>')
+        # From the right side of the source to the left side of the target.
+        parts.append(f'<line x1="{ax + BOX_W:g}" y1="{ay + BOX_H / 2:g}" x2="{bx:g}" y2="{by + BOX_H / 2:g}"/>')
     parts.append("</g>")
     for n in nodes:
         x, y = pos[n.id]

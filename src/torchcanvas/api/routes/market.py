@@ -138,12 +138,12 @@ async def publish_model(
 ) -> PublishedVersion:
     """Async, so that the shape check goes to the CPU pool; the database work goes to threads."""
 
-    def load() -> SavedModel:
+    def load() -> tuple[SavedModel, Graph]:
         with request.app.state.sessionmaker() as db:
-            return load_model(db, user, model_id, policy.can_edit_model)
+            model = load_model(db, user, model_id, policy.can_edit_model)
+        return model, _snapshot_graph(model)  # validating a large graph is CPU work too: not on the loop
 
-    model = await run_in_threadpool(load)
-    graph = _snapshot_graph(model)
+    model, graph = await run_in_threadpool(load)
     snap = await cpu.run(publishing.snapshot, graph, cpu.limits)
     published, pub_id = await run_in_threadpool(_store_publication, request, user, model_id, body, model.version, snap)
     verifier: Verifier | None = getattr(request.app.state, "verifier", None)
@@ -178,7 +178,7 @@ def get_market_version(model_id: uuid.UUID, number: IdPath, db: SessionDep, user
 )
 def fork_model(model_id: uuid.UUID, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
     model, versions = _published(db, user, model_id)
-    quotas.check_models(db, user.id, settings.quotas)  # a fork is a saved model like any other
+    quotas.check_models(db, user.id, settings.quotas)  # a fork is one more saved model: 429 past the quota
     # Serialised like every other ModelRead (owner's name, forked_from, can_edit), not the bare row.
     return model_read(db, social.fork(db, user, model, versions[-1]), user)
 
