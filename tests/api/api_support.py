@@ -45,9 +45,6 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "database_url": None,
         "static_dir": tmp_path / "static",
         "examples_dir": tmp_path / "examples",
-        # No seeding of the market with the examples, and no verification subprocess per
-        # publication, unless a test asks: both cost seconds of CPU per app.
-        "market": {"verify": False, "seed_examples": False},
         **overrides,
     }
     return Settings(**values)

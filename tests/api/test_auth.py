@@ -354,3 +354,15 @@ def test_the_examples_account_is_not_the_first_account(anon: TestClient) -> None
     assert sign_up(TestClient(anon.app), "bob")["is_admin"] is False
     # Nobody signs in as the built-in account.
     assert _login(TestClient(anon.app), "torchcanvas", "").status_code == 401
+
+
+def test_guessing_the_current_password_counts_as_failed_logins(tmp_path: Path) -> None:
+    for client in _app_client(tmp_path, auth=AuthSettings(login_failures_per_user=2)):
+        sign_up(client, "alice")
+        wrong = {"current_password": "a wrong guess", "new_password": "a new password"}
+        assert client.post(f"{AUTH}/password", json=wrong).status_code == 403
+        assert client.request("DELETE", f"{AUTH}/me", json={"password": "another guess"}).status_code == 403
+        right = {"current_password": PASSWORD, "new_password": "a new password"}
+        r = client.post(f"{AUTH}/password", json=right)
+        assert r.status_code == 429 and "Retry-After" in r.headers
+        assert _login(TestClient(client.app), "alice").status_code == 429

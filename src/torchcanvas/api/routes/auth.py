@@ -138,8 +138,23 @@ def _sign_in(db: SessionDep, user: User, request: Request, response: Response, s
     return SignedIn(user=Me.model_validate(user), csrf_token=new.csrf_token)
 
 
-def _check_password(db: SessionDep, user: User, password: str) -> None:
+def _refuse_if_limited(db: SessionDep, username: str, address: str, settings: Settings) -> None:
+    wait = ratelimit.retry_after(db, username, address, settings.auth)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=f"too many failed logins; try again in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _check_password(db: SessionDep, user: User, password: str, request: Request, settings: Settings) -> None:
+    """The signed-in user's password, again, before a change that needs it. Wrong guesses count
+    with the login's: a stolen session must not become a way to guess the password."""
+    address = client_address(request, settings)
+    _refuse_if_limited(db, user.username, address, settings)
     if accounts.authenticate(db, user.username, password) is None:
+        ratelimit.record_failure(db, user.username, address, settings.auth)
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="the password is wrong; type your current password")
 
 
@@ -192,13 +207,7 @@ def signup(
 )
 def login(body: Login, request: Request, response: Response, db: SessionDep, settings: SettingsDep) -> SignedIn:
     address = client_address(request, settings)
-    wait = ratelimit.retry_after(db, body.username, address, settings.auth)
-    if wait is not None:
-        raise HTTPException(
-            status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"too many failed logins; try again in {wait} seconds",
-            headers={"Retry-After": str(wait)},
-        )
+    _refuse_if_limited(db, body.username, address, settings)
     user = accounts.authenticate(db, body.username, body.password)
     if user is None:
         ratelimit.record_failure(db, body.username, address, settings.auth)
@@ -222,8 +231,10 @@ def logout(request: Request, _user: OptionalUser, db: SessionDep) -> Response:
     summary="change your password",
     description="Every other session of the account ends; this one stays signed in.",
 )
-def change_password(body: PasswordChange, request: Request, user: CurrentUser, db: SessionDep) -> Response:
-    _check_password(db, user, body.current_password)
+def change_password(
+    body: PasswordChange, request: Request, user: CurrentUser, db: SessionDep, settings: SettingsDep
+) -> Response:
+    _check_password(db, user, body.current_password, request, settings)
     accounts.set_password(db, user, body.new_password)
     sessions.end_all_sessions(db, user, keep=request.cookies.get(SESSION_COOKIE))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -236,8 +247,10 @@ def change_password(body: PasswordChange, request: Request, user: CurrentUser, d
     description="Private and unlisted models, runs, experiments, tokens and stars go; public models stay, "
     'owned by "deleted user", unless delete_public_models.',
 )
-def delete_me(body: AccountDelete, user: CurrentUser, db: SessionDep, runner: RunnerDep) -> Response:
-    _check_password(db, user, body.password)
+def delete_me(
+    body: AccountDelete, request: Request, user: CurrentUser, db: SessionDep, settings: SettingsDep, runner: RunnerDep
+) -> Response:
+    _check_password(db, user, body.password, request, settings)
     run_ids = list(db.scalars(select(Run.id).where(Run.owner_id == user.id)))
     for run_id in run_ids:  # stopped while their rows exist: the runner finds them by their rows
         with contextlib.suppress(RunNotFound, RunConflict):  # finished already
