@@ -23,14 +23,7 @@ def example(name: str) -> dict[str, Any]:
 
 def runner_settings(tmp_path: Path, **overrides: Any) -> Settings:
     # One torch thread per run: these models are tiny, and the machine is shared.
-    # The examples are here for the runs; the market seeds and verifies them only when asked
-    # (verifications in the background would compete with the runs under test).
-    values: dict[str, Any] = {
-        "run_torch_threads": 1,
-        "examples_dir": ROOT / "examples",
-        "market": {"verify": False, "seed_examples": False},
-        **overrides,
-    }
+    values: dict[str, Any] = {"run_torch_threads": 1, "examples_dir": ROOT / "examples", **overrides}
     return make_settings(tmp_path, **values)
 
 
