@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from torchcanvas.auth.secrets import hash_password, verify_password
+from torchcanvas.db import crud
 from torchcanvas.db.models import Experiment, Run, SavedModel, Setting, Star, User, utcnow
 
 # 2 to 39 characters, like GitHub's: lower-case letters, digits, '_' and '-', not starting with
@@ -122,6 +123,7 @@ def delete_account(db: Session, user: User, *, delete_public_models: bool) -> No
     going = SavedModel.owner_id == user.id
     if not delete_public_models:
         going = going & (SavedModel.visibility != "public")
+    crud.uncount_forks(db, going)
     db.execute(delete(SavedModel).where(going).execution_options(synchronize_session=False))
     db.execute(
         update(SavedModel)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.orm import Session
 
@@ -106,7 +106,24 @@ def update(session: Session, model: SavedModel, changes: dict[str, Any], note: s
     return model
 
 
+def uncount_forks(session: Session, gone: ColumnElement[bool]) -> None:
+    """The models matching ``gone`` are about to be deleted: their sources count one fork less each."""
+    sources = (
+        select(SavedModel.forked_from_id, func.count())
+        .where(gone, SavedModel.forked_from_id.is_not(None))
+        .group_by(SavedModel.forked_from_id)
+    )
+    for source_id, n in session.execute(sources).all():
+        session.execute(
+            sql_update(SavedModel)
+            .where(SavedModel.id == source_id)
+            .values(fork_count=SavedModel.fork_count - n)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def delete(session: Session, model: SavedModel) -> None:
+    uncount_forks(session, SavedModel.id == model.id)
     session.delete(model)
     session.commit()
 
