@@ -62,7 +62,7 @@ def test_publish_snapshots_the_current_version(c: TestClient, alice: Account, mi
 
     # The model changes; the publication does not. Publishing again adds version 2.
     changed = mlp_graph("TinyMLP", hidden=16)
-    r = c.put(f"{API}/models/{mid}", json={"name": "TinyMLP", "graph": changed})
+    r = c.put(f"{API}/models/{mid}", json={"name": "TinyMLP", "graph": changed}, headers=alice.headers)
     assert r.status_code == 200, r.text
     v1_graph = c.get(f"{API}/market/{mid}/versions/1").json()["graph"]
     assert v1_graph["nodes"][1]["params"] == {"out_features": 8}
@@ -185,7 +185,10 @@ def test_stars_are_idempotent_and_counted(c: TestClient, alice: Account, bob: Ac
 
 def test_fork_copies_the_published_version_with_lineage(c: TestClient, alice: Account, bob: Account, mid: str) -> None:
     publish(c, alice, mid)
-    c.put(f"{API}/models/{mid}", json={"name": "TinyMLP", "graph": mlp_graph("TinyMLP", hidden=32)})
+    r = c.put(
+        f"{API}/models/{mid}", json={"name": "TinyMLP", "graph": mlp_graph("TinyMLP", hidden=32)}, headers=alice.headers
+    )
+    assert r.status_code == 200, r.text
     assert c.post(f"{API}/market/{mid}/fork").status_code == 401
     r = c.post(f"{API}/market/{mid}/fork", headers=bob.headers)
     assert r.status_code == 201, r.text
@@ -277,3 +280,14 @@ def test_profiles(c: TestClient, alice: Account, bob: Account, mid: str) -> None
     assert profile["username"] == "alice" and [m["id"] for m in profile["models"]] == [mid]
     assert profile["starred"] == []
     assert c.get(f"{API}/users/nobody").status_code == 404
+
+
+def test_forks_count_against_the_saved_models_quota(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, market=QUIET, quotas={"models": 1})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        alice, bob = account(c, "alice"), account(c, "bob")
+        mid = saved_model(c, alice, mlp_graph("TinyMLP"))
+        publish(c, alice, mid)
+        assert c.post(f"{API}/market/{mid}/fork", headers=bob.headers).status_code == 201
+        r = c.post(f"{API}/market/{mid}/fork", headers=bob.headers)
+        assert r.status_code == 429 and "quota: saved models (1 of 1)" in r.json()["detail"]

@@ -113,7 +113,11 @@ def test_sorts(c: TestClient, three: dict[str, str]) -> None:
         assert c.post(f"{API}/market/{three['Gamma big']}/fork", headers=fan.headers).status_code == 201
 
     assert _titles(c) == ["Alpha ResNet", "Beta tagger", "Gamma big"]  # stars, by default
-    assert _titles(c, sort="trending")[0] == "Beta tagger"  # the only star of the last 7 days
+    # Beta has the only star of the last 7 days; then by stars.
+    assert _titles(c, sort="trending") == ["Beta tagger", "Alpha ResNet", "Gamma big"]
+    pages = [_titles(c, sort="trending", page=p, page_size=1) for p in (1, 2, 3, 4)]
+    assert pages == [["Beta tagger"], ["Alpha ResNet"], ["Gamma big"], []]
+    assert _titles(c, sort="trending", q="gamma") == ["Gamma big"]
     assert _titles(c, sort="forks")[0] == "Gamma big"
     assert _titles(c, sort="newest") == ["Gamma big", "Beta tagger", "Alpha ResNet"]
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.api.api_support import make_settings, mlp_graph
 from tests.api.market_support import account, publish, saved_model
 from torchcanvas.api import create_app
-from torchcanvas.db.models import User
+from torchcanvas.db.models import User, utcnow
 from torchcanvas.graph.model import Graph
 from torchcanvas.market import verify
 from torchcanvas.market.seed import SEED_USERNAME
@@ -97,3 +97,16 @@ def test_seed_publishes_the_examples_once(tmp_path: Path) -> None:
     with c.app.state.sessionmaker() as db:  # type: ignore[attr-defined]
         seeded = db.scalars(select(User).where(User.username == SEED_USERNAME)).one()
         assert seeded.password_hash is None  # nobody signs in as the built-in account
+
+
+def test_seed_leaves_a_persons_account_of_that_name_alone(tmp_path: Path) -> None:
+    examples = tmp_path / "examples"
+    examples.mkdir()
+    shutil.copy(EXAMPLES / "seed_lenet.json", examples / "seed_lenet.json")
+    settings = make_settings(tmp_path, market={"verify": False, "seed_examples": False})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c, c.app.state.sessionmaker() as db:  # type: ignore[attr-defined]
+        db.add(User(username=SEED_USERNAME, password_hash="argon2-hash-of-a-person", created_at=utcnow()))
+        db.commit()
+    settings = make_settings(tmp_path, market={"verify": False, "seed_examples": True})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        assert c.get(f"{API}/market").json()["count"] == 0

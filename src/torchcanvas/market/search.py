@@ -128,6 +128,14 @@ def _filters(query: Query) -> list[ColumnElement[bool]]:
     return out
 
 
+# Newest first among equals, then the id: a stable order, so that pages do not overlap.
+_TIE_BREAK = (Publication.created_at.desc(), Publication.id.desc())
+
+
+def _page(db: Session, ids: Select[int], order: list[ColumnElement[Any]], start: int, size: int) -> list[int]:
+    return list(db.scalars(ids.order_by(*order, *_TIE_BREAK).limit(size).offset(start)).all())
+
+
 def _recent_stars() -> Subquery:
     """Stars of the last TRENDING_WINDOW per model: one aggregate, joined, not a count per row."""
     since = utcnow() - TRENDING_WINDOW
@@ -155,6 +163,7 @@ def search(db: Session, query: Query) -> tuple[list[tuple[Publication, SavedMode
         if sort == "relevance":
             order = [relevance]
     count = db.scalar(select(func.count()).select_from(ids.subquery())) or 0
+    start, size = (query.page - 1) * query.page_size, query.page_size
     if sort == "forks":
         order = [SavedModel.fork_count.desc()]
     elif sort == "newest":
@@ -163,8 +172,6 @@ def search(db: Session, query: Query) -> tuple[list[tuple[Publication, SavedMode
         recent = _recent_stars()
         ids = ids.outerjoin(recent, recent.c.model_id == Publication.model_id)
         order = [func.coalesce(recent.c.n, 0).desc(), SavedModel.star_count.desc()]
-    # Newest first among equals, then the id: a stable order, so that pages do not overlap.
-    ids = ids.order_by(*order, Publication.created_at.desc(), Publication.id.desc())
-    page = list(db.scalars(ids.limit(query.page_size).offset((query.page - 1) * query.page_size)).all())
+    page = _page(db, ids, order, start, size)
     rows = {p.id: (p, m) for p, m in db.execute(listed().where(Publication.id.in_(page))).tuples()}
     return [rows[i] for i in page], count

@@ -73,8 +73,10 @@ def run_step(
     memory_bytes: int | None,
     limits: Limits | None = None,
     python: str | None = None,
+    started: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> Outcome:
-    """Generate model.py for ``graph`` and run one training step of it in a subprocess."""
+    """Generate model.py for ``graph`` and run one training step of it in a subprocess.
+    ``started`` is told the process (so that a stopping server can kill it)."""
     try:
         source = generate_model_py(graph, limits)
     except Exception as e:  # GraphError, LimitExceeded: the graph no longer generates
@@ -92,6 +94,8 @@ def run_step(
             start_new_session=True,  # its own process group: a timeout kills all of it
             preexec_fn=_child_setup(memory_bytes),
         )
+        if started is not None:
+            started(proc)
         try:
             out, _ = proc.communicate(timeout=time_limit_s)
         except subprocess.TimeoutExpired:
@@ -125,6 +129,8 @@ class Verifier:
         self.limits = limits
         self.python = python
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="torchcanvas-verify")
+        self._current: subprocess.Popen[bytes] | None = None  # the step running now
+        self._stopping = False
 
     def submit(self, publication_id: int) -> Future[None]:
         return self._executor.submit(self._verify, publication_id)
@@ -137,7 +143,20 @@ class Verifier:
             self.submit(pid)
 
     def stop(self) -> None:
+        """Drop the queue and kill the step running now; its publication stays "pending" and
+        is verified again at the next start (``resume``)."""
+        self._stopping = True
         self._executor.shutdown(wait=False, cancel_futures=True)
+        proc = self._current
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+
+    def _started(self, proc: subprocess.Popen[bytes]) -> None:
+        self._current = proc
+        if self._stopping:  # stopped while it was starting
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     def _verify(self, publication_id: int) -> None:
         try:
@@ -157,8 +176,11 @@ class Verifier:
                     memory_bytes=self.memory_bytes,
                     limits=self.limits,
                     python=self.python,
+                    started=self._started,
                 )
-            self._record(publication_id, outcome)
+                self._current = None
+            if not self._stopping:  # a step killed by stop() proved nothing
+                self._record(publication_id, outcome)
         except Exception:  # a bug or an OS failure must not end the queue's thread
             log.exception("verification of publication %s failed", publication_id)
             self._record(publication_id, Outcome(False, "the verification could not run because of a server error"))

@@ -174,6 +174,7 @@ def get_market_version(model_id: uuid.UUID, number: IdPath, db: SessionDep, user
     response_model=ModelRead,
     status_code=status.HTTP_201_CREATED,
     summary="Fork models into your own",
+    responses={429: {"description": "at the quota of saved models"}},
 )
 def fork_model(model_id: uuid.UUID, db: SessionDep, settings: SettingsDep, user: CurrentUser) -> ModelRead:
     model, versions = _published(db, user, model_id)
