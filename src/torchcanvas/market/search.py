@@ -173,5 +173,5 @@ def search(db: Session, query: Query) -> tuple[list[tuple[Publication, SavedMode
         ids = ids.outerjoin(recent, recent.c.model_id == Publication.model_id)
         order = [func.coalesce(recent.c.n, 0).desc(), SavedModel.star_count.desc()]
     page = _page(db, ids, order, start, size)
-    rows = {p.id: (p, m) for p, m in db.execute(listed().where(Publication.id.in_(page))).tuples()}
+    rows = {p.id: (p, m) for p, m in db.execute(listed().where(Publication.id.in_(page)))}
     return [rows[i] for i in page], count

@@ -33,6 +33,6 @@ def get_user(username: str, db: SessionDep, caller: OptionalUser) -> UserProfile
     return UserProfile(
         username=found.username,
         created_at=found.created_at,
-        models=views.cards(db, caller, db.execute(own).tuples().all()),
-        starred=views.cards(db, caller, db.execute(starred).tuples().all()),
+        models=views.cards(db, caller, db.execute(own).all()),
+        starred=views.cards(db, caller, db.execute(starred).all()),
     )
