@@ -27,7 +27,12 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    settings = runner_settings(tmp_path_factory.mktemp("seed"), max_concurrent_runs=2, max_queued_runs=32)
+    settings = runner_settings(
+        tmp_path_factory.mktemp("seed"),
+        max_concurrent_runs=2,
+        max_queued_runs=32,
+        quotas={"concurrent_runs": 2, "queued_runs": 32},  # one user queues every claim's runs
+    )
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         sign_up(c, "alice")
         yield c

@@ -32,8 +32,9 @@ class Quotas(BaseModel):
 
     # Runs of one user training at once: the runner takes the next queued run of a user below it.
     concurrent_runs: int = Field(default=1, ge=1)
-    # Runs of one user waiting in the queue.
-    queued_runs: int = Field(default=5, ge=1)
+    # Runs of one user waiting in the queue: by default the whole queue's size
+    # (max_queued_runs), so that one person alone can queue an experiment as before accounts.
+    queued_runs: int = Field(default=8, ge=1)
     # Saved models of one user.
     models: int = Field(default=200, ge=1)
     # MiB of run files (checkpoints, TensorBoard events, logs) over all of a user's runs; a run
