@@ -1,4 +1,4 @@
-"""The command line: check, codegen, export-onnx, catalog, serve."""
+"""The command line: check, codegen, export-onnx, catalog, serve, db upgrade, admin create-user."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -122,6 +123,82 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _password(args: argparse.Namespace, for_whom: str) -> str:
+    """The new account's password: a line of stdin (--password-stdin), else typed twice."""
+    from torchcanvas.auth.accounts import PASSWORD_MAX, PASSWORD_MIN
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"password for {for_whom}: ")
+        if getpass.getpass("again: ") != password:
+            raise SystemExit("error: the two passwords differ")
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise SystemExit(f"error: a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters")
+    return password
+
+
+def _username(name: str) -> str:
+    from torchcanvas.auth.accounts import USERNAME, normalize_username
+
+    name = normalize_username(name)
+    if not USERNAME.fullmatch(name):
+        raise SystemExit(
+            f"error: {name!r} is not a username: 2 to 39 characters, a-z, 0-9, '_' and '-', starting with a letter or digit"
+        )
+    return name
+
+
+def _upgraded_database() -> Any:
+    """Sessions of the server's database (TORCHCANVAS_DATABASE_URL, else the data dir's), migrated
+    to the latest revision."""
+    from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+    from torchcanvas.settings import Settings
+
+    engine = make_engine(Settings().resolved_database_url)
+    upgrade(engine)
+    return make_sessionmaker(engine)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from torchcanvas.auth import accounts
+
+    sessions = _upgraded_database()
+    print("the database is at the latest revision")
+    if args.owner is None:
+        with sessions() as db:
+            if accounts.legacy_pending(db):
+                print("its models, runs and experiments go to the first account created (or use --owner NAME)")
+        return 0
+    name = _username(args.owner)
+    with sessions() as db:
+        user = accounts.by_name(db, name)
+        if user is None:
+            user = accounts.create_user(db, name, _password(args, name), admin=True)
+            print(f"created the admin account {name}")
+        accounts.claim_legacy(db, user)  # if create_user has not: it claims only for the first account
+        db.commit()
+        owned = accounts.models_of(db, user)
+    print(f"{name} owns {owned} saved model(s); a single-user database's runs and experiments are theirs too")
+    return 0
+
+
+def cmd_create_user(args: argparse.Namespace) -> int:
+    from torchcanvas.auth import accounts
+
+    name = _username(args.name)
+    sessions = _upgraded_database()
+    with sessions() as db:
+        try:
+            user = accounts.create_user(db, name, _password(args, name), email=args.email, admin=args.admin)
+        except accounts.UsernameTaken as e:
+            raise SystemExit(f"error: {e}") from None
+        print(f"created {'the admin account' if user.is_admin else 'the account'} {user.username}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="torchcanvas", description="Build PyTorch models as graphs: check shapes, generate code.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +227,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default=None, help="default: TORCHCANVAS_HOST, else 127.0.0.1")
     p.add_argument("--port", type=int, default=None, help="default: TORCHCANVAS_PORT, else 8000")
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("db", help="the database")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    p = db_sub.add_parser("upgrade", help="migrate the database to the latest revision")
+    p.add_argument(
+        "--owner",
+        metavar="NAME",
+        help="give a single-user database's models, runs and experiments to this account (created as admin if missing)",
+    )
+    p.add_argument("--password-stdin", action="store_true", help="read a new account's password from stdin")
+    p.set_defaults(func=cmd_db_upgrade)
+
+    p = sub.add_parser("admin", help="accounts")
+    admin_sub = p.add_subparsers(dest="admin_command", required=True)
+    p = admin_sub.add_parser("create-user", help="create an account (even when sign-up is closed)")
+    p.add_argument("name")
+    p.add_argument("--admin", action="store_true", help="the account is an admin")
+    p.add_argument("--email", default=None)
+    p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    p.set_defaults(func=cmd_create_user)
 
     args = parser.parse_args(argv)
     try:

@@ -72,6 +72,10 @@ def set_password(db: Session, user: User, password: str) -> None:
     db.commit()
 
 
+def models_of(db: Session, user: User) -> int:
+    return int(db.scalar(select(func.count()).select_from(SavedModel).where(SavedModel.owner_id == user.id)) or 0)
+
+
 def legacy_pending(db: Session) -> bool:
     return db.get(Setting, LEGACY_PENDING) is not None
 

@@ -40,7 +40,7 @@ def card(pub: Publication, model: SavedModel, starred: bool) -> MarketCard:
     return MarketCard(
         id=model.id,
         title=pub.title,
-        summary=plain_summary(pub.description),
+        summary=plain_summary(pub.description_html),
         tags=list(pub.tags),
         task=pub.task,
         dataset=pub.dataset,

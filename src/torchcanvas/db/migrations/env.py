@@ -45,6 +45,13 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode copies a table into a new one and drops the old: with foreign keys on,
+            # that DROP deletes every row that references the old table by ON DELETE CASCADE
+            # (upgrading a single-user database to 0003 once lost every version and run). The
+            # pragma is a no-op inside a transaction, so it goes first.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -59,7 +66,11 @@ def run_migrations_online() -> None:
                 # (released at commit). SQLite's write lock already serialises them.
                 connection.execute(text("SELECT pg_advisory_xact_lock(7268616)"))
             context.run_migrations()
+            if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                raise RuntimeError("the migration left rows whose foreign keys point nowhere; nothing was changed")
         connection.commit()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # the pooled connection goes back as it came
 
 
 if context.is_offline_mode():

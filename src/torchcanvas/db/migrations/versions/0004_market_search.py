@@ -64,13 +64,26 @@ POSTGRES_DOWN = [
 ]
 
 
+# Both: covering indexes for the listing, so that filtering and sorting 10,000 cards reads these
+# small entries instead of the rows (a publication's row holds its graph and thumbnail: on
+# SQLite the columns after them are in overflow pages).
+LISTING_UP = [
+    "CREATE INDEX ix_publications_listing ON publications "
+    "(model_id, is_latest, created_at, params, task, dataset, verified)",
+    "CREATE INDEX ix_saved_models_listing ON saved_models (visibility, star_count, fork_count, id)",
+]
+LISTING_DOWN = ["DROP INDEX IF EXISTS ix_saved_models_listing", "DROP INDEX IF EXISTS ix_publications_listing"]
+
+
 def _statements(up: bool) -> list[str]:
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
-        return SQLITE_UP if up else SQLITE_DOWN
-    if dialect == "postgresql":
-        return POSTGRES_UP if up else POSTGRES_DOWN
-    raise NotImplementedError(f"the market's search supports SQLite and PostgreSQL, not {dialect}")
+        own = SQLITE_UP if up else SQLITE_DOWN
+    elif dialect == "postgresql":
+        own = POSTGRES_UP if up else POSTGRES_DOWN
+    else:
+        raise NotImplementedError(f"the market's search supports SQLite and PostgreSQL, not {dialect}")
+    return [*own, *LISTING_UP] if up else [*LISTING_DOWN, *own]
 
 
 def upgrade() -> None:
