@@ -126,6 +126,7 @@ def test_alice_and_bob_in_the_market(alice: Editor, bob: Editor, server: Server)
     expect(alice.tid("toast")).to_contain_text("was saved to your account")
     expect(alice.page).to_have_url(re.compile(r"#/model/[^/]+$"))
     model_id = alice.page.url.rsplit("/", 1)[1]
+    shots(alice, "editor_signed_in")  # the top bar with the user's menu fits 1280 px
 
     run_id = train_one_epoch(alice)
     publish(alice, model_id, run_id, title, "first version")
