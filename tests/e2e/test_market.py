@@ -126,6 +126,7 @@ def test_alice_and_bob_in_the_market(alice: Editor, bob: Editor, server: Server)
     expect(alice.tid("toast")).to_contain_text("was saved to your account")
     expect(alice.page).to_have_url(re.compile(r"#/model/[^/]+$"))
     model_id = alice.page.url.rsplit("/", 1)[1]
+    shots(alice, "editor_signed_in")  # the top bar with the user's menu fits 1280 px
 
     run_id = train_one_epoch(alice)
     publish(alice, model_id, run_id, title, "first version")
@@ -173,6 +174,12 @@ def test_alice_and_bob_in_the_market(alice: Editor, bob: Editor, server: Server)
     comment = bob.page.locator("[data-testid^=comment-body-]")
     expect(comment).to_have_count(1)
     expect(comment.locator("strong")).to_have_text("model")
+    # His own comment: he may edit it (Markdown again, with its preview).
+    cid = (comment.get_attribute("data-testid") or "").rsplit("-", 1)[1]
+    bob.tid(f"comment-edit-{cid}").click()
+    bob.tid(f"comment-edit-body-{cid}").fill("Nice **model**, Alice! `fc4` is neat")
+    bob.tid(f"comment-edit-body-{cid}-submit").click()
+    expect(comment.locator("code")).to_have_text("fc4")
     shots(bob, "model_page")
 
     bob.tid("fork").click()
@@ -193,6 +200,9 @@ def test_alice_and_bob_in_the_market(alice: Editor, bob: Editor, server: Server)
     # The owner of the model may delete any comment on it; only its author may edit it.
     expect(alice.page.locator("[data-testid^=comment-delete-]")).to_have_count(1)
     expect(alice.page.locator("[data-testid^=comment-edit-]")).to_have_count(0)
+    alice.page.on("dialog", lambda d: d.accept())  # "Delete this comment?"
+    alice.page.locator("[data-testid^=comment-delete-]").click()
+    expect(alice.page.locator("[data-testid^=comment-body-]")).to_have_count(0)
     open_my_models(alice)
     expect(alice.tid(f"stars-{model_id}")).to_contain_text("1")
     expect(alice.tid(f"forks-{model_id}")).to_contain_text("1")

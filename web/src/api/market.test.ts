@@ -1,6 +1,6 @@
 // The market's query string: only what is set, counts typed the way the editor shows them.
 import { describe, expect, it } from "vitest";
-import { EMPTY_QUERY, marketSearch, parseCount } from "./market";
+import { EMPTY_QUERY, marketSearch, parseCount, queryFromHash, queryToHash, type MarketQuery } from "./market";
 
 const qs = (patch: Partial<typeof EMPTY_QUERY>) => Object.fromEntries(marketSearch({ ...EMPTY_QUERY, ...patch }));
 
@@ -34,4 +34,20 @@ describe("parseCount", () => {
   ])("%s -> %d", (text, n) => expect(parseCount(text)).toBe(n));
 
   it.each(["", "k", "-5", "1.2x", "one"])("%j is not a count", (text) => expect(parseCount(text)).toBeNull());
+});
+
+describe("the market's URL", () => {
+  it("holds only what is set", () => {
+    expect(queryToHash(EMPTY_QUERY)).toBe("");
+    expect(queryToHash({ ...EMPTY_QUERY, q: "le net", page: 2 })).toBe("q=le+net&page=2");
+  });
+
+  it("round-trips every filter", () => {
+    const q: MarketQuery = { q: "a&b", task: "regression", dataset: "MNIST", minParams: "10k", maxParams: "2M", verified: true, sort: "forks", page: 3 };
+    expect(queryFromHash(new URLSearchParams(queryToHash(q)))).toEqual(q);
+  });
+
+  it("ignores what it does not know", () => {
+    expect(queryFromHash(new URLSearchParams("sort=random&page=-4&verified=yes"))).toEqual(EMPTY_QUERY);
+  });
 });

@@ -151,6 +151,38 @@ export function marketSearch(q: MarketQuery, pageSize = PAGE_SIZE): URLSearchPar
   return out;
 }
 
+/**
+ * The market's filters in its URL (#/market?q=...&page=2), so that Back from a model returns to
+ * the same search and a search can be shared. Params as typed ("10k"); only what is set.
+ */
+export function queryToHash(q: MarketQuery): string {
+  const out = new URLSearchParams();
+  if (q.q) out.set("q", q.q);
+  if (q.task) out.set("task", q.task);
+  if (q.dataset) out.set("dataset", q.dataset);
+  if (q.minParams) out.set("min_params", q.minParams);
+  if (q.maxParams) out.set("max_params", q.maxParams);
+  if (q.verified) out.set("verified", "true");
+  if (q.sort) out.set("sort", q.sort);
+  if (q.page > 1) out.set("page", String(q.page));
+  return out.toString();
+}
+
+export function queryFromHash(params: URLSearchParams): MarketQuery {
+  const sort = params.get("sort") ?? "";
+  const page = parseInt(params.get("page") ?? "1", 10);
+  return {
+    q: params.get("q") ?? "",
+    task: params.get("task") ?? "",
+    dataset: params.get("dataset") ?? "",
+    minParams: params.get("min_params") ?? "",
+    maxParams: params.get("max_params") ?? "",
+    verified: params.get("verified") === "true",
+    sort: (SORTS as string[]).includes(sort) ? (sort as MarketSort) : "",
+    page: Number.isInteger(page) && page >= 1 ? page : 1,
+  };
+}
+
 const enc = encodeURIComponent;
 
 export const authApi = {

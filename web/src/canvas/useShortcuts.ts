@@ -26,10 +26,12 @@ export const SHORTCUTS: [string, string][] = [
   ["L", "Auto-layout"],
   ["F", "Fit view"],
   ["?", "Show this help"],
+  ["/", "Search the market (on the market page)"],
   ["Esc", "Close dialogs / clear selection"],
 ];
 
-function typing(t: EventTarget | null): boolean {
+/** Whether a key press goes to a text field (where keys are characters, not shortcuts). */
+export function typing(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || el.isContentEditable);
 }

@@ -24,6 +24,7 @@ export const parseTags = (text: string): string[] =>
 
 export function PublishDialog({ model, onClose, onPublished }: { model: SavedModelSummary; onClose: () => void; onPublished: () => void }) {
   const id = String(model.id);
+  const published = (model.visibility ?? "private") !== "private";
   const [form, setForm] = useState({
     title: model.name, description: model.description ?? "", tags: "", task: "classification", dataset: "", notes: "",
     run: "", visibility: "public" as PublishBody["visibility"],
@@ -35,7 +36,13 @@ export function PublishDialog({ model, onClose, onPublished }: { model: SavedMod
     // The dataset comes from the saved graph's training config; the results from its finished runs.
     api.models.get(id).then((m) => setForm((f) => ({ ...f, dataset: f.dataset || m.graph.training?.dataset?.type || "" })), () => undefined);
     runsApi.list(id).then((r) => setRuns(r.items.filter((x) => x.status === "succeeded")), () => setRuns([]));
-  }, [id]);
+    // Publishing again: start from what the last version said.
+    if (published)
+      marketApi.get(id).then(
+        (m) => setForm((f) => ({ ...f, title: m.title, description: m.description, tags: m.tags.join(", "), task: m.task, dataset: m.dataset ?? f.dataset })),
+        () => undefined,
+      );
+  }, [id, published]);
   const set = <K extends keyof typeof form>(k: K, v: (typeof form)[K]) => setForm((f) => ({ ...f, [k]: v }));
 
   const publish = async () => {

@@ -1,13 +1,13 @@
 // The market: search (debounced), filters, sort, pages of cards. `/` focuses the search box.
 import { useEffect, useRef, useState } from "react";
-import { EMPTY_QUERY, marketApi, PAGE_SIZE, SORTS, TASKS, type MarketPage as Page, type MarketQuery } from "../api/market";
+import {
+  EMPTY_QUERY, marketApi, PAGE_SIZE, queryFromHash, queryToHash, SORTS, TASKS, type MarketPage as Page, type MarketQuery,
+} from "../api/market";
+import { typing } from "../canvas/useShortcuts";
 import { PageHeader } from "../components/PageHeader";
 import { CardGrid } from "../market/MarketCardView";
 
 const DEBOUNCE_MS = 300;
-
-/** Whether a key press goes to a text field (where `/` is a character, not a shortcut). */
-const typing = (t: EventTarget | null) => t instanceof HTMLElement && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
 
 function useSlashFocus(ref: React.RefObject<HTMLInputElement | null>) {
   useEffect(() => {
@@ -44,7 +44,7 @@ function Pager({ page, count, onPage }: { page: number; count: number; onPage: (
 }
 
 export function MarketPage() {
-  const [query, setQuery] = useState<MarketQuery>(EMPTY_QUERY);
+  const [query, setQuery] = useState<MarketQuery>(() => queryFromHash(new URLSearchParams(window.location.hash.split("?")[1] ?? "")));
   const [result, setResult] = useState<Page | null>(null);
   const [error, setError] = useState<string | null>(null);
   const search = useRef<HTMLInputElement>(null);
@@ -52,6 +52,9 @@ export function MarketPage() {
   const sent = useDebounced(query, DEBOUNCE_MS);
 
   useEffect(() => {
+    // The URL follows the search (no history entry per keystroke; nothing re-renders on it).
+    const qs = queryToHash(sent);
+    history.replaceState(null, "", `#/market${qs ? `?${qs}` : ""}`);
     const ctl = new AbortController();
     marketApi.search(sent, ctl.signal).then(
       (r) => (setResult(r), setError(null)),

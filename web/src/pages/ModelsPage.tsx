@@ -95,7 +95,6 @@ export function ModelsPage() {
   return (
     <div className="tc-page" data-testid="models-page">
       <PageHeader title="My models">
-        <span className="spacer" />
         <button className="primary" data-testid="new-model" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>New model</button>
         <label className="button">
           Import JSON

@@ -11,7 +11,7 @@ export function ProfilePage({ name }: { name: string }) {
     marketApi.user(name).then(setProfile, (e: Error & { status?: number }) => setError(e.status === 404 ? `No user named “${name}”.` : e.message));
   }, [name]);
   return (
-    <div className="tc-page tc-page-wide" data-testid="profile-page">
+    <div className="tc-page tc-page-wide tc-profile" data-testid="profile-page">
       <PageHeader title={name} />
       {error && <div className="tc-error-box">{error}</div>}
       {!profile && !error && <div className="muted pad">Loading…</div>}

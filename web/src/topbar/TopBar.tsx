@@ -39,7 +39,7 @@ export function TopBar() {
       <span className="sep" />
       <button onClick={() => layout((id) => getInternalNode(id)?.measured)} data-testid="auto-layout" title="L">Auto-layout</button>
       <button onClick={() => void fitView({ ...FIT, duration: 200 })} data-testid="fit-view" title="F">Fit view</button>
-      <button onClick={() => groupSelection()} disabled={!canGroup} data-testid="group" title="Ctrl+G">Group into module</button>
+      <button onClick={() => groupSelection()} disabled={!canGroup} data-testid="group" title="Group the selection into a module (Ctrl+G)">Group</button>
       <ExportMenu />
       <span className="sep" />
       <TrainButton makeThumbnail={makeThumbnail} />
