@@ -16,7 +16,7 @@ from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, lit
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.names import RESERVED, Namespace, camel
-from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, show_shape
+from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, is_chain, member_order, show_shape
 
 
 def class_names(graph: Graph) -> dict[str | None, str]:
@@ -125,24 +125,6 @@ def class_args(a: Analysis) -> dict[str, ClassArgs]:
 # ---- one class ----------------------------------------------------------------------------------------
 
 
-def _is_chain(body: BodyAnalysis) -> bool:
-    """One input, one output, and a single path through single-in, single-out modules."""
-    b = body.body
-    if len(b.inputs()) != 1 or len(b.outputs()) != 1:
-        return False
-    for n in body.topo.order:
-        info = body.infos[n.id]
-        if isinstance(n, LayerNode):
-            spec = layer_spec(n.type)
-            if spec is None or spec.is_op or len(spec.input_ports(info.params)) != 1 or len(spec.output_ports(info.params)) != 1:
-                return False
-        elif isinstance(n, ModuleNode) and (
-            info.body is None or len(info.body.body.inputs()) != 1 or len(info.body.body.outputs()) != 1
-        ):
-            return False
-    return all(len(c) == 1 for c in body.topo.consumers.values()) and len(body.topo.consumers) == len(b.nodes) - 1
-
-
 def _shape_note(info: NodeInfo, used: list[str]) -> str:
     metas = [(p, info.outputs[p]) for p in used if p in info.outputs]
     if len(metas) == 1:
@@ -184,14 +166,14 @@ class _Emitter:
         return None
 
     def emit_class(self, name: str, doc: str) -> list[str]:
-        chain = _is_chain(self.body)
+        chain = is_chain(self.body)
         base = "nn.Sequential" if chain else "nn.Module"
         lines = [f"class {name}({base}):"]
         if doc:
             lines.append(f"    # {comment(doc, limit=LINE_LENGTH - 6)}")
         signature = "".join(f", {arg}={literal(self.own.defaults[arg])}" for arg in self.own.names.values())
         lines += [f"    def __init__(self{signature}):", "        super().__init__()"]
-        for n in self.body.topo.order:
+        for n in member_order(self.body):
             info = self.body.infos[n.id]
             made = self.member(info)
             if made is not None:

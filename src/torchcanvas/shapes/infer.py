@@ -98,6 +98,32 @@ class Analysis:
         return not any(i.severity == "error" for i in self.issues)
 
 
+def is_chain(body: BodyAnalysis) -> bool:
+    """One input, one output, and a single path through single-in, single-out modules: code
+    generation writes it as an ``nn.Sequential``."""
+    b = body.body
+    if len(b.inputs()) != 1 or len(b.outputs()) != 1:
+        return False
+    for n in body.topo.order:
+        info = body.infos[n.id]
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            if spec is None or spec.is_op or len(spec.input_ports(info.params)) != 1 or len(spec.output_ports(info.params)) != 1:
+                return False
+        elif isinstance(n, ModuleNode) and (
+            info.body is None or len(info.body.body.inputs()) != 1 or len(info.body.body.outputs()) != 1
+        ):
+            return False
+    return all(len(c) == 1 for c in body.topo.consumers.values()) and len(body.topo.consumers) == len(b.nodes) - 1
+
+
+def member_order(body: BodyAnalysis) -> list[Node]:
+    """The order in which a body's layers and modules are registered, so the order of the
+    ``state_dict``. The document's order (an imported model's source order), except in a chain:
+    an ``nn.Sequential`` runs its members in the order they were registered."""
+    return list(body.topo.order) if is_chain(body) else [n for n in body.body.nodes if n.id in body.infos]
+
+
 # ---- per-node computation, cached -------------------------------------------------------------------
 
 
@@ -516,4 +542,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-__all__ = ["BATCH", "Analysis", "BodyAnalysis", "NodeInfo", "TensorMeta", "analyze", "catalog", "instantiate", "show_shape"]
+__all__ = [
+    "BATCH", "Analysis", "BodyAnalysis", "NodeInfo", "TensorMeta", "analyze", "catalog", "instantiate", "is_chain", "member_order",
+    "show_shape",
+]
