@@ -15,7 +15,7 @@ from torchcanvas.catalog import LayerSpec, layer_spec, op
 from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
-from torchcanvas.graph.names import RESERVED, Namespace, camel
+from torchcanvas.graph.names import RESERVED, Namespace, camel, is_index
 from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, is_chain, member_order, show_shape
 
 
@@ -172,12 +172,22 @@ class _Emitter:
         if doc:
             lines.append(f"    # {comment(doc, limit=LINE_LENGTH - 6)}")
         signature = "".join(f", {arg}={literal(self.own.defaults[arg])}" for arg in self.own.names.values())
-        lines += [f"    def __init__(self{signature}):", "        super().__init__()"]
-        for n in member_order(self.body):
-            info = self.body.infos[n.id]
-            made = self.member(info)
-            if made is not None:
-                note = f"  # {_shape_note(info, list(info.outputs))}" if chain else ""
+        lines.append(f"    def __init__(self{signature}):")
+        members = [(info, made) for n in member_order(self.body)
+                   if (made := self.member(info := self.body.infos[n.id])) is not None]
+        if chain and members and [info.attr for info, _ in members] == [str(i) for i in range(len(members))]:
+            # Members named 0, 1, 2 ... (an imported nn.Sequential): pass them in order, as torch names them.
+            lines.append("        super().__init__(")
+            lines += [f"            {made},  # {_shape_note(info, list(info.outputs))}" for info, made in members]
+            lines.append("        )")
+            return lines
+        lines.append("        super().__init__()")
+        for info, made in members:
+            note = f"  # {_shape_note(info, list(info.outputs))}" if chain else ""
+            if is_index(info.attr):
+                # An index is no attribute name; add_module registers it under that name all the same.
+                lines.append(f'        self.add_module("{info.attr}", {made}){note}')
+            else:
                 lines.append(f"        self.{info.attr} = {made}{note}")
         if not chain:
             lines += ["", *self.emit_forward()]
@@ -265,7 +275,8 @@ class _Emitter:
             o = op(n.type)
             if o is not None:
                 return o.expr(in_vars, info.params)
-        return f"self.{info.attr}({', '.join(in_vars)})"
+        member = f'getattr(self, "{info.attr}")' if is_index(info.attr) else f"self.{info.attr}"
+        return f"{member}({', '.join(in_vars)})"
 
     @staticmethod
     def _unpack(info: NodeInfo, outs: list[str]) -> str:

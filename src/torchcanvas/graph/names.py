@@ -70,14 +70,27 @@ def stem_for_type(layer_type: str) -> str:
     return _SHORT.get(base) or snake(base)
 
 
+def is_index(name: str) -> bool:
+    """``0``, ``12``: a position in a sequence, as nn.Sequential and nn.ModuleList name members."""
+    return name.isascii() and name.isdigit() and str(int(name)) == name
+
+
 class Namespace:
     """Hands out unique, legal, unshadowing identifiers."""
 
     def __init__(self, reserved: set[str] | None = None):
         self.used: set[str] = set(RESERVED if reserved is None else reserved)
 
-    def take(self, stem: str, numbered: bool = False) -> str:
-        """``stem`` if free (``stem1`` first when ``numbered``), else the next free ``stemN``."""
+    def take(self, stem: str, numbered: bool = False, keep_index: bool = False) -> str:
+        """``stem`` if free (``stem1`` first when ``numbered``), else the next free ``stemN``.
+
+        ``keep_index``: an index such as ``0`` (an ``nn.Sequential`` member's name in an imported
+        model) is kept as it is. It is a submodule's name, never a variable's: nn.Module accepts
+        it, and code generation writes it positionally or with add_module.
+        """
+        if keep_index and is_index(stem) and stem not in self.used:
+            self.used.add(stem)
+            return stem
         stem = stem if stem.isidentifier() else snake(stem)
         if not numbered and stem not in self.used:
             self.used.add(stem)
