@@ -28,8 +28,8 @@ class Op:
     expr: Callable[[Sequence[str], Params], str]
 
 
-def _n_inputs(doc: str) -> ParamSpec:
-    return ParamSpec(name="n", type="int", default=2, minimum=2, maximum=16, doc=doc)
+def _n_inputs(doc: str, maximum: int | None = 16) -> ParamSpec:
+    return ParamSpec(name="n", type="int", default=2, minimum=2, maximum=maximum, doc=doc)
 
 
 _DIM = ParamSpec(name="dim", type="int", default=1, doc="the dimension to work along (0 is the batch)")
@@ -68,7 +68,7 @@ OPS: dict[str, Op] = {
     ),
     "Concat": Op(
         _op("Concat", "Concat", "torch.cat: joins its inputs along one dimension; the others must match.",
-            [_n_inputs("how many tensors to join"), _DIM], {"in0": ["B", 8, 4, 4], "in1": ["B", 4, 4, 4]},
+            [_n_inputs("how many tensors to join", maximum=None), _DIM], {"in0": ["B", 8, 4, 4], "in1": ["B", 4, 4, 4]},
             variadic_inputs="n", key_params=["dim"]),
         lambda xs, p: torch.cat(list(xs), dim=p["dim"]),
         lambda a, p: f"torch.cat([{', '.join(a)}], dim={int(p['dim'])})",

@@ -13,23 +13,24 @@ done. Anything the catalog cannot say is collected, with its source line, and re
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import operator
 import re
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import torch
 from torch import fx, nn
-from torch._subclasses.fake_tensor import FakeTensorMode
+from torch.fx._symbolic_trace import PH
 
 from torchcanvas.catalog import LayerSpec, layer_spec, resolve_params
 from torchcanvas.graph.model import Edge, Graph, InputNode, LayerNode, ModuleDef, ModuleNode, Node, OutputNode, PortRef, Position
 from torchcanvas.graph.names import Namespace, camel, stem_for_type
 from torchcanvas.importer.functions import MAPPERS, PASS_THROUGH, Call, Mapped
-from torchcanvas.shapes.infer import BATCH, instantiate
+from torchcanvas.shapes.infer import _DTYPE_NAMES, _DTYPES, BATCH, USER_ERRORS, TensorMeta, compute_node, instantiate
 
 # Calls that check, not compute (torchvision's ``torch._assert(h == self.image_size, ...)``): the
 # document's shape check does the same, so they are not carried over.
@@ -67,7 +68,7 @@ def where(stack_trace: str | None) -> str:
     """``file.py:12: code`` for the innermost frame of a trace's stack."""
     if not stack_trace:
         return "an unknown line"
-    frames = re.findall(r'File "([^"]+)", line (\d+), in \w+\n\s*(.*)', stack_trace)
+    frames = [f for f in re.findall(r'File "([^"]+)", line (\d+), in \w+\n\s*(.*)', stack_trace) if "/torch/" not in f[0]]
     if not frames:
         return "an unknown line"
     path, line, code = frames[-1]
@@ -143,36 +144,46 @@ class Importer:
     modules: dict[str, ModuleDef] = field(default_factory=dict)
     _by_signature: dict[str, str] = field(default_factory=dict)
     _names: Namespace = field(default_factory=Namespace)
-    mode: FakeTensorMode = field(default_factory=lambda: FakeTensorMode(allow_non_fake_inputs=True))
 
-    # ---- one module ---------------------------------------------------------------------------
+    def body(self, module: nn.Module, inputs: list[torch.Tensor], lists: dict[str, int] | None = None) -> tuple[_Body, Any] | None:
+        """The module's body and its output on ``inputs`` (meta tensors), or None if refused.
 
-    def body(self, module: nn.Module, inputs: list[torch.Tensor]) -> _Body | None:
+        ``lists``: forward's arguments that are lists of tensors (DenseNet's layers take every
+        earlier feature map), with their lengths; each item becomes an input of its own.
+        """
+        concrete = {name: [PH] * n for name, n in (lists or {}).items()}
         try:
-            graph = _Tracer().trace(module)
+            graph = _Tracer().trace(module, concrete_args=concrete or None)
         except Exception as e:  # a TraceError, or whatever the user's forward raises on a Proxy
             self.refusals.append(Refusal(_trace_failure(e), _error_line(e)))
             return None
-        gm = fx.GraphModule(module, graph)
-        values = _run(gm, inputs, self.mode)
-        if values is None:
-            self.refusals.append(Refusal(f"{type(module).__name__}.forward on the example input", "its forward"))
+        builder = _BodyBuilder(self, module, fx.GraphModule(module, graph))
+        try:
+            out = builder.run(*inputs)
+        except _Stop:
             return None
-        return _BodyBuilder(self, module, gm, values).build()
+        except USER_ERRORS as e:
+            self.refusals.append(Refusal(f"{type(module).__name__}.forward: {e}", where(builder.current_trace)))
+            return None
+        return builder.finish(), out
 
-    def definition(self, child: nn.Module, inputs: list[torch.Tensor]) -> str | None:
-        body = self.body(child, inputs)
-        if body is None:
+    def definition(self, child: nn.Module, inputs: list[torch.Tensor], lists: dict[str, int]) -> tuple[str, Any] | None:
+        made = self.body(child, inputs, lists)
+        if made is None:
             return None
+        body, out = made
         # Blocks with the same class and body share a definition; the input shapes of the first
         # use are the definition's own, other uses bring theirs.
         key = json.dumps([type(child).__name__, _signature(body)])
-        if key in self._by_signature:
-            return self._by_signature[key]
-        name = self._names.take(camel(type(child).__name__))
-        self._by_signature[key] = name
-        self.modules[name] = ModuleDef(name=name, nodes=body.nodes, edges=body.edges)
-        return name
+        if key not in self._by_signature:
+            name = self._names.take(camel(type(child).__name__))
+            self._by_signature[key] = name
+            self.modules[name] = ModuleDef(name=name, nodes=body.nodes, edges=body.edges)
+        return self._by_signature[key], out
+
+
+class _Stop(Exception):
+    """A node was refused and later ones cannot be computed; the refusal is recorded already."""
 
 
 def _trace_failure(e: Exception) -> str:
@@ -187,30 +198,27 @@ def _signature(body: _Body) -> Any:
     return [nodes, [e.model_dump() for e in body.edges]]
 
 
-def _run(gm: fx.GraphModule, inputs: list[torch.Tensor], mode: FakeTensorMode) -> dict[fx.Node, Any] | None:
-    """Every node's value on the example input, computed on fake tensors."""
-    values: dict[fx.Node, Any] = {}
-
-    class Recorder(fx.Interpreter):
-        def run_node(self, n: fx.Node) -> Any:
-            values[n] = super().run_node(n)
-            return values[n]
-
-    try:
-        with mode:
-            Recorder(gm).run(*inputs)
-    except Exception:
-        return None
-    return values
-
-
 def _is_tensor(v: Any) -> bool:
     return isinstance(v, torch.Tensor)
 
 
-class _BodyBuilder:
-    def __init__(self, owner: Importer, module: nn.Module, gm: fx.GraphModule, values: dict[fx.Node, Any]):
-        self.owner, self.module, self.gm, self.values = owner, module, gm, values
+def _meta(metas: tuple[TensorMeta | None, ...], n_ports: int) -> Any:
+    tensors = [None if m is None else torch.empty(m.shape, dtype=_DTYPES[m.dtype], device="meta") for m in metas]
+    return tensors[0] if n_ports == 1 else tuple(tensors)
+
+
+class _BodyBuilder(fx.Interpreter):
+    """Runs a module's traced graph on meta tensors and writes the document body as it goes.
+
+    Catalog layers are not run but computed by the shape pass's own rules (cached, and the same
+    numbers check() will show); child modules are imported, which computes their outputs.
+    """
+
+    def __init__(self, owner: Importer, module: nn.Module, gm: fx.GraphModule):
+        super().__init__(gm)
+        self.owner, self.module, self.gm = owner, module, gm
+        self.values: dict[fx.Node, Any] = {}
+        self.current_trace: str | None = None
         self.body = _Body()
         # Source attribute names first, so that a function's layer (F.relu -> relu1) avoids them.
         self.names = Namespace(set())
@@ -220,24 +228,33 @@ class _BodyBuilder:
         self.ports: dict[fx.Node, list[tuple[str, str]]] = {}  # fx node -> its document (node, port)s
         self.outputs = Namespace(set())
 
-    def refuse(self, n: fx.Node, what: str) -> None:
-        self.owner.refusals.append(Refusal(what, where(n.stack_trace)))
+    def run_node(self, n: fx.Node) -> Any:
+        self.current_trace = n.stack_trace
+        if n.op == "call_module":
+            value = self.on_call_module(n)
+        elif n.op == "get_attr":
+            value = self.on_get_attr(n)
+        else:
+            value = super().run_node(n)
+            self.values[n] = value
+            getattr(self, f"on_{n.op}")(n)
+        self.values[n] = value
+        return value
 
-    def build(self) -> _Body:
-        for n in self.gm.graph.nodes:
-            handler = getattr(self, f"on_{n.op}")
-            handler(n)
+    def finish(self) -> _Body:
         self._reorder()
         self._layout()
         return self.body
+
+    def refuse(self, n: fx.Node, what: str) -> None:
+        self.owner.refusals.append(Refusal(what, where(n.stack_trace)))
 
     # ---- per fx op -----------------------------------------------------------------------------
 
     def on_placeholder(self, n: fx.Node) -> None:
         v = self.values.get(n)
         if not _is_tensor(v) or v.dim() == 0 or v.shape[0] != BATCH:
-            self.refuse(n, f"input '{n.name}' that is not a batch of tensors")
-            return
+            self.stop(n, f"input '{n.name}' that is not a batch of tensors")
         shape = ["B", *(int(d) for d in v.shape[1:])]
         name = self.names.take(n.name)
         self.body.nodes.append(InputNode(id=name, name=name, shape=shape))
@@ -247,58 +264,83 @@ class _BodyBuilder:
         result = n.args[0]
         results = list(result) if isinstance(result, (list, tuple)) else [result]
         for r in results:
-            if not isinstance(r, fx.Node) or r not in self.ports:
+            if not isinstance(r, fx.Node):
                 self.refuse(n, "a return value that is not a tensor")
                 continue
             name = self.outputs.take("out", numbered=len(results) > 1)
             self.body.nodes.append(OutputNode(id=name, name=name))
             self._connect(r, 0, name, "in")
 
-    def on_get_attr(self, n: fx.Node) -> None:
-        self.refuse(n, f"a free-standing tensor self.{n.target}")
+    def stop(self, n: fx.Node, what: str) -> NoReturn:
+        """Refuse a node whose output cannot be computed, and so the rest of this body."""
+        self.refuse(n, what)
+        raise _Stop
 
-    def on_call_module(self, n: fx.Node) -> None:
+    def on_get_attr(self, n: fx.Node) -> Any:
+        self.stop(n, f"a free-standing tensor self.{n.target}")
+
+    def on_call_module(self, n: fx.Node) -> Any:
         target = str(n.target)
         child = self.module.get_submodule(target)
-        tensors = [a for a in n.args if isinstance(a, fx.Node)]
-        if len(tensors) != len(n.args) or any(not _is_tensor(self.values.get(a)) for a in tensors):
-            self.refuse(n, f"self.{target} called with arguments that are not tensors")
-            return
+        tensors, lists = self._flat_args(n, child)
         if target in self.called:
             if any(True for _ in child.parameters()) or any(True for _ in child.buffers()):
-                self.refuse(n, f"self.{target} called twice (shared weights)")
-                return
+                self.stop(n, f"self.{target} called twice (shared weights)")
             name = self.names.take(target, numbered=True)  # a second use of a stateless layer gets its own node
         else:
             self.called.add(target)
             name = target
         extra_kwargs = {k: v for k, v in n.kwargs.items() if k != "need_weights"}
         if extra_kwargs:
-            self.refuse(n, f"self.{target} called with keyword arguments {sorted(extra_kwargs)}")
-            return
-        layer = leaf_type(child)
-        if layer is not None:
-            self._leaf(n, name, child, layer, tensors)
-            return
+            self.stop(n, f"self.{target} called with keyword arguments {sorted(extra_kwargs)}")
         inputs = [self.values[a] for a in tensors]
-        definition = self.owner.definition(child, inputs)
-        if definition is None:
-            return
+        layer = leaf_type(child)
+        if layer is not None and lists:
+            self.stop(n, f"{layer} self.{target} called with a list of tensors")
+        if layer is not None:
+            return self._leaf(n, name, child, layer, tensors)
+        made = self.owner.definition(child, inputs, lists)
+        if made is None:
+            raise _Stop
+        definition, out = made
+        if lists and isinstance(out, list) and len(out) == 1:
+            out = out[0]  # traced with its arguments flattened, forward's result comes back as a list
         d = self.owner.modules[definition]
-        node = ModuleNode(id=name, name=name, module=definition)
-        self.body.nodes.append(node)
+        self.body.nodes.append(ModuleNode(id=name, name=name, module=definition))
         for a, port in zip(tensors, [i.id for i in d.inputs()], strict=False):
             self._connect(a, 0, name, port)
         self.ports[n] = [(name, o.id) for o in d.outputs()]
+        return out
 
-    def _leaf(self, n: fx.Node, name: str, child: nn.Module, type_: str, tensors: list[fx.Node]) -> None:
+    def _flat_args(self, n: fx.Node, child: nn.Module) -> tuple[list[fx.Node], dict[str, int]]:
+        """A call's tensor arguments, lists of tensors unpacked; and which arguments were lists."""
+        tensors: list[fx.Node] = []
+        lists: dict[str, int] = {}
+        params = list(inspect.signature(child.forward).parameters)
+        for i, a in enumerate(n.args):
+            items = list(a) if isinstance(a, (list, tuple)) else [a]
+            if not items or not all(isinstance(x, fx.Node) and _is_tensor(self.values.get(x)) for x in items):
+                self.stop(n, f"self.{n.target} called with arguments that are not tensors")
+            if isinstance(a, (list, tuple)):
+                if i >= len(params):
+                    self.stop(n, f"self.{n.target} called with a list for *args")
+                lists[params[i]] = len(items)
+            tensors += items  # type: ignore[arg-type]
+        return tensors, lists
+
+    def _leaf(self, n: fx.Node, name: str, child: nn.Module, type_: str, tensors: list[fx.Node]) -> Any:
         spec = layer_spec(type_)
         assert spec is not None
         params = layer_params(spec, child)
         if params is None or not _same_weights(spec, params, child):
-            self.refuse(n, f"{type_} self.{n.target}, whose settings the catalog cannot hold")
-            return
-        self._add_layer(n, name, spec, params, tensors)
+            self.stop(n, f"{type_} self.{n.target}, whose settings the catalog cannot hold")
+        full = self._add_layer(n, name, spec, params, tensors)
+        ins = [TensorMeta(tuple(self.values[t].shape), _DTYPE_NAMES.get(self.values[t].dtype, "float32")) for t in tensors]
+        n_out = len(spec.output_ports(full))
+        got = compute_node(spec, full, ins, n_out)
+        if got.outputs is None:
+            self.stop(n, f"{type_} self.{n.target}: {got.error}")
+        return _meta(got.outputs, n_out)
 
     def on_call_function(self, n: fx.Node) -> None:
         self._call(n, n.target, getattr(n.target, "__name__", str(n.target)))
@@ -312,8 +354,10 @@ class _BodyBuilder:
                 return  # arithmetic on sizes: its results feed other calls' params
             self.refuse(n, f"{shown} (a non-tensor result)")
             return
-        if key in PASS_THROUGH and isinstance(n.args[0], fx.Node):
-            self.ports[n] = self.ports.get(n.args[0], [])
+        through = _pass_through(n, key)
+        if through is not None:
+            if through in self.ports:
+                self.ports[n] = self.ports[through]
             return
         if key is operator.getitem and isinstance(n.args[0], fx.Node) and not _is_tensor(self.values.get(n.args[0])):
             self._pick(n)
@@ -340,19 +384,20 @@ class _BodyBuilder:
             return
         self.ports[n] = [ports[index]]
 
-    def _add_layer(self, n: fx.Node, name: str, spec: LayerSpec, params: dict[str, Any], tensors: list[fx.Node]) -> None:
+    def _add_layer(self, n: fx.Node, name: str, spec: LayerSpec, params: dict[str, Any], tensors: list[fx.Node]) -> dict[str, Any]:
+        """Adds the node; returns its params in full (inferred ones included), for computing its output."""
         full, errors = resolve_params(spec, params)
         if errors:
-            self.refuse(n, f"{spec.type} with {errors[0].param}: {errors[0].message}")
-            return
+            self.stop(n, f"{spec.type} with {errors[0].param}: {errors[0].message}")
         ports = spec.input_ports(full)
         _drop_inferred(spec, params, {p: self.values[t] for p, t in zip(ports, tensors, strict=False)})
         if any(t not in self.ports for t in tensors):
-            return  # an input was refused already
+            return full  # an input was refused, and reported, already
         self.body.nodes.append(LayerNode(id=name, name=name, type=spec.type, params=params))
         for t, port in zip(tensors, ports, strict=False):
             self._connect(t, 0, name, port)
         self.ports[n] = [(name, p) for p in spec.output_ports(full)]
+        return full
 
     def _connect(self, source: fx.Node, index: int, target: str, port: str) -> None:
         ports = self.ports.get(source)
@@ -407,6 +452,16 @@ def _fx_order(ids: list[str], preds: dict[str, list[str]]) -> list[str]:
     return out
 
 
+def _pass_through(n: fx.Node, key: Any) -> fx.Node | None:
+    """The input of a call that returns it unchanged: ``x.contiguous()``, ``torch.cat([x])``."""
+    first = n.args[0] if n.args else None
+    if key in PASS_THROUGH and isinstance(first, fx.Node):
+        return first
+    if key in (torch.cat, torch.concat) and isinstance(first, (list, tuple)) and len(first) == 1 and isinstance(first[0], fx.Node):
+        return first[0]
+    return None
+
+
 def _tensors(v: Any) -> bool:
     return isinstance(v, (list, tuple)) and bool(v) and all(_is_tensor(x) for x in v)
 
@@ -428,10 +483,9 @@ def import_module(module: nn.Module, input_shape: list[int], name: str | None = 
     """The document for ``module`` fed one batch of ``input_shape`` (a sample's shape)."""
     importer = Importer()
     module = module.eval()
-    with importer.mode:
-        x = torch.empty(BATCH, *input_shape)  # fake: no memory behind it
-    body = importer.body(module, [x])
-    if importer.refusals or body is None:
+    made = importer.body(module, [torch.empty(BATCH, *input_shape, device="meta")])
+    if importer.refusals or made is None:
         raise ImportRefused(importer.refusals or [Refusal("the model", "its forward")])
     # Definitions after the ones they use, as the document lists them.
+    body, _ = made
     return Graph(name=name or type(module).__name__, nodes=body.nodes, edges=body.edges, modules=list(importer.modules.values()))
