@@ -20,16 +20,30 @@ import re
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 import torch
 from torch import fx, nn
 from torch.fx._symbolic_trace import PH
 
 from torchcanvas.catalog import LayerSpec, layer_spec, resolve_params
-from torchcanvas.graph.model import Edge, Graph, InputNode, LayerNode, ModuleDef, ModuleNode, Node, OutputNode, PortRef, Position
+from torchcanvas.graph.model import (
+    Choice,
+    Dim,
+    Edge,
+    Graph,
+    InputNode,
+    LayerNode,
+    ModuleDef,
+    ModuleNode,
+    Node,
+    OutputNode,
+    PortRef,
+    Position,
+    TrainingConfig,
+)
 from torchcanvas.graph.names import Namespace, camel, stem_for_type
-from torchcanvas.importer.functions import MAPPERS, PASS_THROUGH, Call, Mapped
+from torchcanvas.importer.functions import MAPPERS, PASS_THROUGH, Call
 from torchcanvas.shapes.infer import _DTYPE_NAMES, _DTYPES, BATCH, USER_ERRORS, TensorMeta, compute_node, instantiate
 
 # Calls that check, not compute (torchvision's ``torch._assert(h == self.image_size, ...)``): the
@@ -54,11 +68,15 @@ class ImportRefused(Exception):
 
 
 class _Tracer(fx.Tracer):
-    """Every child is a leaf: each module is traced on its own, one level at a time."""
+    """Every child is a leaf: each module is traced on its own, one level at a time.
 
-    def __init__(self) -> None:
+    Source lines cost half the import's time to record, so a body is traced again with them
+    only when something in it is refused.
+    """
+
+    def __init__(self, lines: bool = False) -> None:
         super().__init__()
-        self.record_stack_traces = True
+        self.record_stack_traces = lines
 
     def is_leaf_module(self, m: nn.Module, module_qualified_name: str) -> bool:
         return True
@@ -151,19 +169,22 @@ class Importer:
         ``lists``: forward's arguments that are lists of tensors (DenseNet's layers take every
         earlier feature map), with their lengths; each item becomes an input of its own.
         """
-        concrete = {name: [PH] * n for name, n in (lists or {}).items()}
+        concrete = {name: [PH] * n for name, n in (lists or {}).items()} or None
         try:
-            graph = _Tracer().trace(module, concrete_args=concrete or None)
+            graph = _Tracer().trace(module, concrete_args=concrete)
         except Exception as e:  # a TraceError, or whatever the user's forward raises on a Proxy
             self.refusals.append(Refusal(_trace_failure(e), _error_line(e)))
             return None
-        builder = _BodyBuilder(self, module, fx.GraphModule(module, graph))
+        builder = _BodyBuilder(self, module, graph)
         try:
             out = builder.run(*inputs)
         except _Stop:
-            return None
+            out = None
         except USER_ERRORS as e:
-            self.refusals.append(Refusal(f"{type(module).__name__}.forward: {e}", where(builder.current_trace)))
+            builder.pending.append((builder.current or "", f"{type(module).__name__}.forward: {_first_line(e)}"))
+        if builder.pending:
+            lines = {n.name: n.stack_trace for n in _Tracer(lines=True).trace(module, concrete_args=concrete).nodes}
+            self.refusals += [Refusal(what, where(lines.get(name))) for name, what in builder.pending]
             return None
         return builder.finish(), out
 
@@ -186,6 +207,10 @@ class _Stop(Exception):
     """A node was refused and later ones cannot be computed; the refusal is recorded already."""
 
 
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+
+
 def _trace_failure(e: Exception) -> str:
     text = str(e).splitlines()[0] if str(e) else type(e).__name__
     if "control flow" in text or "iteration" in text or "len(" in text:
@@ -198,7 +223,7 @@ def _signature(body: _Body) -> Any:
     return [nodes, [e.model_dump() for e in body.edges]]
 
 
-def _is_tensor(v: Any) -> bool:
+def _is_tensor(v: Any) -> TypeGuard[torch.Tensor]:
     return isinstance(v, torch.Tensor)
 
 
@@ -214,11 +239,12 @@ class _BodyBuilder(fx.Interpreter):
     numbers check() will show); child modules are imported, which computes their outputs.
     """
 
-    def __init__(self, owner: Importer, module: nn.Module, gm: fx.GraphModule):
-        super().__init__(gm)
-        self.owner, self.module, self.gm = owner, module, gm
+    def __init__(self, owner: Importer, module: nn.Module, graph: fx.Graph):
+        super().__init__(module, graph=graph)
+        self.owner, self.module = owner, module
         self.values: dict[fx.Node, Any] = {}
-        self.current_trace: str | None = None
+        self.pending: list[tuple[str, str]] = []  # refusals: fx node name, what
+        self.current: str | None = None
         self.body = _Body()
         # Source attribute names first, so that a function's layer (F.relu -> relu1) avoids them.
         self.names = Namespace(set())
@@ -229,7 +255,7 @@ class _BodyBuilder(fx.Interpreter):
         self.outputs = Namespace(set())
 
     def run_node(self, n: fx.Node) -> Any:
-        self.current_trace = n.stack_trace
+        self.current = n.name
         if n.op == "call_module":
             value = self.on_call_module(n)
         elif n.op == "get_attr":
@@ -243,11 +269,14 @@ class _BodyBuilder(fx.Interpreter):
 
     def finish(self) -> _Body:
         self._reorder()
+        # Edges by their target's place: the order of the calls in forward does not show.
+        index = {x.id: i for i, x in enumerate(self.body.nodes)}
+        self.body.edges.sort(key=lambda e: (index[e.target.node], e.target.port, index[e.source.node], e.source.port))
         self._layout()
         return self.body
 
     def refuse(self, n: fx.Node, what: str) -> None:
-        self.owner.refusals.append(Refusal(what, where(n.stack_trace)))
+        self.pending.append((n.name, what))
 
     # ---- per fx op -----------------------------------------------------------------------------
 
@@ -255,8 +284,11 @@ class _BodyBuilder(fx.Interpreter):
         v = self.values.get(n)
         if not _is_tensor(v) or v.dim() == 0 or v.shape[0] != BATCH:
             self.stop(n, f"input '{n.name}' that is not a batch of tensors")
-        shape = ["B", *(int(d) for d in v.shape[1:])]
-        name = self.names.take(n.name)
+        shape: list[Dim] = ["B", *(int(d) for d in v.shape[1:])]
+        # One input is x, whatever forward calls it: nn.Sequential's "input" shadows a builtin,
+        # and generated code (a Sequential or not) must import back to the same document.
+        single = sum(1 for p in self.graph.nodes if p.op == "placeholder") == 1
+        name = self.names.take("x" if single else n.name)
         self.body.nodes.append(InputNode(id=name, name=name, shape=shape))
         self.ports[n] = [(name, "out")]
 
@@ -487,5 +519,15 @@ def import_module(module: nn.Module, input_shape: list[int], name: str | None = 
     if importer.refusals or made is None:
         raise ImportRefused(importer.refusals or [Refusal("the model", "its forward")])
     # Definitions after the ones they use, as the document lists them.
-    body, _ = made
-    return Graph(name=name or type(module).__name__, nodes=body.nodes, edges=body.edges, modules=list(importer.modules.values()))
+    body, out = made
+    return Graph(name=name or type(module).__name__, nodes=body.nodes, edges=body.edges,
+                 modules=list(importer.modules.values()), training=_training(input_shape, out))
+
+
+def _training(input_shape: list[int], out: Any) -> TrainingConfig:
+    """Random tensors of the model's own shapes: a config that trains end to end as imported,
+    to be replaced with real data in the Training tab."""
+    config = TrainingConfig()
+    if _is_tensor(out) and out.dim() == 2:
+        config.dataset = Choice(type="RandomRegression", params={"features": list(input_shape), "targets": int(out.shape[1])})
+    return config

@@ -1,0 +1,79 @@
+"""Where a module to import comes from: ``torchvision:NAME`` or ``path/to/file.py:NAME``."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from functools import cache
+from pathlib import Path
+
+from torch import nn
+
+# A sample's shape for the models that need another than 3x224x224.
+_TORCHVISION_SHAPES = {"inception_v3": [3, 299, 299]}
+_GUESSED_SIZE = 224
+
+
+class SourceError(ValueError):
+    """A source that names no importable module; the message says what to give instead."""
+
+
+@cache
+def torchvision_models() -> list[str]:
+    """torchvision's classification models: the only ones the server will import."""
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
+def torchvision_module(name: str) -> nn.Module:
+    import torchvision
+
+    if name not in torchvision_models():
+        raise SourceError(f"torchvision has no classification model {name!r}; choose one of: {', '.join(torchvision_models())}")
+    return torchvision.models.get_model(name, weights=None)
+
+
+def file_module(path: str, name: str) -> nn.Module:
+    """``name`` from a Python file: an nn.Module class built with no arguments, or a function
+    that returns a module. This runs the file: user code, in the caller's own process."""
+    file = Path(path)
+    if not file.is_file():
+        raise SourceError(f"cannot read {path}: no such file")
+    spec = importlib.util.spec_from_file_location(f"_torchcanvas_import_{file.stem}", file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses and pickling look a class's module up here
+    spec.loader.exec_module(module)
+    made = getattr(module, name, None)
+    if made is None:
+        raise SourceError(f"{path} defines no {name!r}")
+    try:
+        built = made()
+    except TypeError as e:
+        raise SourceError(f"{path}:{name} must be constructible with no arguments ({e})") from e
+    if not isinstance(built, nn.Module):
+        raise SourceError(f"{path}:{name}() returned a {type(built).__name__}, not an nn.Module")
+    return built
+
+
+def load(source: str) -> tuple[nn.Module, str, list[int] | None]:
+    """The module, its name, and a sample's shape when the source implies one."""
+    where, sep, name = source.rpartition(":")
+    if not sep or not where or not name:
+        raise SourceError(f"{source!r} is not a source; give torchvision:NAME or path/to/file.py:NAME")
+    if where == "torchvision":
+        return torchvision_module(name), name, _TORCHVISION_SHAPES.get(name, [3, 224, 224])
+    return file_module(where, name), name, None
+
+
+def guess_input_shape(module: nn.Module) -> list[int] | None:
+    """A sample's shape from the first layer: Conv2d(3, ...) takes 3x224x224, Linear(784, ...) 784."""
+    for m in module.modules():
+        if isinstance(m, nn.Linear):
+            return [m.in_features]
+        if isinstance(m, nn.Conv1d | nn.Conv2d | nn.Conv3d):
+            return [m.in_channels, *[_GUESSED_SIZE] * (m.weight.dim() - 2)]
+        if isinstance(m, nn.Embedding | nn.RNNBase | nn.MultiheadAttention):
+            return None  # a sequence: its length is not in the weights
+    return None
