@@ -26,7 +26,7 @@ import torch
 from torch import fx, nn
 from torch.fx._symbolic_trace import PH
 
-from torchcanvas.catalog import LayerSpec, layer_spec, resolve_params
+from torchcanvas.catalog import LayerSpec, ParamSpec, layer_spec, resolve_params
 from torchcanvas.graph.model import (
     Choice,
     Dim,
@@ -127,15 +127,21 @@ def layer_params(spec: LayerSpec, m: nn.Module) -> dict[str, Any] | None:
         v = getattr(m, p.name)
         if p.type == "bool" and (v is None or isinstance(v, torch.Tensor)):
             v = v is not None  # bias: the module holds the tensor, the constructor a flag
-        if isinstance(v, tuple):
-            v = list(v)
         if isinstance(v, torch.Tensor):
             return None
-        if p.type in ("ints", "floats") and isinstance(v, list) and v and all(x == v[0] for x in v):
-            v = v[0]  # the module keeps kernel_size=3 as (3, 3)
+        v = _param_value(p, v)
         if v != p.default:
             params[p.name] = v
     return params
+
+
+def _param_value(p: ParamSpec, v: Any) -> Any:
+    """A value as the document writes it: lists, not tuples, and kernel_size=3 for (3, 3)."""
+    if isinstance(v, tuple):
+        v = list(v)
+    if p.type in ("ints", "floats") and isinstance(v, list) and v and all(x == v[0] for x in v):
+        v = v[0]
+    return v
 
 
 def _same_weights(spec: LayerSpec, params: dict[str, Any], m: nn.Module) -> bool:
@@ -215,6 +221,8 @@ def _trace_failure(e: Exception) -> str:
     text = str(e).splitlines()[0] if str(e) else type(e).__name__
     if "control flow" in text or "iteration" in text or "len(" in text:
         return f"data-dependent control flow ({text})"
+    if "item assignment" in text:
+        return f"an in-place assignment into a tensor ({text})"
     return f"an untraceable construct ({text[:200]})"
 
 
@@ -378,7 +386,8 @@ class _BodyBuilder(fx.Interpreter):
         self._call(n, n.target, getattr(n.target, "__name__", str(n.target)))
 
     def on_call_method(self, n: fx.Node) -> None:
-        self._call(n, n.target, f"Tensor.{n.target}")
+        in_place = str(n.target).endswith("_") and not str(n.target).endswith("__")
+        self._call(n, n.target, f"Tensor.{n.target}" + (" (in place)" if in_place else ""))
 
     def _call(self, n: fx.Node, key: Any, shown: str) -> None:
         if not _is_tensor(self.values.get(n)) and not _tensors(self.values.get(n)):
@@ -403,8 +412,12 @@ class _BodyBuilder(fx.Interpreter):
         if spec is None:
             self.refuse(n, f"{shown} (no catalog entry {mapped.type})")
             return
-        defaults = {p.name: p.default for p in spec.params}
-        params = {k: v for k, v in mapped.params.items() if v != defaults.get(k, object())}
+        params = {}
+        for k, v in mapped.params.items():
+            p = spec.param(k)
+            v = _param_value(p, v) if p else v
+            if p is None or v != p.default:
+                params[k] = v
         self._add_layer(n, self.names.take(stem_for_type(mapped.type)), spec, params, list(mapped.inputs))
 
     def _pick(self, n: fx.Node) -> None:
