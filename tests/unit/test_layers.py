@@ -10,6 +10,7 @@ backward pass reaches every parameter and every float input.
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,13 @@ CASES = [pytest.param(t, None, id=f"{t}-example") for t in LAYERS] + [
 
 
 def _torch_reference(spec: LayerSpec, given: dict[str, Any], inferred: dict[str, Any]) -> nn.Module | None:
-    """The layer straight from ``torch.nn`` with the kwargs the user set plus those the check
-    inferred; None for graph ops (Add, Concat, ...), which have no torch.nn class."""
+    """The layer straight from ``torch.nn`` (or torchvision) with the kwargs the user set plus
+    those the check inferred; None for graph ops (Add, Concat, ...), which have no class."""
     if spec.is_op:
         return None
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in {**given, **inferred}.items()}
-    layer: nn.Module = getattr(nn, spec.type)(**kwargs)
+    home, _, name = spec.torch.rpartition(".")
+    layer: nn.Module = getattr(importlib.import_module(home), name)(**kwargs)
     return layer
 
 

@@ -64,7 +64,7 @@ def constructor(spec: LayerSpec, params: dict[str, Any], names: dict[str, str] |
         if not (p.required or p.infer) and value == p.default and p.name not in names:
             continue
         args.append(f"{p.name}={text}")
-    return f"nn.{spec.type}({', '.join(args)})"
+    return f"{'nn.' + spec.type if spec.in_torch_nn else spec.torch}({', '.join(args)})"
 
 
 # ---- module classes' constructor arguments ---------------------------------------------------------------
@@ -150,6 +150,8 @@ class _Emitter:
                     self.imports.add("torch")
                 return None
             names = {p: name for (kind, nid, p), name in self.own.names.items() if kind == "layer" and nid == n.id}
+            if not spec.in_torch_nn:
+                self.imports.add(spec.torch.split(".")[0])
             return constructor(spec, info.params, names)
         if isinstance(n, ModuleNode):
             assert info.body is not None
@@ -319,6 +321,8 @@ def render_model_py(a: Analysis) -> str:
     if "torch" in imports:
         head.append("import torch")
     head.append("import torch.nn as nn")
+    if "torchvision" in imports:
+        head.append("import torchvision")
     out = [*head, ""]
     for block in blocks:
         out += ["", *block, ""]

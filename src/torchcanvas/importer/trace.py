@@ -182,15 +182,17 @@ class Importer:
             self.refusals.append(Refusal(_trace_failure(e), _error_line(e)))
             return None
         builder = _BodyBuilder(self, module, graph)
+        stopped = False
         try:
             out = builder.run(*inputs)
         except _Stop:
-            out = None
+            stopped = True
         except USER_ERRORS as e:
             builder.pending.append((builder.current or "", f"{type(module).__name__}.forward: {_first_line(e)}"))
         if builder.pending:
             lines = {n.name: n.stack_trace for n in _Tracer(lines=True).trace(module, concrete_args=concrete).nodes}
             self.refusals += [Refusal(what, where(lines.get(name))) for name, what in builder.pending]
+        if builder.pending or stopped:
             return None
         return builder.finish(), out
 

@@ -11,9 +11,11 @@ that no real dimension uses, and shown as "B" again.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import torch
@@ -151,8 +153,8 @@ _LAYER_CACHE = _LRU(50_000)  # per node: everything the analysis derives for it
 
 def clear_caches() -> None:
     """Forget every cached result, so that the next check computes each node afresh."""
-    for cache in (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE):
-        cache.clear()
+    for lru in (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE):
+        lru.clear()
 
 
 def _freeze(v: Any) -> Any:
@@ -185,7 +187,15 @@ def instantiate(spec: LayerSpec, params: dict[str, Any]) -> torch.nn.Module:
     if o is not None:
         return OpModule(o, params)
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return getattr(torch.nn, spec.type)(**kwargs)
+    return layer_class(spec.torch)(**kwargs)
+
+
+@cache
+def layer_class(dotted: str) -> type[torch.nn.Module]:
+    """The class a catalog layer names: torch.nn.Conv2d, torchvision.ops.StochasticDepth."""
+    home, _, name = dotted.rpartition(".")
+    cls: type[torch.nn.Module] = getattr(importlib.import_module(home), name)
+    return cls
 
 
 def _flatten(out: Any) -> list[torch.Tensor | None]:
