@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from torchcanvas.catalog import LayerSpec, layer_spec, op
+from torchcanvas.catalog import LayerSpec, layer_spec, op, parameter
 from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
@@ -145,6 +145,9 @@ class _Emitter:
         if isinstance(n, LayerNode):
             spec = layer_spec(n.type)
             assert spec is not None
+            if n.type == parameter.SPEC.type:
+                self.imports.add("torch")
+                return parameter.expr(info.params)
             if spec.is_op:
                 if n.type in ("Concat", "Split"):
                     self.imports.add("torch")
@@ -278,6 +281,8 @@ class _Emitter:
             if o is not None:
                 return o.expr(in_vars, info.params)
         member = f'getattr(self, "{info.attr}")' if is_index(info.attr) else f"self.{info.attr}"
+        if isinstance(n, LayerNode) and n.type == parameter.SPEC.type:
+            return member  # a tensor, not a call
         return f"{member}({', '.join(in_vars)})"
 
     @staticmethod

@@ -26,7 +26,7 @@ import torch
 from torch import fx, nn
 from torch.fx._symbolic_trace import PH
 
-from torchcanvas.catalog import LayerSpec, ParamSpec, layer_spec, resolve_params
+from torchcanvas.catalog import LayerSpec, ParamSpec, layer_spec, parameter, resolve_params
 from torchcanvas.graph.model import (
     Choice,
     Dim,
@@ -133,6 +133,18 @@ def layer_params(spec: LayerSpec, m: nn.Module) -> dict[str, Any] | None:
         if v != p.default:
             params[p.name] = v
     return params
+
+
+def _init_of(p: torch.Tensor) -> dict[str, Any]:
+    """The Parameter node's init that best describes a tensor's values: zeros, ones, a constant, or
+    normal with the observed standard deviation (two significant digits: 0.02 stays 0.02)."""
+    data = p.detach()
+    first = float(data.flatten()[0]) if data.numel() else 0.0
+    if bool((data == first).all()):
+        if first == 0.0:
+            return {}
+        return {"init": "ones"} if first == 1.0 else {"init": "constant", "value": first}
+    return {"init": "normal", "value": float(f"{float(data.float().std()):.2g}")}
 
 
 def _param_value(p: ParamSpec, v: Any) -> Any:
@@ -258,7 +270,7 @@ class _BodyBuilder(fx.Interpreter):
         self.body = _Body()
         # Source attribute names first, so that a function's layer (F.relu -> relu1) avoids them.
         self.names = Namespace(set())
-        for child in module._modules:
+        for child in [*module._modules, *module._parameters]:
             self.names.used.add(child)
         self.called: set[str] = set()
         self.ports: dict[fx.Node, list[tuple[str, str]]] = {}  # fx node -> its document (node, port)s
@@ -319,7 +331,18 @@ class _BodyBuilder(fx.Interpreter):
         raise _Stop
 
     def on_get_attr(self, n: fx.Node) -> Any:
-        self.stop(n, f"a free-standing tensor self.{n.target}")
+        """A learnable tensor of this module's own: a Parameter node, one per tensor however often it is read."""
+        target = str(n.target)
+        p = self.module._parameters.get(target)
+        if p is None:
+            what = "a buffer" if "." not in target and target in self.module._buffers else "a tensor of a submodule"
+            self.stop(n, f"self.{target}, {what}, read in forward")
+        if target in self.called:
+            self.ports[n] = [(target, "out")]
+        else:
+            self.called.add(target)
+            self._add_layer(n, target, parameter.SPEC, {"shape": list(p.shape), **_init_of(p)}, [])
+        return torch.empty(p.shape, dtype=p.dtype, device="meta")
 
     def on_call_module(self, n: fx.Node) -> Any:
         target = str(n.target)

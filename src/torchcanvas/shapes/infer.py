@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from torchcanvas.catalog import LayerSpec, catalog, layer_spec, op, resolve_params
+from torchcanvas.catalog import LayerSpec, catalog, layer_spec, op, parameter, resolve_params
 from torchcanvas.catalog.ops import OpModule
 from torchcanvas.graph.model import Body, Graph, InputNode, LayerNode, ModuleDef, ModuleNode, Node, OutputNode
 from torchcanvas.graph.names import Namespace, is_index, snake, stem_for_type
@@ -186,6 +186,8 @@ def instantiate(spec: LayerSpec, params: dict[str, Any]) -> torch.nn.Module:
     o = op(spec.type)
     if o is not None:
         return OpModule(o, params)
+    if spec.type == parameter.SPEC.type:
+        return parameter.ParameterModule(**params)
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
     return layer_class(spec.torch)(**kwargs)
 

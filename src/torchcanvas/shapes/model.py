@@ -11,7 +11,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from torchcanvas.catalog import layer_spec
+from torchcanvas.catalog import layer_spec, parameter
 from torchcanvas.graph.model import InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.validate import GraphError
 from torchcanvas.limits import Limits
@@ -27,7 +27,9 @@ class GraphModule(nn.Module):
         # Registered in the order generated code registers them, so the state_dicts agree.
         for n in member_order(body):
             info = body.infos[n.id]
-            if isinstance(n, LayerNode):
+            if isinstance(n, LayerNode) and n.type == parameter.SPEC.type:
+                self.register_parameter(info.attr, parameter.make(info.params))
+            elif isinstance(n, LayerNode):
                 spec = layer_spec(n.type)
                 assert spec is not None
                 self.add_module(info.attr, instantiate(spec, info.params))
@@ -59,7 +61,8 @@ class GraphModule(nn.Module):
     def forward(self, *inputs: Tensor) -> Any:
         values: dict[tuple[str, str], Tensor | None] = {(nid, "out"): x for nid, x in zip(self._inputs, inputs, strict=True)}
         for nid, attr, ins, outs in self._plan:
-            result = self.get_submodule(attr)(*(values[i] for i in ins))
+            member = getattr(self, attr)
+            result = member if isinstance(member, nn.Parameter) else member(*(values[i] for i in ins))
             flat = [result] if isinstance(result, Tensor) else _flatten(result)
             for port, t in zip(outs, flat, strict=False):
                 values[(nid, port)] = t
