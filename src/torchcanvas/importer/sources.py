@@ -12,6 +12,10 @@ from torch import nn
 # A sample's shape for the models that need another than 3x224x224.
 _TORCHVISION_SHAPES = {"inception_v3": [3, 299, 299]}
 _GUESSED_SIZE = 224
+# Auxiliary classifiers run only in training, so eval's forward never reads their weights (the
+# importer refuses weights it would lose). Built without them, as torchvision builds the
+# pretrained models after loading their weights.
+_TORCHVISION_KWARGS = {"googlenet": {"aux_logits": False}, "inception_v3": {"aux_logits": False}}
 
 
 class SourceError(ValueError):
@@ -31,7 +35,7 @@ def torchvision_module(name: str) -> nn.Module:
 
     if name not in torchvision_models():
         raise SourceError(f"torchvision has no classification model {name!r}; choose one of: {', '.join(torchvision_models())}")
-    return torchvision.models.get_model(name, weights=None)
+    return torchvision.models.get_model(name, weights=None, **_TORCHVISION_KWARGS.get(name, {}))
 
 
 def file_module(path: str, name: str) -> nn.Module:

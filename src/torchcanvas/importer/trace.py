@@ -93,6 +93,14 @@ def where(stack_trace: str | None) -> str:
     return f"{path}:{line}: {code.strip()}"
 
 
+def _forward_line(module: nn.Module) -> str:
+    forward = type(module).forward
+    try:
+        return f"{inspect.getsourcefile(forward)}:{inspect.getsourcelines(forward)[1]}: {type(module).__name__}.forward"
+    except (OSError, TypeError):
+        return f"{type(module).__name__}.forward"
+
+
 def _error_line(e: BaseException) -> str:
     """The innermost frame outside torch of an exception: the user's line that failed to trace."""
     frames = [f for f in traceback.extract_tb(e.__traceback__) if "/torch/" not in f.filename]
@@ -201,10 +209,12 @@ class Importer:
             stopped = True
         except USER_ERRORS as e:
             builder.pending.append((builder.current or "", f"{type(module).__name__}.forward: {_first_line(e)}"))
+        lost = [] if stopped or builder.pending else builder.unused()
+        self.refusals += lost
         if builder.pending:
             lines = {n.name: n.stack_trace for n in _Tracer(lines=True).trace(module, concrete_args=concrete).nodes}
             self.refusals += [Refusal(what, where(lines.get(name))) for name, what in builder.pending]
-        if builder.pending or stopped:
+        if builder.pending or stopped or lost:
             return None
         return builder.finish(), out
 
@@ -288,6 +298,15 @@ class _BodyBuilder(fx.Interpreter):
             getattr(self, f"on_{n.op}")(n)
         self.values[n] = value
         return value
+
+    def unused(self) -> list[Refusal]:
+        """Weights that forward never reads (GoogLeNet's auxiliary heads in eval) would be lost: refused."""
+        line = _forward_line(self.module)
+        lost = [Refusal(f"self.{name}, which has weights but is not called in forward (in eval mode)", line)
+                for name, child in self.module.named_children() if name not in self.called and child.state_dict()]
+        lost += [Refusal(f"self.{name}, a parameter that forward never reads", line)
+                 for name in self.module._parameters if name not in self.called]
+        return lost
 
     def finish(self) -> _Body:
         self._reorder()
