@@ -15,7 +15,7 @@ from torchcanvas.catalog import LayerSpec, layer_spec, op, parameter
 from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
-from torchcanvas.graph.names import RESERVED, Namespace, camel, is_index
+from torchcanvas.graph.names import RESERVED, Namespace, camel, is_module_key
 from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, is_chain, member_order, show_shape
 
 
@@ -189,8 +189,8 @@ class _Emitter:
         lines.append("        super().__init__()")
         for info, made in members:
             note = f"  # {_shape_note(info, list(info.outputs))}" if chain else ""
-            if is_index(info.attr):
-                # An index is no attribute name; add_module registers it under that name all the same.
+            if is_module_key(info.attr):
+                # 0 or block1-0 is no attribute name; add_module registers it under that name all the same.
                 lines.append(f'        self.add_module("{info.attr}", {made}){note}')
             else:
                 lines.append(f"        self.{info.attr} = {made}{note}")
@@ -280,7 +280,7 @@ class _Emitter:
             o = op(n.type)
             if o is not None:
                 return o.expr(in_vars, info.params)
-        member = f'getattr(self, "{info.attr}")' if is_index(info.attr) else f"self.{info.attr}"
+        member = f'getattr(self, "{info.attr}")' if is_module_key(info.attr) else f"self.{info.attr}"
         if isinstance(n, LayerNode) and n.type == parameter.SPEC.type:
             return member  # a tensor, not a call
         return f"{member}({', '.join(in_vars)})"

@@ -24,7 +24,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from torchcanvas.catalog import LayerSpec, catalog, layer_spec, op, parameter, resolve_params
 from torchcanvas.catalog.ops import OpModule
 from torchcanvas.graph.model import Body, Graph, InputNode, LayerNode, ModuleDef, ModuleNode, Node, OutputNode
-from torchcanvas.graph.names import Namespace, is_index, snake, stem_for_type
+from torchcanvas.graph.names import Namespace, is_module_key, snake, stem_for_type
 from torchcanvas.graph.validate import Issue, Topology, io_issues, module_issues, topology
 from torchcanvas.shapes import rules
 
@@ -491,7 +491,11 @@ def _attr_name(n: Node, names: Namespace) -> str:
     if isinstance(n, OutputNode):
         return names.take(snake(n.name) if n.name else "out")
     if n.name:
-        return names.take(n.name if is_index(n.name) else snake(n.name), keep_index=isinstance(n, LayerNode | ModuleNode))
+        if isinstance(n, LayerNode | ModuleNode) and (n.name.isidentifier() or is_module_key(n.name)):
+            # A name that is already a submodule's name (an imported model's Conv2d_1a_3x3, 0,
+            # block1-0) is kept as it is, so the state_dict keys are the source's.
+            return names.take(n.name, keep_key=True)
+        return names.take(snake(n.name))
     # The editor's own ids ("conv2d_1") say nothing a reader needs: name the layer as an
     # engineer would (conv1, bn1, fc1), numbered in document order.
     generated = isinstance(n, LayerNode) and re.fullmatch(rf"{re.escape(n.type.lower())}_\d+", n.id)
