@@ -175,6 +175,11 @@ def _select(c: Call) -> Mapped | None:
     return Mapped("Select", {"dim": len(key) - 1, "index": key[-1]}, (x,))
 
 
+def _select_call(c: Call) -> Mapped | None:
+    x = c.tensor(0)
+    return Mapped("Select", {"dim": c.value(1, "dim"), "index": c.value(2, "index")}, (x,)) if x is not None else None
+
+
 def _shape_source(a: Any) -> fx.Node | None:
     """The tensor whose size an argument reads: ``x.shape[0]``, ``x.size(0)`` or ``x.size()[0]``."""
     if not isinstance(a, fx.Node):
@@ -213,7 +218,7 @@ MAPPERS: dict[Any, Mapper] = {
     "chunk": _chunk, torch.chunk: _chunk,
     "split": _split, torch.split: _split,
     "expand": _expand,
-    operator.getitem: _select,
+    operator.getitem: _select, "select": _select_call, torch.select: _select_call,
     F.adaptive_avg_pool2d: _layer("AdaptiveAvgPool2d", ("output_size", None)),
     F.adaptive_max_pool2d: _layer("AdaptiveMaxPool2d", ("output_size", None)),
     F.max_pool2d: _layer("MaxPool2d", ("kernel_size", None), ("stride", None), ("padding", 0), ("dilation", 1),

@@ -188,6 +188,33 @@ class Importer:
     modules: dict[str, ModuleDef] = field(default_factory=dict)
     _by_signature: dict[str, str] = field(default_factory=dict)
     _names: Namespace = field(default_factory=Namespace)
+    classes: dict[str, str] = field(default_factory=dict)  # definition -> the source's class name
+
+    def canonical_names(self, top: _Body) -> list[ModuleDef]:
+        """Definitions named and listed by a walk of the document in its own order (each after the
+        ones it uses): the order forward happens to call blocks in does not show, so generated
+        code imports back to the same names."""
+        names = Namespace()
+        renamed: dict[str, str] = {}
+        order: list[ModuleDef] = []
+
+        def walk(nodes: list[Node]) -> None:
+            for n in nodes:
+                if isinstance(n, ModuleNode) and n.module not in renamed:
+                    d = self.modules[n.module]
+                    walk(d.nodes)
+                    renamed[n.module] = names.take(self.classes[n.module])
+                    order.append(d)
+
+        walk(top.nodes)
+        bodies: list[_Body | ModuleDef] = [top, *order]
+        for body in bodies:
+            for n in body.nodes:
+                if isinstance(n, ModuleNode):
+                    n.module = renamed[n.module]
+        for d in order:
+            d.name = renamed[d.name]
+        return order
 
     def body(self, module: nn.Module, inputs: list[torch.Tensor], lists: dict[str, int] | None = None) -> tuple[_Body, Any] | None:
         """The module's body and its output on ``inputs`` (meta tensors), or None if refused.
@@ -227,7 +254,8 @@ class Importer:
         # use are the definition's own, other uses bring theirs.
         key = json.dumps([type(child).__name__, _signature(body)])
         if key not in self._by_signature:
-            name = self._names.take(camel(type(child).__name__))
+            name = self._names.take(camel(type(child).__name__))  # for now: see canonical_names
+            self.classes[name] = camel(type(child).__name__)
             self._by_signature[key] = name
             self.modules[name] = ModuleDef(name=name, nodes=body.nodes, edges=body.edges)
         return self._by_signature[key], out
@@ -309,7 +337,6 @@ class _BodyBuilder(fx.Interpreter):
         return lost
 
     def finish(self) -> _Body:
-        self._reorder()
         # Edges by their target's place: the order of the calls in forward does not show.
         index = {x.id: i for i, x in enumerate(self.body.nodes)}
         self.body.edges.sort(key=lambda e: (index[e.target.node], e.target.port, index[e.source.node], e.source.port))
@@ -497,48 +524,18 @@ class _BodyBuilder(fx.Interpreter):
 
     # ---- order and layout ----------------------------------------------------------------------
 
-    def _reorder(self) -> None:
-        """Children in the source's registration order (its state_dict order), each in a slot
-        that a child held; functions and ports keep their place."""
-        order = {name: i for i, name in enumerate(self.module._modules)}
-        nodes = self.body.nodes
-        slots = [i for i, x in enumerate(nodes) if x.name in order]
-        children = sorted((nodes[i] for i in slots), key=lambda x: order[x.name or ""])
-        for i, child in zip(slots, children, strict=True):
-            nodes[i] = child
-
     def _layout(self) -> None:
-        """Rows by longest path from an input, so a chain runs down the page and branches sit side by side."""
+        """Rows by longest path from an input, so a chain runs down the page and branches sit
+        side by side. The nodes are in forward's order, so each one's inputs come before it."""
         depth: dict[str, int] = {}
         preds: dict[str, list[str]] = {}
         for e in self.body.edges:
             preds.setdefault(e.target.node, []).append(e.source.node)
         row_count: Counter[int] = Counter()
-        ids = [x.id for x in self.body.nodes]
-        for nid in _fx_order(ids, preds):
-            depth[nid] = 1 + max((depth.get(p, 0) for p in preds.get(nid, [])), default=-1)
         for x in self.body.nodes:
-            d = depth.get(x.id, 0)
+            d = depth[x.id] = 1 + max((depth.get(p, 0) for p in preds.get(x.id, [])), default=-1)
             x.position = Position(x=240.0 * row_count[d], y=110.0 * d)
             row_count[d] += 1
-
-
-def _fx_order(ids: list[str], preds: dict[str, list[str]]) -> list[str]:
-    """ids in an order where every node follows its predecessors (the fx order, before _reorder)."""
-    seen: set[str] = set()
-    out: list[str] = []
-
-    def visit(nid: str) -> None:
-        if nid in seen:
-            return
-        seen.add(nid)
-        for p in preds.get(nid, []):
-            visit(p)
-        out.append(nid)
-
-    for nid in ids:
-        visit(nid)
-    return out
 
 
 def _pass_through(n: fx.Node, key: Any) -> fx.Node | None:
@@ -578,7 +575,7 @@ def import_module(module: nn.Module, input_shape: list[int], name: str | None = 
     # Definitions after the ones they use, as the document lists them.
     body, out = made
     return Graph(name=name or type(module).__name__, nodes=body.nodes, edges=body.edges,
-                 modules=list(importer.modules.values()), training=_training(input_shape, out))
+                 modules=importer.canonical_names(body), training=_training(input_shape, out))
 
 
 def _training(input_shape: list[int], out: Any) -> TrainingConfig:
