@@ -20,6 +20,7 @@ import re
 import traceback
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, NoReturn, TypeGuard
 
 import torch
@@ -166,14 +167,20 @@ def _param_value(p: ParamSpec, v: Any) -> Any:
 
 def _same_weights(spec: LayerSpec, params: dict[str, Any], m: nn.Module) -> bool:
     """The layer built from ``params`` has the module's parameter and buffer shapes."""
-    full, errors = resolve_params(spec, params)
+    theirs = tuple((k, tuple(v.shape)) for k, v in m.state_dict().items())
+    return _weight_shapes(spec.type, json.dumps(params, sort_keys=True)) == theirs
+
+
+@lru_cache(maxsize=4096)
+def _weight_shapes(layer_type: str, params_json: str) -> tuple[tuple[str, tuple[int, ...]], ...] | None:
+    spec = layer_spec(layer_type)
+    assert spec is not None
+    full, errors = resolve_params(spec, json.loads(params_json))
     if errors:
-        return False
+        return None
     with torch.device("meta"):
         built = instantiate(spec, full)
-    ours = {k: tuple(v.shape) for k, v in built.state_dict().items()}
-    theirs = {k: tuple(v.shape) for k, v in m.state_dict().items()}
-    return ours == theirs
+    return tuple((k, tuple(v.shape)) for k, v in built.state_dict().items())
 
 
 @dataclass
@@ -189,6 +196,19 @@ class Importer:
     _by_signature: dict[str, str] = field(default_factory=dict)
     _names: Namespace = field(default_factory=Namespace)
     classes: dict[str, str] = field(default_factory=dict)  # definition -> the source's class name
+
+    _traces: dict[Any, fx.Graph] = field(default_factory=dict)
+
+    def trace(self, module: nn.Module, concrete: dict[str, Any] | None) -> fx.Graph:
+        """The module's fx graph. Tracing costs ~50 ms (fx patches torch's functions each time),
+        so blocks that cannot trace differently share one: the same class, children and plain
+        attributes (forward's control flow can read only those) and the same list arguments."""
+        key = _trace_key(module, concrete)
+        if key is None:
+            return _Tracer().trace(module, concrete_args=concrete)
+        if key not in self._traces:
+            self._traces[key] = _Tracer().trace(module, concrete_args=concrete)
+        return self._traces[key]
 
     def canonical_names(self, top: _Body) -> list[ModuleDef]:
         """Definitions named and listed by a walk of the document in its own order (each after the
@@ -224,7 +244,7 @@ class Importer:
         """
         concrete = {name: [PH] * n for name, n in (lists or {}).items()} or None
         try:
-            graph = _Tracer().trace(module, concrete_args=concrete)
+            graph = self.trace(module, concrete)
         except Exception as e:  # a TraceError, or whatever the user's forward raises on a Proxy
             self.refusals.append(Refusal(_trace_failure(e), _error_line(e)))
             return None
@@ -259,6 +279,28 @@ class Importer:
             self._by_signature[key] = name
             self.modules[name] = ModuleDef(name=name, nodes=body.nodes, edges=body.edges)
         return self._by_signature[key], out
+
+
+_PLAIN = (int, float, bool, str, type(None))
+_MODULE_INTERNALS = set(vars(nn.Module())) - {"training"}
+
+
+def _trace_key(module: nn.Module, concrete: dict[str, Any] | None) -> Any:
+    """What a module's trace can depend on, or None when an attribute is not a plain value."""
+    attrs = []
+    for k, v in vars(module).items():
+        if k in _MODULE_INTERNALS:
+            continue
+        if isinstance(v, (list, tuple)) and all(isinstance(x, _PLAIN) for x in v):
+            v = tuple(v)
+        elif not isinstance(v, _PLAIN):
+            return None
+        attrs.append((k, v))
+    children = tuple((k, type(c)) for k, c in module._modules.items())
+    params = tuple((k, tuple(p.shape) if p is not None else None) for k, p in module._parameters.items())
+    buffers = tuple(module._buffers)
+    lists = tuple(sorted((k, len(v)) for k, v in (concrete or {}).items()))
+    return type(module), tuple(attrs), children, params, buffers, lists
 
 
 class _Stop(Exception):
@@ -329,12 +371,11 @@ class _BodyBuilder(fx.Interpreter):
 
     def unused(self) -> list[Refusal]:
         """Weights that forward never reads (GoogLeNet's auxiliary heads in eval) would be lost: refused."""
-        line = _forward_line(self.module)
-        lost = [Refusal(f"self.{name}, which has weights but is not called in forward (in eval mode)", line)
-                for name, child in self.module.named_children() if name not in self.called and child.state_dict()]
-        lost += [Refusal(f"self.{name}, a parameter that forward never reads", line)
-                 for name in self.module._parameters if name not in self.called]
-        return lost
+        lost = [f"self.{name}, which has weights but is not called in forward (in eval mode)"
+                for name, child in self.module._modules.items()
+                if name not in self.called and child is not None and any(True for _ in child.state_dict())]
+        lost += [f"self.{name}, a parameter that forward never reads" for name in self.module._parameters if name not in self.called]
+        return [Refusal(what, _forward_line(self.module)) for what in lost]
 
     def finish(self) -> _Body:
         # Edges by their target's place: the order of the calls in forward does not show.
