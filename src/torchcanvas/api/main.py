@@ -21,6 +21,7 @@ from torchcanvas.api.routes import (
     experiments,
     export,
     health,
+    importer,
     lab,
     models,
     runs,
@@ -86,7 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     errors.install(app)
     api = APIRouter(prefix=API_PREFIX)
-    for module in (health, catalog, check, codegen, export, models, templates, augment, runs, experiments, lab):
+    for module in (health, catalog, check, codegen, export, importer, models, templates, augment, runs, experiments, lab):
         api.include_router(module.router)
     app.include_router(api)
     static.install(app, settings)  # after the API: its catch-all route must come last

@@ -7,6 +7,7 @@ import sys
 from functools import cache
 from pathlib import Path
 
+import torch
 from torch import nn
 
 # A sample's shape for the models that need another than 3x224x224.
@@ -30,12 +31,20 @@ def torchvision_models() -> list[str]:
     return sorted(torchvision.models.list_models(module=torchvision.models))
 
 
-def torchvision_module(name: str) -> nn.Module:
+def torchvision_module(name: str, device: str = "cpu") -> nn.Module:
+    """A torchvision classification model, untrained. On ``device="meta"`` it costs no memory
+    and no initialisation (the server's way: vit_h_14 would be 2.5 GB), and a free-standing
+    parameter's values, which the importer reads for its init, are unknown (zeros)."""
     import torchvision
 
     if name not in torchvision_models():
         raise SourceError(f"torchvision has no classification model {name!r}; choose one of: {', '.join(torchvision_models())}")
-    return torchvision.models.get_model(name, weights=None, **_TORCHVISION_KWARGS.get(name, {}))
+    with torch.device(device):
+        return torchvision.models.get_model(name, weights=None, **_TORCHVISION_KWARGS.get(name, {}))
+
+
+def torchvision_input_shape(name: str) -> list[int]:
+    return list(_TORCHVISION_SHAPES.get(name, [3, 224, 224]))
 
 
 def file_module(path: str, name: str) -> nn.Module:
@@ -67,7 +76,7 @@ def load(source: str) -> tuple[nn.Module, str, list[int] | None]:
     if not sep or not where or not name:
         raise SourceError(f"{source!r} is not a source; give torchvision:NAME or path/to/file.py:NAME")
     if where == "torchvision":
-        return torchvision_module(name), name, _TORCHVISION_SHAPES.get(name, [3, 224, 224])
+        return torchvision_module(name), name, torchvision_input_shape(name)
     return file_module(where, name), name, None
 
 

@@ -148,6 +148,8 @@ def _init_of(p: torch.Tensor) -> dict[str, Any]:
     """The Parameter node's init that best describes a tensor's values: zeros, ones, a constant, or
     normal with the observed standard deviation (two significant digits: 0.02 stays 0.02)."""
     data = p.detach()
+    if data.is_meta:
+        return {}  # built without values (the server's torchvision models): zeros
     first = float(data.flatten()[0]) if data.numel() else 0.0
     if bool((data == first).all()):
         if first == 0.0:
