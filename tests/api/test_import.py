@@ -44,3 +44,12 @@ def test_a_model_that_cannot_be_imported_is_422_with_the_blocking_op(client: Tes
     r = client.post("/api/v1/import", json={"source": "torchvision:swin_t"})
     assert r.status_code == 422
     assert "relative_position_index" in r.json()["detail"] and "swin_transformer.py:" in r.json()["detail"]
+
+
+def test_import_of_a_model_that_computes_its_widths_with_tensors(client: TestClient) -> None:
+    """RegNet calls .tolist() on tensors in __init__: only its weights may go to the meta device."""
+    r = client.post("/api/v1/import", json={"source": "torchvision:regnet_x_400mf", "input_shape": [3, 64, 64]})
+    assert r.status_code == 200, r.text
+    assert r.json()["params"] == sum(p.numel() for p in torchvision.models.regnet_x_400mf().parameters())
+    # The meta device stays with the import: a model built afterwards has real weights.
+    assert not torchvision.models.resnet18().fc.weight.is_meta

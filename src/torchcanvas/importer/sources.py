@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from functools import cache
 from pathlib import Path
 
@@ -31,16 +34,53 @@ def torchvision_models() -> list[str]:
     return sorted(torchvision.models.list_models(module=torchvision.models))
 
 
-def torchvision_module(name: str, device: str = "cpu") -> nn.Module:
-    """A torchvision classification model, untrained. On ``device="meta"`` it costs no memory
-    and no initialisation (the server's way: vit_h_14 would be 2.5 GB), and a free-standing
-    parameter's values, which the importer reads for its init, are unknown (zeros)."""
+def torchvision_module(name: str, weights: bool = True) -> nn.Module:
+    """A torchvision classification model, untrained. With ``weights=False`` its parameters and
+    buffers are on the meta device: no memory and no initialisation (the server's way: vit_h_14
+    would be 2.5 GB), and a free-standing parameter's values, which the importer reads for its
+    init, are unknown (zeros)."""
     import torchvision
 
     if name not in torchvision_models():
         raise SourceError(f"torchvision has no classification model {name!r}; choose one of: {', '.join(torchvision_models())}")
-    with torch.device(device):
+    with nullcontext() if weights else weights_on_meta():
         return torchvision.models.get_model(name, weights=None, **_TORCHVISION_KWARGS.get(name, {}))
+
+
+_local = threading.local()
+
+
+@contextmanager
+def weights_on_meta() -> Iterator[None]:
+    """Modules built in this thread, in this block, keep their parameters and buffers on the meta
+    device. Not ``torch.device("meta")``: that would put every tensor there, and some models
+    compute their widths with tensors in __init__ (RegNet calls .tolist())."""
+    _install_meta_hooks()
+    _local.meta = True
+    try:
+        yield
+    finally:
+        _local.meta = False
+
+
+@cache
+def _install_meta_hooks() -> None:
+    # Installed once, for good; they act only in a thread inside weights_on_meta (other threads,
+    # building models for checks and runs, are not affected).
+    register_parameter, register_buffer = nn.Module.register_parameter, nn.Module.register_buffer
+
+    def parameter(self: nn.Module, name: str, param: nn.Parameter | None) -> None:
+        if param is not None and getattr(_local, "meta", False) and not param.is_meta:
+            param = nn.Parameter(param.detach().to("meta"), requires_grad=param.requires_grad)
+        register_parameter(self, name, param)
+
+    def buffer(self: nn.Module, name: str, tensor: torch.Tensor | None, persistent: bool = True) -> None:
+        if tensor is not None and getattr(_local, "meta", False):
+            tensor = tensor.to("meta")
+        register_buffer(self, name, tensor, persistent)
+
+    nn.Module.register_parameter = parameter  # type: ignore[method-assign]
+    nn.Module.register_buffer = buffer  # type: ignore[method-assign]
 
 
 def torchvision_input_shape(name: str) -> list[int]:

@@ -1,8 +1,8 @@
 """Import a torchvision classification model as a graph document.
 
 Only torchvision's own models, by name: importing pasted source would run someone's code in the
-server (see the README). The model is built on the meta device, so an import costs neither the
-weights' memory nor their initialisation, whatever the model's size.
+server (see the README). The model's weights are built on the meta device, so an import costs
+neither their memory nor their initialisation, whatever the model's size.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class ZooModel(BaseModel):
 def _import(request: ImportRequest, limits: Limits) -> Imported:
     name = request.source.split(":", 1)[1]
     try:
-        module = torchvision_module(name, device="meta")
+        module = torchvision_module(name, weights=False)
         graph = import_module(module, request.input_shape or torchvision_input_shape(name))
     except SourceError as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
