@@ -49,7 +49,7 @@ from torchcanvas.shapes.infer import _DTYPE_NAMES, _DTYPES, BATCH, USER_ERRORS, 
 
 # Calls that check, not compute (torchvision's ``torch._assert(h == self.image_size, ...)``): the
 # document's shape check does the same, so they are not carried over.
-_CHECKS: set[Any] = {torch._assert, getattr, operator.eq, operator.floordiv, operator.mul, operator.getitem, "size", "dim"}
+_CHECKS: set[Any] = {torch._assert}
 
 
 @dataclass(frozen=True)
@@ -505,8 +505,8 @@ class _BodyBuilder(fx.Interpreter):
 
     def _call(self, n: fx.Node, key: Any, shown: str) -> None:
         if not _is_tensor(self.values.get(n)) and not _tensors(self.values.get(n)):
-            if key in _CHECKS:
-                return  # arithmetic on sizes: its results feed other calls' params
+            if key in _CHECKS or _is_size(self.values.get(n)):
+                return  # sizes and arithmetic on them: evaluated, they become other calls' params
             self.refuse(n, f"{shown} (a non-tensor result)")
             return
         through = _pass_through(n, key)
@@ -589,6 +589,13 @@ def _pass_through(n: fx.Node, key: Any) -> fx.Node | None:
     if key in (torch.cat, torch.concat) and isinstance(first, (list, tuple)) and len(first) == 1 and isinstance(first[0], fx.Node):
         return first[0]
     return None
+
+
+def _is_size(v: Any) -> bool:
+    """A size or a number computed from sizes (``x.shape``, ``h // 16``, ``x.size(0) == 224``)."""
+    if isinstance(v, (list, tuple)):
+        return all(_is_size(x) for x in v)
+    return isinstance(v, (int, float, bool))
 
 
 def _tensors(v: Any) -> bool:
