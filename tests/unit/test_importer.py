@@ -256,3 +256,17 @@ def test_cli_imports_a_file_and_the_round_trip_is_stable(tmp_path: Path, capsys:
 def test_cli_refuses_an_unknown_torchvision_model(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["import", "torchvision:resnet7", "-o", str(tmp_path / "x.json")]) == 1
     assert "torchvision has no classification model 'resnet7'" in capsys.readouterr().err
+
+
+def test_input_shape_is_guessed_from_the_first_layer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from torchcanvas.importer.sources import guess_input_shape
+
+    assert guess_input_shape(nn.Sequential(nn.Linear(784, 10))) == [784]
+    assert guess_input_shape(nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU())) == [1, 224, 224]
+    assert guess_input_shape(nn.Sequential(nn.Embedding(10, 4))) is None
+    user = tmp_path / "seq.py"
+    user.write_text("import torch.nn as nn\n\ndef make():\n    return nn.Sequential(nn.Embedding(10, 4))\n")
+    assert main(["import", f"{user}:make", "-o", str(tmp_path / "x.json")]) == 1
+    assert "give --input-shape" in capsys.readouterr().err
+    assert main(["import", f"{user}:missing", "-o", str(tmp_path / "x.json")]) == 1
+    assert "defines no 'missing'" in capsys.readouterr().err
