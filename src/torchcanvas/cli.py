@@ -1,4 +1,4 @@
-"""The command line: check, codegen, export-onnx, catalog, serve, db upgrade, admin create-user."""
+"""The command line: check, codegen, export-onnx, catalog, import, serve, db upgrade, admin create-user."""
 
 from __future__ import annotations
 
@@ -116,6 +116,29 @@ def cmd_catalog(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from torchcanvas.importer import ImportRefused, import_module
+    from torchcanvas.importer.sources import SourceError, guess_input_shape, load
+
+    try:
+        module, _, shape = load(args.source)
+        if args.input_shape:
+            shape = [int(d) for d in args.input_shape.split(",")]
+        shape = shape or guess_input_shape(module)
+        if shape is None:
+            raise SourceError("cannot tell the input's shape from the model; give --input-shape, e.g. 3,224,224")
+        graph = import_module(module, shape)
+    except (SourceError, ImportRefused) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except ValueError as e:
+        print(f"error: --input-shape must be sizes separated by commas, e.g. 3,224,224 ({e})", file=sys.stderr)
+        return 1
+    Path(args.output).write_text(graph.model_dump_json(indent=2))
+    print(f"wrote {args.output}: {len(graph.nodes)} nodes, {len(graph.modules)} module definitions")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from torchcanvas.api import serve
 
@@ -221,6 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("catalog", help="print the catalog as JSON")
     p.add_argument("--pretty", action="store_true")
     p.set_defaults(func=cmd_catalog)
+
+    p = sub.add_parser("import", help="import a PyTorch model as a graph document (torch.fx)")
+    p.add_argument("source", help="torchvision:NAME, or path/to/file.py:NAME (runs that file)")
+    p.add_argument("-o", "--output", required=True, help="the graph document (JSON) to write")
+    p.add_argument("--input-shape", help="one sample's shape, e.g. 3,224,224 (default: from the source or its first layer)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("serve", help="serve the web editor")
     # Unset: TORCHCANVAS_HOST / TORCHCANVAS_PORT, else 127.0.0.1:8000 (torchcanvas.settings).

@@ -31,7 +31,8 @@ def _ruff_format(source: str) -> str:
 
 def _graphs() -> list[Graph]:
     graphs = [Graph.model_validate_json(p.read_text()) for p in EXAMPLES]
-    graphs += [single_layer_graph(spec) for spec in catalog().layers.values()]
+    # (a Parameter has no input, so no graph of its own: tests/unit/test_layers.py builds one)
+    graphs += [single_layer_graph(spec) for spec in catalog().layers.values() if spec.inputs or spec.variadic_inputs]
     return graphs
 
 
@@ -182,3 +183,25 @@ def test_editor_ids_become_engineer_names() -> None:
     for line in ("self.conv1 = nn.Conv2d(1, 4, 3)", "self.relu1 = nn.ReLU()", "self.flatten1 = nn.Flatten()",
                  "self.fc1 = nn.Linear(36, 2)", "self.fc_head = nn.Linear(2, 2)"):
         assert line in source, line
+
+
+def test_layers_are_registered_in_document_order(tmp_path: Path) -> None:
+    """x→conv1→bn1→add and x→shortcut→add: model.py registers conv1, bn1, shortcut (the document's
+    order, as the source declared them), not breadth-first (conv1, shortcut, bn1)."""
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 4, 8, 8]},
+             {"id": "conv1", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 3, "padding": 1}},
+             {"id": "bn1", "kind": "layer", "type": "BatchNorm2d"},
+             {"id": "shortcut", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 1}},
+             {"id": "add", "kind": "layer", "type": "Add"},
+             {"id": "y", "kind": "output"}]
+    pairs = [("x", "out", "conv1", "in"), ("conv1", "out", "bn1", "in"), ("x", "out", "shortcut", "in"),
+             ("bn1", "out", "add", "in0"), ("shortcut", "out", "add", "in1"), ("add", "out", "y", "in")]
+    edges = [{"source": {"node": a, "port": p}, "target": {"node": b, "port": q}} for a, p, b, q in pairs]
+    graph = Graph.model_validate({"nodes": nodes, "edges": edges})
+    from torchcanvas.shapes import build_model
+
+    expected = ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                "bn1.num_batches_tracked", "shortcut.weight", "shortcut.bias"]
+    assert list(build_model(graph).state_dict()) == expected
+    generated = getattr(import_source(generate_model_py(graph), tmp_path), model_class_name(graph))()
+    assert list(generated.state_dict()) == expected

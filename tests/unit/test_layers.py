@@ -10,6 +10,7 @@ backward pass reaches every parameter and every float input.
 
 from __future__ import annotations
 
+import importlib
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,13 @@ from tests.codegen_utils import as_tuple, example_params, import_source, random_
 from tests.unit.test_examples import flatten
 from torchcanvas.catalog import LayerSpec, catalog
 from torchcanvas.codegen import generate_model_py, model_class_name
+from torchcanvas.graph.model import Graph
 from torchcanvas.shapes import build_model, check
 
-LAYERS = sorted(catalog().layers)
+# Parameter has no input, so no single-layer graph: test_parameter_node covers it.
+LAYERS = sorted(t for t in catalog().layers if t != "Parameter")
+# Inputs whose size is read, never their values: no gradient reaches them.
+_SIZE_ONLY = {("Expand", 1)}
 # Not varied: ``inplace`` changes how a layer runs, not what it computes (and an in-place op on a
 # leaf input cannot be differentiated); ``batch_first`` only says which dim of the example input
 # is the batch, and flipped, a recurrent layer's sequence becomes the symbolic batch (a million
@@ -72,12 +77,13 @@ CASES = [pytest.param(t, None, id=f"{t}-example") for t in LAYERS] + [
 
 
 def _torch_reference(spec: LayerSpec, given: dict[str, Any], inferred: dict[str, Any]) -> nn.Module | None:
-    """The layer straight from ``torch.nn`` with the kwargs the user set plus those the check
-    inferred; None for graph ops (Add, Concat, ...), which have no torch.nn class."""
+    """The layer straight from ``torch.nn`` (or torchvision) with the kwargs the user set plus
+    those the check inferred; None for graph ops (Add, Concat, ...), which have no class."""
     if spec.is_op:
         return None
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in {**given, **inferred}.items()}
-    layer: nn.Module = getattr(nn, spec.type)(**kwargs)
+    home, _, name = spec.torch.rpartition(".")
+    layer: nn.Module = getattr(importlib.import_module(home), name)(**kwargs)
     return layer
 
 
@@ -132,4 +138,40 @@ def test_layer_through_generated_code(layer_type: str, variant: str | None, tmp_
     for name, p in generated.named_parameters():
         assert p.grad is not None and p.grad.abs().sum() > 0, f"no gradient reaches {name}"
     for i, x in enumerate(floats):
+        if (layer_type, i) in _SIZE_ONLY:
+            continue
         assert x.grad is not None and x.grad.abs().sum() > 0, f"no gradient reaches input {i}"
+
+
+@pytest.mark.parametrize(("init", "value"), [("zeros", 0.0), ("ones", 0.0), ("constant", 1e-6), ("normal", 0.02)])
+def test_parameter_node(init: str, value: float, tmp_path: Path) -> None:
+    """x + token, and token expanded per sample and joined to x: the parameter is registered under
+    the node's own name, generated code and the in-memory model agree, and the init is the one asked for."""
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 4, 16]},
+             {"id": "token", "kind": "layer", "type": "Parameter", "params": {"shape": [1, 1, 16], "init": init, "value": value}},
+             {"id": "add", "kind": "layer", "type": "Add"},
+             {"id": "per_sample", "kind": "layer", "type": "Expand", "params": {"shape": [-1, -1]}},
+             {"id": "cat", "kind": "layer", "type": "Concat"},
+             {"id": "y", "kind": "output"}]
+    pairs = [("x", "add", "in0"), ("token", "add", "in1"), ("token", "per_sample", "in"), ("x", "per_sample", "like"),
+             ("per_sample", "cat", "in0"), ("add", "cat", "in1"), ("cat", "y", "in")]
+    graph = Graph.model_validate({"nodes": nodes, "edges": [{"source": {"node": a}, "target": {"node": b, "port": p}}
+                                                             for a, b, p in pairs]})
+    result = check(graph)
+    assert result.ok, result.issues
+    assert result.nodes["token"].outputs["out"] == [1, 1, 16] and result.total_params == 16
+    assert result.nodes["cat"].outputs["out"] == ["B", 5, 16]
+    in_memory = build_model(graph)
+    generated = getattr(import_source(generate_model_py(graph), tmp_path), model_class_name(graph))()
+    assert list(in_memory.state_dict()) == list(generated.state_dict()) == ["token"]
+    token = generated.state_dict()["token"]
+    if init == "normal":
+        assert 0.005 < float(token.std()) < 0.05
+    else:
+        assert torch.equal(token, torch.full((1, 1, 16), {"zeros": 0.0, "ones": 1.0}.get(init, value)))
+    generated.load_state_dict({"token": torch.randn(1, 1, 16)})
+    in_memory.load_state_dict(generated.state_dict())
+    x = torch.randn(3, 4, 16)
+    want = torch.cat([generated.token.expand(3, -1, -1), x + generated.token], dim=1)
+    torch.testing.assert_close(generated(x), want, rtol=0, atol=0)
+    torch.testing.assert_close(in_memory(x), want, rtol=0, atol=0)

@@ -10,6 +10,7 @@ from functools import cache
 
 from pydantic import BaseModel
 
+from torchcanvas.catalog import parameter
 from torchcanvas.catalog.layers import build_layers
 from torchcanvas.catalog.ops import OPS, Op
 from torchcanvas.catalog.spec import InferRule, LayerSpec, ParamError, ParamSpec, PortSpec, Spec, resolve_params
@@ -56,6 +57,7 @@ class Catalog(BaseModel):
 def _layers() -> dict[str, LayerSpec]:
     layers = build_layers()
     layers.update({name: o.spec for name, o in OPS.items()})
+    layers[parameter.SPEC.type] = parameter.SPEC
     return layers
 
 

@@ -7,9 +7,8 @@ Each layer is declared exactly once, in ``_TABLE`` below. Graph ops (Add, Concat
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
-
-import torch.nn as nn
 
 from torchcanvas.catalog.introspect import introspect, summary
 from torchcanvas.catalog.spec import InferRule, LayerSpec, PortSpec
@@ -168,11 +167,24 @@ for d in (1, 2, 3):
          "Padding", pad, key_params=["padding"], example_inputs={"in": shape})
 
 
+# --- From torchvision: layers its models use that torch.nn lacks ------------------------------------------
+_add(["StochasticDepth"], "Dropout", {"p": {**PROB, "example": 0.01}, "mode": {"type": "enum", "choices": ["row", "batch"], "example": "row"}},
+     key_params=["p", "mode"], example_inputs={"in": _img(2, c=8, s=8)}, home="torchvision.ops",
+     doc="Stochastic depth (torchvision.ops): in training, drops a residual branch per sample (row) or for the whole "
+         "batch with probability p; the identity in eval.")
+_add(["LayerNorm2d"], "Normalization",
+     {"normalized_shape": {"infer": InferRule(dim=1, as_list=True), "minimum": 1}, "eps": {"minimum": 0}},
+     key_params=["normalized_shape"], example_inputs={"in": _img(2, c=16, s=8)}, home="torchvision.models.convnext",
+     doc="LayerNorm over the channels of an image (torchvision's ConvNeXt): normalises each pixel's C values.")
+
+
 def build_layers() -> dict[str, LayerSpec]:
     layers: dict[str, LayerSpec] = {}
     for name, (category, overrides, extra) in _TABLE.items():
-        cls = getattr(nn, name)
+        fields = dict(extra)
+        home = fields.pop("home", "torch.nn")
+        cls = getattr(importlib.import_module(home), name)
+        doc = fields.pop("doc", None) or summary(cls.__doc__)
         params = introspect(cls, overrides)
-        layers[name] = LayerSpec(type=name, title=name, category=category, doc=summary(cls.__doc__),
-                                 torch=f"torch.nn.{name}", params=params, **extra)
+        layers[name] = LayerSpec(type=name, title=name, category=category, doc=doc, torch=f"{home}.{name}", params=params, **fields)
     return layers

@@ -15,7 +15,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from torchcanvas.catalog.spec import LayerSpec, ParamSpec
+from torchcanvas.catalog.spec import LayerSpec, ParamSpec, PortSpec
 
 Params = dict[str, Any]
 
@@ -28,8 +28,8 @@ class Op:
     expr: Callable[[Sequence[str], Params], str]
 
 
-def _n_inputs(doc: str) -> ParamSpec:
-    return ParamSpec(name="n", type="int", default=2, minimum=2, maximum=16, doc=doc)
+def _n_inputs(doc: str, maximum: int | None = 16) -> ParamSpec:
+    return ParamSpec(name="n", type="int", default=2, minimum=2, maximum=maximum, doc=doc)
 
 
 _DIM = ParamSpec(name="dim", type="int", default=1, doc="the dimension to work along (0 is the batch)")
@@ -68,10 +68,21 @@ OPS: dict[str, Op] = {
     ),
     "Concat": Op(
         _op("Concat", "Concat", "torch.cat: joins its inputs along one dimension; the others must match.",
-            [_n_inputs("how many tensors to join"), _DIM], {"in0": ["B", 8, 4, 4], "in1": ["B", 4, 4, 4]},
+            [_n_inputs("how many tensors to join", maximum=None), _DIM], {"in0": ["B", 8, 4, 4], "in1": ["B", 4, 4, 4]},
             variadic_inputs="n", key_params=["dim"]),
         lambda xs, p: torch.cat(list(xs), dim=p["dim"]),
         lambda a, p: f"torch.cat([{', '.join(a)}], dim={int(p['dim'])})",
+    ),
+    "Expand": Op(
+        _op("Expand", "Expand", "Tensor.expand: one copy per sample of a tensor without a batch (a Parameter such as "
+            "a class token), as many as the batch of the tensor on port like. No memory is copied.",
+            [ParamSpec(name="shape", type="int_list", required=True, example=[-1, -1], minimum=-1,
+                       doc="the size of each dimension after the batch; -1 keeps the tensor's own")],
+            {"in": [1, 1, 16], "like": ["B", 10, 16]}, key_params=["shape"]).model_copy(
+            update={"inputs": [PortSpec(name="in", doc="the tensor to copy; its first dimension must be 1"),
+                               PortSpec(name="like", doc="the tensor whose batch size to take")]}),
+        lambda xs, p: xs[0].expand(xs[1].size(0), *p["shape"]),
+        lambda a, p: f"{a[0]}.expand({a[1]}.size(0), {_shape_args(p['shape'])})",
     ),
     "Reshape": Op(
         _op("Reshape", "Reshape", "Tensor.reshape that keeps dim 0 (the batch): gives each sample this shape. "

@@ -90,6 +90,11 @@ class LayerSpec(Spec):
     example_inputs: dict[str, list[int | str]] = Field(default_factory=dict)
     is_op: bool = False  # a function applied in forward (torch.cat, +), not an nn.Module class
 
+    @property
+    def in_torch_nn(self) -> bool:
+        """A torch.nn class (generated code writes ``nn.Conv2d``); else a dotted path to import."""
+        return self.torch == f"torch.nn.{self.type}"
+
     def input_ports(self, params: dict[str, JsonValue]) -> list[str]:
         if self.variadic_inputs:
             return [f"in{i}" for i in range(_count(params.get(self.variadic_inputs)))]

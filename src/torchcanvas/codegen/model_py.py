@@ -11,12 +11,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from torchcanvas.catalog import LayerSpec, layer_spec, op
+from torchcanvas.catalog import LayerSpec, layer_spec, op, parameter
 from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
-from torchcanvas.graph.names import RESERVED, Namespace, camel
-from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, show_shape
+from torchcanvas.graph.names import RESERVED, Namespace, camel, is_module_key
+from torchcanvas.shapes.infer import Analysis, BodyAnalysis, NodeInfo, TensorMeta, is_chain, member_order, show_shape
 
 
 def class_names(graph: Graph) -> dict[str | None, str]:
@@ -64,7 +64,7 @@ def constructor(spec: LayerSpec, params: dict[str, Any], names: dict[str, str] |
         if not (p.required or p.infer) and value == p.default and p.name not in names:
             continue
         args.append(f"{p.name}={text}")
-    return f"nn.{spec.type}({', '.join(args)})"
+    return f"{'nn.' + spec.type if spec.in_torch_nn else spec.torch}({', '.join(args)})"
 
 
 # ---- module classes' constructor arguments ---------------------------------------------------------------
@@ -125,24 +125,6 @@ def class_args(a: Analysis) -> dict[str, ClassArgs]:
 # ---- one class ----------------------------------------------------------------------------------------
 
 
-def _is_chain(body: BodyAnalysis) -> bool:
-    """One input, one output, and a single path through single-in, single-out modules."""
-    b = body.body
-    if len(b.inputs()) != 1 or len(b.outputs()) != 1:
-        return False
-    for n in body.topo.order:
-        info = body.infos[n.id]
-        if isinstance(n, LayerNode):
-            spec = layer_spec(n.type)
-            if spec is None or spec.is_op or len(spec.input_ports(info.params)) != 1 or len(spec.output_ports(info.params)) != 1:
-                return False
-        elif isinstance(n, ModuleNode) and (
-            info.body is None or len(info.body.body.inputs()) != 1 or len(info.body.body.outputs()) != 1
-        ):
-            return False
-    return all(len(c) == 1 for c in body.topo.consumers.values()) and len(body.topo.consumers) == len(b.nodes) - 1
-
-
 def _shape_note(info: NodeInfo, used: list[str]) -> str:
     metas = [(p, info.outputs[p]) for p in used if p in info.outputs]
     if len(metas) == 1:
@@ -163,11 +145,16 @@ class _Emitter:
         if isinstance(n, LayerNode):
             spec = layer_spec(n.type)
             assert spec is not None
+            if n.type == parameter.SPEC.type:
+                self.imports.add("torch")
+                return parameter.expr(info.params)
             if spec.is_op:
                 if n.type in ("Concat", "Split"):
                     self.imports.add("torch")
                 return None
             names = {p: name for (kind, nid, p), name in self.own.names.items() if kind == "layer" and nid == n.id}
+            if not spec.in_torch_nn:
+                self.imports.add(spec.torch.split(".")[0])
             return constructor(spec, info.params, names)
         if isinstance(n, ModuleNode):
             assert info.body is not None
@@ -184,18 +171,28 @@ class _Emitter:
         return None
 
     def emit_class(self, name: str, doc: str) -> list[str]:
-        chain = _is_chain(self.body)
+        chain = is_chain(self.body)
         base = "nn.Sequential" if chain else "nn.Module"
         lines = [f"class {name}({base}):"]
         if doc:
             lines.append(f"    # {comment(doc, limit=LINE_LENGTH - 6)}")
         signature = "".join(f", {arg}={literal(self.own.defaults[arg])}" for arg in self.own.names.values())
-        lines += [f"    def __init__(self{signature}):", "        super().__init__()"]
-        for n in self.body.topo.order:
-            info = self.body.infos[n.id]
-            made = self.member(info)
-            if made is not None:
-                note = f"  # {_shape_note(info, list(info.outputs))}" if chain else ""
+        lines.append(f"    def __init__(self{signature}):")
+        members = [(info, made) for n in member_order(self.body)
+                   if (made := self.member(info := self.body.infos[n.id])) is not None]
+        if chain and members and [info.attr for info, _ in members] == [str(i) for i in range(len(members))]:
+            # Members named 0, 1, 2 ... (an imported nn.Sequential): pass them in order, as torch names them.
+            lines.append("        super().__init__(")
+            lines += [f"            {made},  # {_shape_note(info, list(info.outputs))}" for info, made in members]
+            lines.append("        )")
+            return lines
+        lines.append("        super().__init__()")
+        for info, made in members:
+            note = f"  # {_shape_note(info, list(info.outputs))}" if chain else ""
+            if is_module_key(info.attr):
+                # 0 or block1-0 is no attribute name; add_module registers it under that name all the same.
+                lines.append(f'        self.add_module("{info.attr}", {made}){note}')
+            else:
                 lines.append(f"        self.{info.attr} = {made}{note}")
         if not chain:
             lines += ["", *self.emit_forward()]
@@ -283,7 +280,10 @@ class _Emitter:
             o = op(n.type)
             if o is not None:
                 return o.expr(in_vars, info.params)
-        return f"self.{info.attr}({', '.join(in_vars)})"
+        member = f'getattr(self, "{info.attr}")' if is_module_key(info.attr) else f"self.{info.attr}"
+        if isinstance(n, LayerNode) and n.type == parameter.SPEC.type:
+            return member  # a tensor, not a call
+        return f"{member}({', '.join(in_vars)})"
 
     @staticmethod
     def _unpack(info: NodeInfo, outs: list[str]) -> str:
@@ -326,6 +326,8 @@ def render_model_py(a: Analysis) -> str:
     if "torch" in imports:
         head.append("import torch")
     head.append("import torch.nn as nn")
+    if "torchvision" in imports:
+        head.append("import torchvision")
     out = [*head, ""]
     for block in blocks:
         out += ["", *block, ""]

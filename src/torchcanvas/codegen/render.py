@@ -7,6 +7,7 @@ type, comments lose every non-printable character (a newline would end the comme
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 import subprocess
@@ -30,7 +31,9 @@ def literal(v: Any) -> str:
             raise RenderError(f"cannot render {v!r}")
         return repr(float(v))
     if isinstance(v, str):
-        return repr(str(v))
+        # Double quotes, as ruff formats them (a required enum such as StochasticDepth's mode is
+        # written positionally). JSON's escapes are all valid in a Python string.
+        return repr(str(v)) if '"' in v else json.dumps(str(v), ensure_ascii=False)
     if isinstance(v, (list, tuple)):
         items = [literal(x) for x in v]
         return "(" + items[0] + ",)" if len(items) == 1 else "(" + ", ".join(items) + ")"

@@ -70,14 +70,28 @@ def stem_for_type(layer_type: str) -> str:
     return _SHORT.get(base) or snake(base)
 
 
+def is_module_key(name: str) -> bool:
+    """A submodule name that is no attribute name: an index (``0``) or a key such as RegNet's
+    ``block1-0``. nn.Module accepts it; generated code registers it with add_module."""
+    return not name.isidentifier() and re.fullmatch(r"[A-Za-z0-9_\-]{1,64}", name) is not None
+
+
 class Namespace:
     """Hands out unique, legal, unshadowing identifiers."""
 
     def __init__(self, reserved: set[str] | None = None):
         self.used: set[str] = set(RESERVED if reserved is None else reserved)
 
-    def take(self, stem: str, numbered: bool = False) -> str:
-        """``stem`` if free (``stem1`` first when ``numbered``), else the next free ``stemN``."""
+    def take(self, stem: str, numbered: bool = False, keep_key: bool = False) -> str:
+        """``stem`` if free (``stem1`` first when ``numbered``), else the next free ``stemN``.
+
+        ``keep_key``: a module key such as ``0`` (an ``nn.Sequential`` member's name in an
+        imported model) is kept as it is. It names a submodule, never a variable: nn.Module
+        accepts it, and code generation writes it positionally or with add_module.
+        """
+        if keep_key and is_module_key(stem) and stem not in self.used:
+            self.used.add(stem)
+            return stem
         stem = stem if stem.isidentifier() else snake(stem)
         if not numbered and stem not in self.used:
             self.used.add(stem)

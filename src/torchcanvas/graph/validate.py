@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+import heapq
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from torchcanvas.graph.model import Body, Graph, InputNode, ModuleNode, Node, OutputNode
@@ -95,17 +96,21 @@ def topology(body: Body, module: str | None = None) -> tuple[Topology, list[Issu
             succ[src.id].add(dst.id)
             indeg[dst.id] += 1
 
-    # Kahn's algorithm, seeded in document order so the result is stable.
+    # Kahn's algorithm, always taking the ready node that comes first in the document: a
+    # document already in an order that runs (an imported model's, the source's forward) keeps
+    # it, so generated code calls its layers in that order.
     pos = {nid: i for i, nid in enumerate(by_id)}
-    queue = deque(nid for nid in by_id if indeg[nid] == 0)
+    ready = [pos[nid] for nid in by_id if indeg[nid] == 0]
+    heapq.heapify(ready)
+    ids = list(by_id)
     order: list[Node] = []
-    while queue:
-        nid = queue.popleft()
+    while ready:
+        nid = ids[heapq.heappop(ready)]
         order.append(by_id[nid])
-        for s in sorted(succ[nid], key=pos.__getitem__):
+        for s in succ[nid]:
             indeg[s] -= 1
             if indeg[s] == 0:
-                queue.append(s)
+                heapq.heappush(ready, pos[s])
     if len(order) < len(by_id):
         # What is left is the cycles plus whatever hangs below them; peel off the latter.
         left = {nid for nid in by_id if indeg[nid] > 0}

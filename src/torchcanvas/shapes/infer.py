@@ -11,18 +11,20 @@ that no real dimension uses, and shown as "B" again.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from torchcanvas.catalog import LayerSpec, catalog, layer_spec, op, resolve_params
+from torchcanvas.catalog import LayerSpec, catalog, layer_spec, op, parameter, resolve_params
 from torchcanvas.catalog.ops import OpModule
 from torchcanvas.graph.model import Body, Graph, InputNode, LayerNode, ModuleDef, ModuleNode, Node, OutputNode
-from torchcanvas.graph.names import Namespace, snake, stem_for_type
+from torchcanvas.graph.names import Namespace, is_module_key, snake, stem_for_type
 from torchcanvas.graph.validate import Issue, Topology, io_issues, module_issues, topology
 from torchcanvas.shapes import rules
 
@@ -98,6 +100,32 @@ class Analysis:
         return not any(i.severity == "error" for i in self.issues)
 
 
+def is_chain(body: BodyAnalysis) -> bool:
+    """One input, one output, and a single path through single-in, single-out modules: code
+    generation writes it as an ``nn.Sequential``."""
+    b = body.body
+    if len(b.inputs()) != 1 or len(b.outputs()) != 1:
+        return False
+    for n in body.topo.order:
+        info = body.infos[n.id]
+        if isinstance(n, LayerNode):
+            spec = layer_spec(n.type)
+            if spec is None or spec.is_op or len(spec.input_ports(info.params)) != 1 or len(spec.output_ports(info.params)) != 1:
+                return False
+        elif isinstance(n, ModuleNode) and (
+            info.body is None or len(info.body.body.inputs()) != 1 or len(info.body.body.outputs()) != 1
+        ):
+            return False
+    return all(len(c) == 1 for c in body.topo.consumers.values()) and len(body.topo.consumers) == len(b.nodes) - 1
+
+
+def member_order(body: BodyAnalysis) -> list[Node]:
+    """The order in which a body's layers and modules are registered, so the order of the
+    ``state_dict``. The document's order (an imported model's source order), except in a chain:
+    an ``nn.Sequential`` runs its members in the order they were registered."""
+    return list(body.topo.order) if is_chain(body) else [n for n in body.body.nodes if n.id in body.infos]
+
+
 # ---- per-node computation, cached -------------------------------------------------------------------
 
 
@@ -125,8 +153,8 @@ _LAYER_CACHE = _LRU(50_000)  # per node: everything the analysis derives for it
 
 def clear_caches() -> None:
     """Forget every cached result, so that the next check computes each node afresh."""
-    for cache in (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE):
-        cache.clear()
+    for lru in (_NODE_CACHE, _LAYER_CACHE, _TRAINING_CACHE):
+        lru.clear()
 
 
 def _freeze(v: Any) -> Any:
@@ -158,8 +186,18 @@ def instantiate(spec: LayerSpec, params: dict[str, Any]) -> torch.nn.Module:
     o = op(spec.type)
     if o is not None:
         return OpModule(o, params)
+    if spec.type == parameter.SPEC.type:
+        return parameter.ParameterModule(**params)
     kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    return getattr(torch.nn, spec.type)(**kwargs)
+    return layer_class(spec.torch)(**kwargs)
+
+
+@cache
+def layer_class(dotted: str) -> type[torch.nn.Module]:
+    """The class a catalog layer names: torch.nn.Conv2d, torchvision.ops.StochasticDepth."""
+    home, _, name = dotted.rpartition(".")
+    cls: type[torch.nn.Module] = getattr(importlib.import_module(home), name)
+    return cls
 
 
 def _flatten(out: Any) -> list[torch.Tensor | None]:
@@ -453,6 +491,10 @@ def _attr_name(n: Node, names: Namespace) -> str:
     if isinstance(n, OutputNode):
         return names.take(snake(n.name) if n.name else "out")
     if n.name:
+        if isinstance(n, LayerNode | ModuleNode) and (n.name.isidentifier() or is_module_key(n.name)):
+            # A name that is already a submodule's name (an imported model's Conv2d_1a_3x3, 0,
+            # block1-0) is kept as it is, so the state_dict keys are the source's.
+            return names.take(n.name, keep_key=True)
         return names.take(snake(n.name))
     # The editor's own ids ("conv2d_1") say nothing a reader needs: name the layer as an
     # engineer would (conv1, bn1, fc1), numbered in document order.
@@ -516,4 +558,7 @@ def _dedupe(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-__all__ = ["BATCH", "Analysis", "BodyAnalysis", "NodeInfo", "TensorMeta", "analyze", "catalog", "instantiate", "show_shape"]
+__all__ = [
+    "BATCH", "Analysis", "BodyAnalysis", "NodeInfo", "TensorMeta", "analyze", "catalog", "instantiate", "is_chain", "member_order",
+    "show_shape",
+]

@@ -11,12 +11,12 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from torchcanvas.catalog import layer_spec
+from torchcanvas.catalog import layer_spec, parameter
 from torchcanvas.graph.model import InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.validate import GraphError
 from torchcanvas.limits import Limits
 from torchcanvas.shapes.cost import analyze_within
-from torchcanvas.shapes.infer import Analysis, BodyAnalysis, _flatten, instantiate
+from torchcanvas.shapes.infer import Analysis, BodyAnalysis, _flatten, instantiate, member_order
 
 
 class GraphModule(nn.Module):
@@ -24,6 +24,18 @@ class GraphModule(nn.Module):
 
     def __init__(self, body: BodyAnalysis):
         super().__init__()
+        # Registered in the order generated code registers them, so the state_dicts agree.
+        for n in member_order(body):
+            info = body.infos[n.id]
+            if isinstance(n, LayerNode) and n.type == parameter.SPEC.type:
+                self.register_parameter(info.attr, parameter.make(info.params))
+            elif isinstance(n, LayerNode):
+                spec = layer_spec(n.type)
+                assert spec is not None
+                self.add_module(info.attr, instantiate(spec, info.params))
+            elif isinstance(n, ModuleNode):
+                assert info.body is not None
+                self.add_module(info.attr, GraphModule(info.body))
         self._plan: list[tuple[str, str, list[tuple[str, str]], list[str]]] = []
         self._inputs = [n.id for n in body.body.inputs()]
         outputs: dict[str, tuple[str, str]] = {}
@@ -33,12 +45,10 @@ class GraphModule(nn.Module):
             if isinstance(n, LayerNode):
                 spec = layer_spec(n.type)
                 assert spec is not None
-                self.add_module(info.attr, instantiate(spec, info.params))
                 ins = [incoming[p] for p in spec.input_ports(info.params) if p in incoming]
                 self._plan.append((n.id, info.attr, ins, spec.output_ports(info.params)))
             elif isinstance(n, ModuleNode):
                 assert info.body is not None
-                self.add_module(info.attr, GraphModule(info.body))
                 ports = [i.id for i in info.body.body.inputs()]
                 outs = [o.id for o in info.body.body.outputs()]
                 self._plan.append((n.id, info.attr, [incoming[p] for p in ports], outs))
@@ -51,7 +61,8 @@ class GraphModule(nn.Module):
     def forward(self, *inputs: Tensor) -> Any:
         values: dict[tuple[str, str], Tensor | None] = {(nid, "out"): x for nid, x in zip(self._inputs, inputs, strict=True)}
         for nid, attr, ins, outs in self._plan:
-            result = self.get_submodule(attr)(*(values[i] for i in ins))
+            member = getattr(self, attr)
+            result = member if isinstance(member, nn.Parameter) else member(*(values[i] for i in ins))
             flat = [result] if isinstance(result, Tensor) else _flatten(result)
             for port, t in zip(outs, flat, strict=False):
                 values[(nid, port)] = t
