@@ -106,6 +106,8 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/export/onnx"): Row(open_route, "open", body=lambda c: {}),
     ("GET", "/templates"): Row(open_route, "open"),
     ("GET", "/templates/{name}"): Row(open_route, "open"),
+    ("GET", "/import/torchvision"): Row(open_route, "open"),
+    ("POST", "/import"): Row(open_route, "open", body=lambda c: {}),
     ("POST", "/augment/preview"): Row(open_route, "open", body=lambda c: {}),
     ("GET", "/lab/lessons"): Row(open_route, "open"),
     ("POST", "/lab/dropout-scale"): Row(open_route, "open", body=lambda c: {}),

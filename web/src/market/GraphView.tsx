@@ -91,6 +91,10 @@ function Diagram({ graph, result }: { graph: Graph; result: CheckResult | null }
           onNodeClick={(_, n) => setPicked(n.id)}
           onPaneClick={() => setPicked(null)}
           minZoom={0.05}
+          // Embedded in a page that scrolls: the wheel scrolls the page, as everywhere else on it.
+          // Zoom with the buttons, a pinch, or Ctrl + wheel.
+          zoomOnScroll={false}
+          preventScrolling={false}
           onInit={() => setViewportReady(true)}
         >
           <Background gap={16} color="#e2e8f0" />
