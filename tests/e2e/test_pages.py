@@ -92,3 +92,29 @@ def test_my_models_rename_duplicate_restore(ed: Editor, server: Server, account:
     expect(ed.tid("node-shape-pool2")).to_have_text("(B, 16, 5, 5)")
     ed.zoom_to("flatten")
     expect(ed.tid("edge-label-pool2-flatten")).to_have_text("(B, 16, 5, 5)")
+
+
+@pytest.mark.parametrize(("width", "height"), [(1600, 1000), (1280, 720)])
+def test_quickstart_imports_a_torchvision_model(
+    browser: Browser, artifacts: Path, server: Server, width: int, height: int
+) -> None:
+    """Anyone (no account) picks resnet18, sees its params and FLOPs, and opens it: the canvas
+    shows its top level, with layer1..layer4 as module nodes. (Refused models: the API tests.)"""
+    with editor_page(browser, artifacts, width=width, height=height, timeout_ms=30_000) as ed:
+        ed.page.goto(f"{server.url}/#/quickstart")
+        expect(ed.tid("zoo-open")).to_be_disabled()
+        ed.tid("zoo-select").select_option("resnet18")
+        # torchvision's own count: 11,689,512 parameters and 1.81 G multiply-adds per 3x224x224
+        # image, which are 3.63 G FLOPs (a multiply and an add each), as torch's counter says.
+        expect(ed.tid("zoo-facts")).to_contain_text("11.69M params · 3.63G FLOPs per image", timeout=30_000)
+        expect(ed.tid("zoo-open")).to_be_enabled()
+        ed.shot(f"12_quickstart_zoo_{width}x{height}")
+        assert ed.page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+
+        ed.tid("zoo-open").click()
+        expect(ed.page).to_have_url(re.compile(r"#/$"))
+        expect(ed.tid("model-name")).to_have_value("ResNet")
+        # x, conv1, bn1, relu, maxpool, layer1..4, avgpool, flatten, fc, out
+        expect(ed.page.locator(".react-flow__node")).to_have_count(13)
+        expect(ed.tid("node-layer1")).to_be_visible()
+        ed.shot(f"12_imported_resnet18_{width}x{height}")

@@ -1,6 +1,7 @@
 // Thin fetch wrappers for /api/v1. Errors become ApiError with the server's `detail`.
 import type {
-  AugmentPair, Issue, Catalog, CheckResult, Choice, Defaults, Graph, ModelVersion, SavedModel, SavedModelSummary, Template, Visibility,
+  AugmentPair, Issue, Catalog, CheckResult, Choice, Defaults, Graph, Imported, ModelVersion, SavedModel, SavedModelSummary, Template,
+  Visibility, ZooModel,
 } from "./types";
 
 const BASE = "/api/v1";
@@ -71,6 +72,8 @@ export const api = {
   codegenZip: async (g: Graph) => (await request("/codegen?format=zip", post(g))).blob(),
   onnx: async (g: Graph) => (await request("/export/onnx", post(g))).blob(),
   templates: () => json<Template[]>("/templates"),
+  zoo: () => json<ZooModel[]>("/import/torchvision"),
+  importModel: (source: string, signal?: AbortSignal) => json<Imported>("/import", post({ source }, signal)),
   augmentPreview: (body: { dataset: Choice; transforms: Choice[]; n: number; seed: number }, signal?: AbortSignal) =>
     json<{ pairs: AugmentPair[] }>("/augment/preview", post(body, signal)),
   models: {

@@ -230,6 +230,19 @@ export interface Template {
   description: string;
   graph: Graph;
 }
+/** A torchvision classification model the server can import (GET /import/torchvision). */
+export interface ZooModel {
+  name: string;
+  source: string; // "torchvision:NAME"
+  input_shape: number[];
+}
+/** POST /import: the document, with its params and FLOPs per sample. */
+export interface Imported {
+  graph: Graph;
+  params: number;
+  flops: number;
+  issues: Issue[];
+}
 export interface AugmentPair {
   before: string;
   after: string;

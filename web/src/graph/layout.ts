@@ -109,7 +109,11 @@ export function autoLayout(body: Body, sizeOf: (id: string) => Size = () => unde
 /** The body laid out anew if its own positions only fit `view` below the readable zoom. */
 export function readableBody<B extends Body>(body: B, view: Viewport): B {
   const { w, h } = bodyBounds(body);
-  if (fitZoom(w, h, view) >= READABLE_ZOOM) return body;
+  return fitZoom(w, h, view) >= READABLE_ZOOM ? body : laidOut(body, view);
+}
+
+/** The body laid out anew for `view`, whatever its own positions. */
+export function laidOut<B extends Body>(body: B, view: Viewport): B {
   const pos = autoLayout(body, undefined, view);
   return { ...body, nodes: body.nodes.map((n) => (pos[n.id] ? { ...n, position: pos[n.id] } : n)) };
 }

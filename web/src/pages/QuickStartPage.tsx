@@ -1,12 +1,13 @@
 // Templates gallery (seed models first) and the guided tour.
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
-import type { Template } from "../api/types";
+import type { Graph, Template } from "../api/types";
 import { loadDocument } from "../store/actions";
-import { readableBody } from "../graph/layout";
+import { laidOut, readableBody } from "../graph/layout";
 import { emptyGraph } from "../store/doc";
 import { setTourStep } from "../store/ui";
 import { navigate } from "../router";
+import { ZooImport } from "./ZooImport";
 
 const seedFirst = (a: Template, b: Template) =>
   Number(b.name.startsWith("seed_")) - Number(a.name.startsWith("seed_")) || a.title.localeCompare(b.title);
@@ -17,14 +18,17 @@ export function QuickStartPage() {
   useEffect(() => {
     api.templates().then((t) => setTemplates([...t].sort(seedFirst)), (e: Error) => setError(e.message));
   }, []);
-  const open = (t: Template) => {
+  const openGraph = (graph: Graph, name: string, relayout: boolean) => {
     // A template stored as one long column (LeNet: 17 nodes) would fit the canvas only at a zoom
     // where nothing is readable: lay it out in columns for this window (the palette and side
-    // panel take about 560 px of its width).
+    // panel take about 560 px of its width). An imported model's rows are spaced for the
+    // server's guess of a node's size: laid out here, with the editor's own.
     const view = { width: Math.max(400, window.innerWidth - 560), height: Math.max(300, window.innerHeight - 45) };
-    loadDocument({ ...readableBody(t.graph, view), name: t.graph.name ?? t.title });
+    const body = relayout ? laidOut(graph, view) : readableBody(graph, view);
+    loadDocument({ ...body, name: graph.name ?? name });
     navigate("#/");
   };
+  const open = (t: Template) => openGraph(t.graph, t.title, false);
   return (
     <div className="tc-page" data-testid="quickstart-page">
       <header className="tc-page-head">
@@ -48,6 +52,7 @@ export function QuickStartPage() {
         </div>
         <button className="primary" data-testid="quickstart-lab" onClick={() => navigate("#/lab")}>Open the lab</button>
       </section>
+      <ZooImport onOpen={(g) => openGraph(g, "imported", true)} />
       <h3>Templates</h3>
       {error && <div className="tc-error-box">{error}</div>}
       {!templates && !error && <div className="muted pad">Loading…</div>}
