@@ -11,6 +11,7 @@ import re
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from torchcanvas.auth import quotas
 from torchcanvas.auth.secrets import hash_password, verify_password
 from torchcanvas.db import crud
 from torchcanvas.db.models import Experiment, Run, SavedModel, Setting, Star, User, utcnow
@@ -76,7 +77,7 @@ def set_password(db: Session, user: User, password: str) -> None:
 
 
 def models_of(db: Session, user: User) -> int:
-    return int(db.scalar(select(func.count()).select_from(SavedModel).where(SavedModel.owner_id == user.id)) or 0)
+    return quotas.models_owned(db, user.id)
 
 
 def legacy_pending(db: Session) -> bool:

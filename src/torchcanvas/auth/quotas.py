@@ -23,8 +23,12 @@ class QuotaExceeded(RuntimeError):
         self.quota = quota
 
 
+def models_owned(db: Session, owner_id: int) -> int:
+    return int(db.scalar(select(func.count()).select_from(SavedModel).where(SavedModel.owner_id == owner_id)) or 0)
+
+
 def check_models(db: Session, owner_id: int, quotas: Quotas, adding: int = 1) -> None:
     """Raise QuotaExceeded unless the user may save ``adding`` more models."""
-    owned = int(db.scalar(select(func.count()).select_from(SavedModel).where(SavedModel.owner_id == owner_id)) or 0)
+    owned = models_owned(db, owner_id)
     if owned + adding > quotas.models:
         raise QuotaExceeded("models", "saved models", owned, quotas.models, "delete a model")

@@ -8,18 +8,13 @@ right password must not unlock guessing at other names from the same place).
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from torchcanvas.auth.config import AuthSettings
-from torchcanvas.db.models import LoginFailure, utcnow
-
-
-def _aware(at: datetime) -> datetime:
-    # SQLite keeps no time zone; every stored time is UTC.
-    return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
+from torchcanvas.db.models import LoginFailure, aware, utcnow
 
 
 def keys(username: str, address: str) -> dict[str, str]:
@@ -39,7 +34,7 @@ def retry_after(db: Session, username: str, address: str, settings: AuthSettings
             )
         ).one()
         if count >= limits[kind] and oldest is not None:
-            waits.append((_aware(oldest) + window - now).total_seconds())
+            waits.append((aware(oldest) + window - now).total_seconds())
     return max(1, math.ceil(max(waits))) if waits else None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from torchcanvas.auth.secrets import TOKEN_PREFIX, digest, new_api_token, new_secret
-from torchcanvas.db.models import ApiToken, AuthSession, User, utcnow
+from torchcanvas.db.models import ApiToken, AuthSession, User, aware, utcnow
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,11 @@ def start_session(db: Session, user: User, ttl: timedelta) -> NewSession:
     return NewSession(cookie=secret, csrf_token=csrf, expires_at=now + ttl)
 
 
-def _aware(at: datetime) -> datetime:
-    # SQLite keeps no time zone; every stored time is UTC.
-    return at if at.tzinfo is not None else at.replace(tzinfo=utcnow().tzinfo)
-
 
 def session_of(db: Session, cookie: str) -> AuthSession | None:
     """The live session behind a cookie's value, or None (unknown or expired)."""
     found = db.get(AuthSession, digest(cookie))
-    if found is None or _aware(found.expires_at) <= utcnow():
+    if found is None or aware(found.expires_at) <= utcnow():
         return None
     return found
 
@@ -87,7 +83,7 @@ def user_of_token(db: Session, secret: str) -> User | None:
     if token is None:
         return None
     now = utcnow()
-    if token.last_used_at is None or now - _aware(token.last_used_at) > _TOUCH_EVERY:
+    if token.last_used_at is None or now - aware(token.last_used_at) > _TOUCH_EVERY:
         db.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
         db.commit()
     return db.get(User, token.user_id)

@@ -41,6 +41,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def aware(at: datetime) -> datetime:
+    """A stored time as UTC: SQLite keeps no time zone, and every stored time is UTC."""
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 class Base(DeclarativeBase):
     # Named constraints, so that migrations can refer to them on every backend.
     metadata = MetaData(
