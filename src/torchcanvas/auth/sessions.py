@@ -33,7 +33,6 @@ def start_session(db: Session, user: User, ttl: timedelta) -> NewSession:
     return NewSession(cookie=secret, csrf_token=csrf, expires_at=now + ttl)
 
 
-
 def session_of(db: Session, cookie: str) -> AuthSession | None:
     """The live session behind a cookie's value, or None (unknown or expired)."""
     found = db.get(AuthSession, digest(cookie))
