@@ -275,9 +275,13 @@ class Runner:
             folder.mkdir(parents=True, exist_ok=True)
             for filename, text in files.items():
                 (folder / filename).write_text(text, encoding="utf-8")
+            # Stored with the run, in one commit: a dispatcher that claims the run at once
+            # numbers its events after this one.
+            queued = RunQueued(run_id=run.id, seq=1, epochs=graph.training.epochs)
+            s.add(RunEvent(run_id=run.id, seq=1, type=queued.type, data=queued.as_dict(), created_at=_utcnow()))
             s.commit()
             run_id = run.id
-        self._emit_stored(RunQueued(run_id=run_id, epochs=graph.training.epochs))
+        self._publish([queued])
         with self._wake:
             self._wake.notify_all()
         return run_id
@@ -728,6 +732,9 @@ class Runner:
                 RunEvent(run_id=e.run_id, seq=e.seq, type=e.type, data=e.as_dict(), created_at=now) for e in events
             )
             s.commit()
+        self._publish(events)
+
+    def _publish(self, events: list[Event]) -> None:
         with self._lock:
             for e in events:
                 for callback in [*self._subscribers.get(e.run_id, ()), *self._subscribers.get(None, ())]:
