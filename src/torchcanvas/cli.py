@@ -272,7 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("worker", help="claim queued runs from the database and execute them (until SIGTERM)")
-    p.add_argument("--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)")
+    p.add_argument(
+        "--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)"
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("db", help="the database")

@@ -612,7 +612,9 @@ def main(argv: list[str] | None = None) -> int:
     from torchcanvas.db import make_engine, make_sessionmaker, upgrade
 
     parser = argparse.ArgumentParser(prog="torchcanvas worker", description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()

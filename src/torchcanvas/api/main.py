@@ -171,9 +171,7 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 2, ru
     worker = None
     if run_worker:
         # The worker dies with this process, even by SIGKILL (its parent-death signal).
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "torchcanvas.worker"], preexec_fn=die_with_parent(os.getpid())
-        )
+        worker = subprocess.Popen([sys.executable, "-m", "torchcanvas.worker"], preexec_fn=die_with_parent(os.getpid()))
     try:
         uvicorn.run(
             "torchcanvas.api.main:app_from_env",

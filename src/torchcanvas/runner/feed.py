@@ -36,7 +36,9 @@ class EventFeed:
         self.sessions = sessions
         self.postgres = url.startswith("postgresql")
         self.poll_s = poll_s * 10 if self.postgres else poll_s
-        self._listener = PgListener(url, [EVENTS_CHANNEL], self._notified, "torchcanvas-events") if self.postgres else None
+        self._listener = (
+            PgListener(url, [EVENTS_CHANNEL], self._notified, "torchcanvas-events") if self.postgres else None
+        )
         self._subscribers: dict[int, list[Wake]] = {}
         self._seen: dict[int, int] = {}  # run id -> the last seq the poll saw
         self._lock = threading.Lock()
