@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,26 @@ class Settings(BaseSettings):
     # Keep one interpreter with torch already imported for the next run (runner/launcher.py):
     # it saves the 4 s of imports between pressing Train and the first metric.
     run_warm_start: bool = True
+
+    # Run workers (torchcanvas.worker). Who executes runs: "local" (train.py as a child process of
+    # the worker) or "ray" (a Ray job per run, on the cluster at RAY_ADDRESS; the .[cluster] extra).
+    runner: Literal["local", "ray"] = "local"
+    # A worker inside this API process (what a single `create_app()` needs to train anything).
+    # `torchcanvas serve` turns it off in its API processes and starts `torchcanvas worker` instead.
+    embedded_worker: bool = True
+    # How many runs one worker executes at once (the embedded one: max_concurrent_runs).
+    worker_concurrency: int | None = Field(default=None, ge=1, le=64)
+    # A worker refreshes the lease of its runs every heartbeat; a run whose lease is older than
+    # run_lease_s is marked interrupted by any worker or API process (its worker died).
+    run_heartbeat_s: float = Field(default=1.0, gt=0, le=60)
+    run_lease_s: float = Field(default=10.0, gt=0, le=3600)
+    # SQLite has no LISTEN/NOTIFY: workers look for queued runs, and event streams for new
+    # events, this often (PostgreSQL wakes both at once, and polls only as a fallback).
+    worker_poll_s: float = Field(default=0.2, gt=0, le=10)
+    events_poll_s: float = Field(default=0.25, gt=0, le=10)
+    # Run the migrations when an app starts; `serve` runs them once before it forks its API
+    # processes, and turns this off in them.
+    migrate_on_start: bool = True
 
     @property
     def runs_dir(self) -> Path:
