@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from torchcanvas.api import errors, static
+from torchcanvas.api import errors, observability, static
 from torchcanvas.api.access import hashing_busy, quota_exceeded
 from torchcanvas.api.routes import (
     augment,
@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # Outermost: before anything reads the body.
     app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
+    # Outside even that: request ids, the latency histogram (413s included) and GET /metrics.
+    observability.install(app, settings)
     return app
 
 
@@ -140,9 +142,19 @@ def serve(host: str | None = None, port: int | None = None, settings: Settings |
     """
     import uvicorn
 
+    from torchcanvas.logs import configure_logging, logging_config
+
     settings = settings or Settings()
+    configure_logging(settings)
     host = host or settings.host
     port = port or settings.port
     if host not in {"127.0.0.1", "localhost", "::1"} and not settings.auth.trust_proxy_headers:
         log.warning("serving on %s over plain http: serve it behind an https proxy, or passwords travel in clear", host)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=logging_config(settings),  # TORCHCANVAS_LOG_FORMAT=json: uvicorn's lines too
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=settings.shutdown_grace_s,
+    )
