@@ -104,6 +104,23 @@ def test_odd_methods_and_refused_bodies_stay_in_bounded_labels(app: FastAPI) -> 
     assert "BREW" not in after
 
 
+def test_a_bug_counts_as_5xx_under_its_route(app: FastAPI) -> None:
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.router.add_api_route("/api/v1/test-boom", boom)
+    app.router.routes.insert(0, app.router.routes.pop())  # ahead of the web app's catch-all
+    client = TestClient(app, raise_server_exceptions=False)
+    before = client.get("/metrics", headers=SCRAPER).text
+    assert client.get("/api/v1/test-boom").status_code == 500
+    after = client.get("/metrics", headers=SCRAPER).text
+    assert (
+        request_count(after, "GET", "/api/v1/test-boom", "5xx")
+        - request_count(before, "GET", "/api/v1/test-boom", "5xx")
+        == 1
+    )
+
+
 def test_the_queue_gauge_counts_a_queued_run(app: FastAPI) -> None:
     client = TestClient(app, raise_server_exceptions=False)
     sign_up(client, "alice")

@@ -220,7 +220,7 @@ class Observe:
 
         try:
             await self.app(scope, receive, send_observed)
-        except BaseException:
+        except Exception:  # a bug: ServerErrorMiddleware, outside, answers 500 (a cancelled request is no answer)
             if not observed:
                 observe(status if status is not None and status >= 500 else 500)
             raise
