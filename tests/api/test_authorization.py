@@ -99,6 +99,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(open_route, "open"),
     ("GET", "/docs"): Row(open_route, "open"),
     ("GET", "/health"): Row(open_route, "open"),
+    ("GET", "/health/ready"): Row(open_route, "open"),
     ("GET", "/catalog"): Row(open_route, "open"),
     ("GET", "/defaults"): Row(open_route, "open"),
     ("POST", "/check"): Row(open_route, "open", body=lambda c: {}),
