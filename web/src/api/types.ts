@@ -81,6 +81,8 @@ export interface Graph extends Body {
 /** GET /api/v1/defaults: an empty document with the server's defaults. */
 export interface Defaults {
   graph: Graph;
+  /** The document a new model starts from: an input, an output, a dataset and loss that fit them. */
+  new_graph: Graph;
   /** The values of each TrainingConfig field that is one of a fixed few (device, init). */
   training_choices: Record<string, string[]>;
 }

@@ -4,6 +4,7 @@ import { freshId } from "../graph/ids";
 import { autoLayout } from "../graph/layout";
 import { nodePorts } from "../graph/ports";
 import { useCatalog } from "./catalog";
+import { newInputShape } from "./defaults";
 import { currentBody, edgeId, normalize, useDoc } from "./doc";
 import { commit, commitBody } from "./history";
 import { useUi } from "./ui";
@@ -31,7 +32,7 @@ export function addLayer(type: string, position: Position): string {
 
 export function addInput(position: Position): string {
   const id = freshId("x", bodyIds());
-  addNode({ id, kind: "input", shape: ["B", 3, 32, 32], position });
+  addNode({ id, kind: "input", shape: newInputShape(), position });
   return id;
 }
 
