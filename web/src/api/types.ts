@@ -176,6 +176,8 @@ export interface Issue {
 }
 export interface NodeResult {
   id: string;
+  /** The node's name in model.py (self.<attr> for a layer or module, the forward argument for an input). */
+  attr?: string;
   inputs: Record<string, Shape>;
   outputs: Record<string, Shape>;
   params: number;
