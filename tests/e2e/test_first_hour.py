@@ -159,3 +159,63 @@ def test_the_name_field_shows_the_codes_name(ed: Editor, server: Server) -> None
     expect(ed.tid("code-view")).to_contain_text("self.stem_conv = nn.Conv2d(")
     ed.tid("tab-params").click()
     shot(ed, "name_named")
+
+
+def build_something(ed: Editor, server: Server) -> None:
+    """A new model with three layers of the user's own: unsaved work."""
+    ed.page.goto(f"{server.url}/#/")
+    expect(ed.node("x")).to_be_visible()
+    ed.select("x")
+    for query in ("conv", "relu", "flatten"):
+        add_from_palette(ed, query)
+    expect(ed.node("flatten_1")).to_be_visible()
+    expect(ed.tid("dirty")).to_be_visible()
+
+
+def test_quick_start_asks_before_it_replaces_unsaved_work_and_undo_brings_it_back(ed: Editor, server: Server) -> None:
+    build_something(ed, server)
+    ed.tid("nav-quickstart").click()
+    ed.tid("template-seed_lenet_bn").click()
+    dialog = ed.tid("discard-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("“Net” (5 nodes) has never been saved")
+    expect(dialog).to_contain_text("the template “LeNet")
+    shot(ed, "discard_dialog")
+    # Cancel: nothing is replaced.
+    ed.tid("discard-cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(ed.tid("quickstart-page")).to_be_visible()
+    # Escape cancels too; then Blank model, Discard.
+    ed.tid("quickstart-blank").click()
+    expect(dialog).to_be_visible()
+    ed.page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    ed.tid("quickstart-blank").click()
+    ed.tid("discard-discard").click()
+    expect(ed.node("x")).to_be_visible()
+    expect(ed.node("flatten_1")).to_have_count(0)
+    expect(ed.tid("toast")).to_contain_text("one Undo away")
+    shot(ed, "discarded_toast")
+    # Undo brings the work back.
+    ed.tid("undo").click()
+    expect(ed.node("flatten_1")).to_be_visible()
+    expect(ed.node("conv2d_1")).to_be_visible()
+    expect(ed.tid("dirty")).to_be_visible()
+
+
+def test_quick_start_save_first_saves_then_replaces(ed: Editor, server: Server, account: Account) -> None:
+    build_something(ed, server)
+    ed.tid("model-name").fill("Before the template")
+    ed.tid("model-name").press("Enter")
+    ed.tid("nav-quickstart").click()
+    ed.tid("quickstart-blank").click()
+    ed.tid("discard-save").click()
+    expect(ed.node("x")).to_be_visible()
+    expect(ed.node("flatten_1")).to_have_count(0)
+    names = [m["name"] for m in account.api.get("/models").json()["items"]]
+    assert "Before the template" in names
+    # A blank model on a blank model: nothing to lose, nothing asked.
+    ed.tid("nav-quickstart").click()
+    ed.tid("quickstart-blank").click()
+    expect(ed.node("x")).to_be_visible()
+    expect(ed.tid("discard-dialog")).to_have_count(0)
