@@ -149,6 +149,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/runs/compare"): Row(readable(), params={"ids": "{run_id}"}),
     ("GET", "/runs/{run_id}"): Row(readable()),
     ("DELETE", "/runs/{run_id}"): Row(owner_only(200), "fresh_run"),
+    ("PATCH", "/runs/{run_id}"): Row(owner_only(200), "fresh_run", body=lambda c: {"model_id": c["model_id"]}),
     ("GET", "/runs/{run_id}/events"): Row(readable()),
     ("GET", "/runs/{run_id}/histograms"): Row(readable()),
     ("GET", "/runs/{run_id}/log"): Row(readable()),
