@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Graph, Template } from "../api/types";
 import { loadDocument } from "../store/actions";
-import { laidOut, readableBody } from "../graph/layout";
+import { laidOut, prewarmLayout, readableBody } from "../graph/layout";
 import { emptyGraph } from "../store/doc";
 import { setTourStep } from "../store/ui";
 import { navigate } from "../router";
@@ -16,15 +16,16 @@ export function QuickStartPage() {
   const [templates, setTemplates] = useState<Template[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    prewarmLayout(); // a template may be laid out on open: ELK's worker is ready by the click
     api.templates().then((t) => setTemplates([...t].sort(seedFirst)), (e: Error) => setError(e.message));
   }, []);
-  const openGraph = (graph: Graph, name: string, relayout: boolean) => {
+  const openGraph = async (graph: Graph, name: string, relayout: boolean) => {
     // A template stored as one long column (LeNet: 17 nodes) would fit the canvas only at a zoom
     // where nothing is readable: lay it out in columns for this window (the palette and side
     // panel take about 560 px of its width). An imported model's rows are spaced for the
     // server's guess of a node's size: laid out here, with the editor's own.
     const view = { width: Math.max(400, window.innerWidth - 560), height: Math.max(300, window.innerHeight - 45) };
-    const body = relayout ? laidOut(graph, view) : readableBody(graph, view);
+    const body = await (relayout ? laidOut(graph, view) : readableBody(graph, view));
     loadDocument({ ...body, name: graph.name ?? name });
     navigate("#/");
   };
