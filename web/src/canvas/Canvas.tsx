@@ -16,7 +16,7 @@ import { WarningChip } from "./WarningChip";
 import { DND_MIME, type PaletteItem } from "./dnd";
 import { InputNode, OutputNode } from "./IoNodes";
 import { LayerNode } from "./LayerNode";
-import { placeItem } from "./place";
+import { placeItem, setMeasuredSizes } from "./place";
 import { edgeEnds, lanes } from "./route";
 import { ShapeEdge } from "./ShapeEdge";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
@@ -94,6 +94,7 @@ export function Canvas() {
   const path = useDoc((s) => s.path);
   const lod = useStore(farOut);
   const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => setMeasuredSizes((id) => sizes.current.get(id)), []);
   useEffect(() => {
     // Auto-layout wraps long chains into columns that fit this size.
     const el = wrapper.current;
