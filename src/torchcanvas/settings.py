@@ -8,6 +8,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
+from torchcanvas.importer.config import ImportSettings
 from torchcanvas.limits import Limits
 from torchcanvas.market.config import MarketSettings
 
@@ -41,6 +42,8 @@ class Settings(BaseSettings):
     quotas: Quotas = Field(default_factory=Quotas)
 
     market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
+    # Importing pasted source (off: it runs the code on the server), e.g. TORCHCANVAS_IMPORTER__SOURCE=true.
+    importer: ImportSettings = Field(default_factory=ImportSettings)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
