@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from torchcanvas.api import errors, static
+from torchcanvas.api import errors, observability, static
 from torchcanvas.api.access import hashing_busy, quota_exceeded
 from torchcanvas.api.routes import (
     augment,
@@ -126,6 +126,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     # Outermost: before anything reads the body.
     app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
+    # Outside even that: request ids, the latency histogram (413s included) and GET /metrics.
+    observability.install(app, settings)
     return app
 
 
@@ -152,9 +154,11 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 2, ru
 
     import uvicorn
 
+    from torchcanvas.logs import configure_logging, logging_config
     from torchcanvas.runner.executor import die_with_parent
 
     settings = Settings()
+    configure_logging(settings)
     host = host or settings.host
     port = port or settings.port
     if host not in {"127.0.0.1", "localhost", "::1"} and not settings.auth.trust_proxy_headers:
@@ -168,6 +172,9 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 2, ru
     # executes runs (the worker child does, or workers elsewhere).
     os.environ["TORCHCANVAS_MIGRATE_ON_START"] = "false"
     os.environ["TORCHCANVAS_EMBEDDED_WORKER"] = "false"
+    if workers > 1:
+        # Each API process writes its metrics to files there; a scrape of any one adds them up.
+        observability.prepare_multiprocess()
     worker = None
     if run_worker:
         # The worker dies with this process, even by SIGKILL (its parent-death signal).
@@ -179,7 +186,9 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 2, ru
             host=host,
             port=port,
             workers=workers if workers > 1 else None,
-            log_level="info",
+            log_config=logging_config(settings),  # TORCHCANVAS_LOG_FORMAT=json: uvicorn's lines too
+            log_level=settings.log_level.lower(),
+            timeout_graceful_shutdown=settings.shutdown_grace_s,
         )
     finally:
         if worker is not None:

@@ -379,6 +379,33 @@ def cancel_run(run_id: IdPath, session: SessionDep, runner: RunnerDep, user: Cur
     return read(session, load_run(session, user, run_id))
 
 
+class RunAttach(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_id: uuid.UUID = Field(description="the saved model the run's unsaved draft was saved as")
+
+
+@router.patch(
+    "/{run_id}",
+    response_model=RunRead,
+    summary="Attach a run started from an unsaved draft to the model the draft was saved as",
+    responses={409: {"description": "The run already belongs to another model"}},
+)
+def attach_run(run_id: IdPath, body: RunAttach, session: SessionDep, user: CurrentUser) -> RunRead:
+    """A run belongs to the model it trained: one started from an unsaved draft (no model_id)
+    joins the model once the draft is saved. Your own run, onto a model you may edit; a run of
+    another model stays where it is (409). Attaching it again to the same model changes nothing."""
+    run = load_run(session, user, run_id, manage=True)
+    load_model(session, user, body.model_id, policy.can_edit_model)
+    if run.model_id is not None and run.model_id != body.model_id:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"run {run_id} belongs to another model: a run stays with the model it trained",
+        )
+    run.model_id = body.model_id
+    session.commit()
+    return read(session, run)
+
+
 def _sse(event: Event) -> str:
     return f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.as_dict(), allow_nan=False)}\n\n"
 
