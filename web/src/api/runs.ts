@@ -38,8 +38,8 @@ interface EventBase {
 }
 export type RunEvent = EventBase &
   (
-    | { type: "queued"; epochs: number }
-    | { type: "started"; pid: number; command: string[] }
+    | { type: "queued"; epochs: number; note?: string | null }
+    | { type: "started"; pid: number | null; command: string[] }
     | ({ type: "progress"; step: number; steps: number; loss: Num; elapsed_seconds: number } & ProgressInfo)
     | ({ type: "epoch"; epochs: number; elapsed_seconds: number; eta_seconds: number | null } & EpochRow)
     | ({ type: "fit" } & Fit)
