@@ -267,7 +267,7 @@ class Worker:
     def _claim_next(self) -> tuple[int, int] | None:
         """Take the oldest queued run of a user below their quota of concurrent runs (see the
         module's docstring): ``(run id, epochs)``, or None when there is none to take."""
-        skip: set[int | None] = set()
+        skip = self._owners_at_quota()
         for _ in range(5):
             with self.sessions() as s:
                 stmt = select(Run.id, Run.owner_id, Run.config).where(Run.status == "queued")
@@ -300,6 +300,17 @@ class Worker:
                     continue  # another worker took it (SQLite): the next one
                 skip.add(owner_id)
         return None
+
+    def _owners_at_quota(self) -> set[int | None]:
+        """Users with ``quotas.concurrent_runs`` running (None: runs nobody has claimed yet, which
+        share one quota): their queued runs are passed over, not tried one by one."""
+        if self.quotas is None:
+            return set()
+        with self.sessions() as s:
+            running = s.execute(
+                select(Run.owner_id, func.count()).where(Run.status == "running").group_by(Run.owner_id)
+            ).all()
+        return {owner for owner, count in running if count >= self.quotas.concurrent_runs}
 
     def _running_of(self, owner_id: int | None) -> Any:
         other = aliased(Run)
@@ -588,9 +599,7 @@ class Worker:
     def _emit(self, a: _Active, *events: Event) -> None:
         if not events:
             return
-        numbered = []
-        for e in events:
-            numbered.append(e.model_copy(update={"seq": a.seq + 1 + len(numbered)}))
+        numbered = [e.model_copy(update={"seq": a.seq + 1 + i}) for i, e in enumerate(events)]
         try:
             with self.sessions() as s:
                 add_events(s, numbered)
