@@ -193,8 +193,9 @@ def test_damaged_outputs_are_not_unpacked(tmp_path: Path) -> None:
     log = f"{job.OUTPUTS}{base64.b64encode(data).decode()}\n{job.OUTPUTS_END}{hashlib.sha256(b'x').hexdigest()} 9\n"
     run = tmp_path / "run"
     run.mkdir()
-    execution = RayExecution(LogClient(log, len(log), Info("SUCCEEDED", 0)), "s", run, max_output_bytes=1 << 20,
-                             shared=False)
+    execution = RayExecution(
+        LogClient(log, len(log), Info("SUCCEEDED", 0)), "s", run, max_output_bytes=1 << 20, shared=False
+    )
     assert list(execution.lines()) == []
     execution.collect()
     assert list(run.iterdir()) == []
@@ -210,8 +211,9 @@ def test_outputs_outside_runs_are_not_unpacked(tmp_path: Path) -> None:
     log = f"{job.OUTPUTS}{base64.b64encode(data).decode()}\n{job.OUTPUTS_END}{hashlib.sha256(data).hexdigest()} {len(data)}\n"
     run = tmp_path / "run"
     run.mkdir()
-    execution = RayExecution(LogClient(log, len(log), Info("SUCCEEDED", 0)), "s", run, max_output_bytes=1 << 20,
-                             shared=False)
+    execution = RayExecution(
+        LogClient(log, len(log), Info("SUCCEEDED", 0)), "s", run, max_output_bytes=1 << 20, shared=False
+    )
     list(execution.lines())
     execution.collect()
     assert not (run / "model.py").exists()
@@ -233,7 +235,10 @@ def test_the_wrapper_keeps_the_exit_code_and_sends_the_outputs(tmp_path: Path) -
     )
     done = subprocess.run(
         [sys.executable, "-m", "torchcanvas_job", "--return-outputs", "runs", "--", "weights"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={**os.environ, "PYTHONPATH": str(Path(job.__file__).parent.parent)},  # as Ray ships it
     )
     assert done.returncode == 3
@@ -357,6 +362,7 @@ def _until(predicate: Any, timeout: float, what: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray-head")  # one head: make test runs pytest with --dist loadgroup
 def test_one_run_end_to_end(ray_head: str, tmp_path: Path) -> None:
     executor = RayExecutor(ray_settings(tmp_path, ray_head))
     spec = project(make_settings(tmp_path), 1, epochs=3)  # the executor's data directory
@@ -379,34 +385,67 @@ def generate_names() -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray-head")  # one head: make test runs pytest with --dist loadgroup
 def test_cancel_stops_the_job(ray_head: str, tmp_path: Path) -> None:
     executor = RayExecutor(ray_settings(tmp_path, ray_head))
     spec = project(make_settings(tmp_path), 2, epochs=1_000_000)
     execution = executor.launch(spec)
-    for line in execution.lines():
-        if line.startswith(b'{"event": "epoch"'):
+    lines = execution.lines()
+    for line in lines:  # Ray's own lines first, then train.py's: it is running
+        if line.startswith(b"Running entrypoint"):
+            next(lines)
             break
     started = time.monotonic()
     execution.kill()
     execution.kill()  # idempotent
-    rest = b"".join(execution.lines())  # ends: the job has stopped
+    rest = b"".join(lines)  # ends: the job has stopped
     assert time.monotonic() - started < 30, rest[-2000:]
     assert _status(executor, execution.submission_id) == "STOPPED"
     assert execution.wait() != 0
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("ray-head")  # one head: make test runs pytest with --dist loadgroup
 def test_the_reaper_stops_the_job_of_a_dead_worker(ray_head: str, tmp_path: Path) -> None:
     settings = ray_settings(tmp_path, ray_head)
-    dead = RayExecutor(settings)
     spec = project(make_settings(tmp_path), 3, epochs=1_000_000)
-    orphan = dead.launch(spec)
-    sid = orphan.submission_id
-    _until(lambda: _status(dead, sid) == "RUNNING", 60, "the job did not start")
-    # The worker that launched it is gone: nothing of it stops the job, which runs on.
-    del dead, orphan
+    # A worker process launches the run, and is killed with SIGKILL: nothing of it stops the job.
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            DEAD_WORKER,
+            json.dumps(settings.model_dump(mode="json", include=SHARED)),
+            str(spec.folder),
+            json.dumps(spec.args),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT)])},
+    )
+    assert worker.stdout is not None
+    sid = worker.stdout.readline().strip()
+    assert sid.startswith(f"{settings.ray_job_prefix}-run-3-"), sid
+    worker.kill()
+    worker.wait(30)
     reaper = RayExecutor(settings)
+    _until(lambda: _status(reaper, sid) == "RUNNING", 60, "the orphan job did not run")
     assert reaper.stop_orphan(4) == 0  # another run's jobs are left alone
     assert reaper.stop_orphan(3) == 1
     _until(lambda: _status(reaper, sid) == "STOPPED", 30, "the orphan job was not stopped")
     assert reaper.stop_orphan(3) == 0
+
+
+SHARED = {"data_dir", "ray_address", "ray_job_prefix"}  # what the dead worker shares with the reaper
+DEAD_WORKER = """
+import json, sys, time
+from pathlib import Path
+from torchcanvas.runner.executor import LaunchSpec
+from torchcanvas.runner.ray_executor import RayExecutor
+from torchcanvas.settings import Settings
+
+settings = Settings(**json.loads(sys.argv[1]))
+spec = LaunchSpec(run_id=3, folder=Path(sys.argv[2]), args=json.loads(sys.argv[3]), device="cpu")
+print(RayExecutor(settings).launch(spec).submission_id, flush=True)
+time.sleep(600)
+"""

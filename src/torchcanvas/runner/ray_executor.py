@@ -235,7 +235,8 @@ class RayExecution:
         if self._outputs_size + len(data) > self.max_output_bytes:
             return  # more than the wrapper may send: the digest will not match, nothing is unpacked
         if self._outputs is None:
-            self._outputs = tempfile.TemporaryFile(prefix="torchcanvas-ray-outputs-")
+            # Open until collect() (or the execution is dropped): off the run's folder, gone on close.
+            self._outputs = tempfile.TemporaryFile(prefix="torchcanvas-ray-outputs-")  # noqa: SIM115
         self._outputs.write(data)
         self._outputs_size += len(data)
         self._outputs_hash.update(data)
