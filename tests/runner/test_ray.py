@@ -449,3 +449,12 @@ spec = LaunchSpec(run_id=3, folder=Path(sys.argv[2]), args=json.loads(sys.argv[3
 print(RayExecutor(settings).launch(spec).submission_id, flush=True)
 time.sleep(600)
 """
+
+
+def test_the_wrapper_points_the_data_root_into_the_node_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TORCHCANVAS_NODE_DATA", str(tmp_path / "cache"))
+    args = job.with_data_root(
+        ["--epochs", "1", "--data-root", "../../datasets/mnist", "--out", "runs"], "datasets/mnist"
+    )
+    assert args == ["--epochs", "1", "--data-root", str(tmp_path / "cache" / "datasets" / "mnist"), "--out", "runs"]
+    assert (tmp_path / "cache" / "datasets").is_dir()  # a download may create mnist/ in it
