@@ -1,27 +1,20 @@
 """Runs on a Ray cluster (runner/ray_executor.py), against a real local Ray head.
 
-One head for the module (it takes 10-20 s to start), started with ``ray start --head --block`` in
-a short temp dir on loopback ports, and stopped by stopping that process and then its own
-descendants only: ``ray stop`` would stop every Ray on the machine. The first tests need no head:
-the paths a job gets, and the outputs carried back through the log.
+One head for the module (it takes 10-30 s to start; tests/runner/ray_head.py). The first tests
+need no head: the paths a job gets, and the outputs carried back through the log.
 """
 
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import importlib.util
 import io
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.api.api_support import make_settings
+from tests.runner.ray_head import local_head
 from torchcanvas.codegen import generate
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError
@@ -253,96 +247,13 @@ def test_the_wrapper_keeps_the_exit_code_and_sends_the_outputs(tmp_path: Path) -
 # --- a real local Ray head ---------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                tree.setdefault(ppid, []).append(int(entry))
-    return tree
-
-
-def _descendants(pid: int) -> list[int]:
-    tree, out, todo = _children(), [], [pid]
-    while todo:
-        for child in tree.get(todo.pop(), []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 @pytest.fixture(scope="module")
 def ray_head() -> Iterator[str]:
-    """A Ray head of 2 CPUs on loopback; its job API's address."""
+    """A Ray head of 2 CPUs on loopback (tests/runner/ray_head.py); its job API's address."""
     if not HAVE_RAY:
         pytest.skip("Ray is not installed: pip install -e '.[cluster]' (make test installs it)")
-    ray = shutil.which("ray", path=str(Path(sys.executable).parent)) or shutil.which("ray")
-    assert ray is not None, "the ray command is missing although the ray package is installed"
-    # Short: Ray's socket paths inside it must fit in 107 characters.
-    temp = Path(tempfile.mkdtemp(prefix="tc-ray-", dir="/tmp"))
-    dashboard = _free_port()
-    ports = {
-        "--port": _free_port(),
-        "--dashboard-port": dashboard,
-        "--ray-client-server-port": _free_port(),
-        "--dashboard-agent-listen-port": _free_port(),
-        "--dashboard-agent-grpc-port": _free_port(),
-        "--runtime-env-agent-port": _free_port(),
-        "--metrics-export-port": _free_port(),
-        "--node-manager-port": _free_port(),
-        "--object-manager-port": _free_port(),
-    }
-    command = [ray, "start", "--head", "--block", "--num-cpus", "2", "--num-gpus", "0", "--temp-dir", str(temp)]
-    # 127.0.0.2: Ray replaces 127.0.0.1 by the machine's network address; the rest of 127/8 is loopback too.
-    command += ["--node-ip-address", "127.0.0.2", "--dashboard-host", "127.0.0.1", "--disable-usage-stats"]
-    command += ["--object-store-memory", str(100 * 1024 * 1024), "--include-dashboard", "true"]
-    for flag, port in ports.items():
-        command += [flag, str(port)]
-    env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",  # jobs' `python`
-        "RAY_USAGE_STATS_ENABLED": "0",
-        "TORCHCANVAS_NODE_DATA": str(temp / "node-data"),
-        "PYTHONPATH": "",  # jobs import nothing of ours but the wrapper Ray ships with them
-    }
-    logfile = open(temp / "head.log", "wb")  # noqa: SIM115 (open as long as the head)
-    head = subprocess.Popen(command, env=env, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True)
-    address = f"http://127.0.0.1:{dashboard}"
-    try:
-        from ray.job_submission import JobSubmissionClient
-
-        deadline = time.monotonic() + 120
-        while True:
-            if head.poll() is not None:
-                pytest.fail(f"ray start exited {head.returncode}: {(temp / 'head.log').read_text()[-3000:]}")
-            try:
-                JobSubmissionClient(address).list_jobs()
-                break
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
+    with local_head(num_cpus=2) as address:
         yield address
-    finally:
-        pids = _descendants(head.pid)  # before they are orphaned: only this head's processes
-        head.send_signal(signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(20)
-        for pid in [*pids, head.pid]:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            head.wait(5)
-        logfile.close()
-        shutil.rmtree(temp, ignore_errors=True)
 
 
 def ray_settings(tmp_path: Path, address: str) -> Settings:
@@ -442,6 +353,7 @@ import json, sys, time
 from pathlib import Path
 from torchcanvas.runner.executor import LaunchSpec
 from torchcanvas.runner.ray_executor import RayExecutor
+from tests.runner.ray_head import local_head
 from torchcanvas.settings import Settings
 
 settings = Settings(**json.loads(sys.argv[1]))
