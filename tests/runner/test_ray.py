@@ -24,6 +24,7 @@ import pytest
 
 from tests.api.api_support import make_settings
 from tests.runner.ray_head import local_head
+from tests.scale.support import FINISHED, Proc, Server, account, base_env, events, wait_status
 from torchcanvas.codegen import generate
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError
@@ -354,6 +355,7 @@ from pathlib import Path
 from torchcanvas.runner.executor import LaunchSpec
 from torchcanvas.runner.ray_executor import RayExecutor
 from tests.runner.ray_head import local_head
+from tests.scale.support import FINISHED, Proc, Server, account, base_env, events, wait_status
 from torchcanvas.settings import Settings
 
 settings = Settings(**json.loads(sys.argv[1]))
@@ -370,3 +372,35 @@ def test_the_wrapper_points_the_data_root_into_the_node_cache(tmp_path: Path, mo
     )
     assert args == ["--epochs", "1", "--data-root", str(tmp_path / "cache" / "datasets" / "mnist"), "--out", "runs"]
     assert (tmp_path / "cache" / "datasets").is_dir()  # a download may create mnist/ in it
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("ray-head")  # one head: make test runs pytest with --dist loadgroup
+def test_a_lesson_through_a_worker_on_ray(ray_head: str, tmp_path: Path) -> None:
+    """The deployment: `torchcanvas serve --no-worker` and a `torchcanvas worker` with
+    TORCHCANVAS_RUNNER=ray; the weight-decay lesson's two runs are Ray jobs, side by side."""
+    data = tmp_path / "data"
+    env = base_env(data, None, TORCHCANVAS_RUNNER="ray", RAY_ADDRESS=ray_head, TORCHCANVAS_RAY_JOB_PREFIX="lesson")
+    server = Server("api", env, data, "--workers", "1", "--no-worker")
+    worker = Proc("worker", ["worker", "--concurrency", "2"], env, data)
+    try:
+        client = server.wait_ready()
+        account(client)
+        made = client.post("/lab/lessons/weight-decay/run", json={"epochs": 3})
+        assert made.status_code == 201, made.text
+        runs = made.json()["runs"]
+        assert len(runs) == 2
+        for run in runs:
+            done = wait_status(client, run["id"], FINISHED, timeout=300)
+            assert done["status"] == "succeeded", (done, worker.log_tail())
+            seen = events(client, run["id"])
+            started = next(e for e in seen if e["type"] == "started")
+            assert started["pid"] is None  # on the cluster, not a process of the worker's machine
+            assert [e["epoch"] for e in seen if e["type"] == "epoch"] == [1, 2, 3]
+            assert seen[-1]["type"] == "finished" and seen[-1]["status"] == "succeeded"
+            checkpoint = client.get(f"/runs/{run['id']}/checkpoint")
+            assert checkpoint.status_code == 200 and len(checkpoint.content) > 1000  # back from the node
+            assert "Running entrypoint for job lesson-run-" in (data / "runs" / str(run["id"]) / "log.txt").read_text()
+    finally:
+        worker.stop()
+        server.stop()

@@ -63,6 +63,7 @@ POLL_S = 0.5
 # answers again well within it).
 LOST_AFTER_S = 60.0
 GPU_CACHE_S = 30.0
+SUBMIT_TRIES = 3
 
 
 class RayUnavailable(RuntimeError):
@@ -319,9 +320,13 @@ class RayExecutor:
         client = self.client()
         options, args = self.job_args(spec)
         gpus = self.gpus_for(spec)
-        self.stop_orphan(spec.run_id)  # an earlier attempt of this run, if its worker died
+        try:
+            self.stop_orphan(spec.run_id)  # an earlier attempt of this run, if its worker died
+        except Exception as exc:  # the reaper's job: this one is a courtesy
+            log.warning("ray: could not look for earlier jobs of run %s: %s", spec.run_id, exc)
         submission_id = f"{self.prefix}-run-{spec.run_id}-{secrets.token_hex(4)}"
-        client.submit_job(
+        self._submit(
+            client,
             entrypoint=shlex.join(["python", "-m", JOB_PACKAGE.name, *options, "--", *args]),
             submission_id=submission_id,
             runtime_env={
@@ -343,6 +348,22 @@ class RayExecutor:
         )
         self._live.add(execution)
         return execution
+
+    @staticmethod
+    def _submit(client: Any, **job: Any) -> None:
+        """Submit, trying again when the head fails to answer (a busy head times out): the id is
+        the run's own, so a try that reached the head and then failed is not a second job."""
+        for attempt in range(SUBMIT_TRIES):
+            try:
+                client.submit_job(**job)
+                return
+            except Exception as exc:
+                if "already exists" in str(exc):  # an earlier try got through
+                    return
+                if attempt == SUBMIT_TRIES - 1:
+                    raise
+                log.warning("ray: submitting job %s failed (%s); trying again", job["submission_id"], exc)
+                time.sleep(2.0 * (attempt + 1))
 
     def close(self) -> None:
         """Stop the jobs still running: a worker that stops hands its runs back to the queue."""
