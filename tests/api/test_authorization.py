@@ -99,6 +99,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(open_route, "open"),
     ("GET", "/docs"): Row(open_route, "open"),
     ("GET", "/health"): Row(open_route, "open"),
+    ("GET", "/health/ready"): Row(open_route, "open"),
     ("GET", "/catalog"): Row(open_route, "open"),
     ("GET", "/defaults"): Row(open_route, "open"),
     ("POST", "/check"): Row(open_route, "open", body=lambda c: {}),
@@ -108,6 +109,9 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/templates/{name}"): Row(open_route, "open"),
     ("GET", "/import/torchvision"): Row(open_route, "open"),
     ("POST", "/import"): Row(open_route, "open", body=lambda c: {}),
+    ("GET", "/import/options"): Row(open_route, "open"),
+    # pasted source runs code on the server: an account, and off by default (403 with the reason)
+    ("POST", "/import/source"): Row(signed_in_only(403), "signed", body=lambda c: {"code": "x = 1", "name": "Net"}),
     ("POST", "/augment/preview"): Row(open_route, "open", body=lambda c: {}),
     ("GET", "/lab/lessons"): Row(open_route, "open"),
     ("POST", "/lab/dropout-scale"): Row(open_route, "open", body=lambda c: {}),

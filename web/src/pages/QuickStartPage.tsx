@@ -2,7 +2,7 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Graph, Template } from "../api/types";
-import { laidOut, readableBody } from "../graph/layout";
+import { laidOut, prewarmLayout, readableBody } from "../graph/layout";
 import { emptyGraph } from "../store/doc";
 import { replaceDocument } from "../store/replace";
 import { setTourStep } from "../store/ui";
@@ -16,6 +16,7 @@ export function QuickStartPage() {
   const [templates, setTemplates] = useState<Template[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    prewarmLayout(); // a template may be laid out on open: ELK's worker is ready by the click
     api.templates().then((t) => setTemplates([...t].sort(seedFirst)), (e: Error) => setError(e.message));
   }, []);
   const openGraph = async (graph: Graph, name: string, relayout: boolean, what: string) => {
@@ -24,7 +25,7 @@ export function QuickStartPage() {
     // panel take about 560 px of its width). An imported model's rows are spaced for the
     // server's guess of a node's size: laid out here, with the editor's own.
     const view = { width: Math.max(400, window.innerWidth - 560), height: Math.max(300, window.innerHeight - 45) };
-    const body = relayout ? laidOut(graph, view) : readableBody(graph, view);
+    const body = await (relayout ? laidOut(graph, view) : readableBody(graph, view));
     if (await replaceDocument({ ...body, name: graph.name ?? name }, what)) navigate("#/");
   };
   const open = (t: Template) => void openGraph(t.graph, t.title, false, `the template “${t.title}”`);

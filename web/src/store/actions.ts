@@ -145,9 +145,23 @@ export function moveNodes(positions: Record<string, Position>, history = false):
   );
 }
 
-export function layout(sizeOf?: (id: string) => { width?: number; height?: number } | undefined): void {
+/** Lay the open body out anew (elkjs, in a worker: it answers later). */
+export async function layout(sizeOf?: (id: string) => { width?: number; height?: number } | undefined): Promise<void> {
   const view = useUi.getState().canvasSize ?? undefined;
-  moveNodes(autoLayout(currentBody(useDoc.getState()), sizeOf, view), true);
+  const s = useDoc.getState();
+  const body = currentBody(s);
+  const layers = useCatalog.getState().catalog?.layers;
+  const byId = new Map(body.nodes.map((n) => [n.id, n]));
+  const ports = (id: string) => {
+    const n = byId.get(id);
+    return n ? nodePorts(n, layers, s.doc.modules) : { inputs: [], outputs: [] };
+  };
+  const positions = await autoLayout(body, sizeOf, view, ports);
+  // Another model opened (or nodes added or removed) meanwhile: this layout is not for it.
+  const now = useDoc.getState();
+  const ids = (b: Body) => b.nodes.map((n) => n.id).join("\n");
+  if (now.path !== s.path || now.doc.name !== s.doc.name || ids(currentBody(now)) !== ids(body)) return;
+  moveNodes(positions, true);
 }
 
 export function select(ids: string[], additive = false): void {
