@@ -253,7 +253,9 @@ def test_a_run_stays_with_the_model_it_trained(ed: Editor, server: Server, accou
 
     # Another model: its drawer lists its own runs (none), not the previous model's.
     other = account.api.post("/models", json={"graph": account.api.get(f"/models/{model_id}").json()["graph"]}).json()["id"]
-    ed.page.goto(f"{server.url}/#/model/{other}")
+    # Opened in the app (as My models opens it), with the drawer still open.
+    ed.page.evaluate("h => { location.hash = h }", f"#/model/{other}")
+    expect(ed.tid("dirty")).to_have_count(0)
     expect(ed.tid("runs-list")).to_contain_text("0 runs")
     expect(ed.tid(f"run-{run_id}")).to_have_count(0)
     expect(ed.tid("run-detail")).to_have_count(0)
@@ -262,8 +264,9 @@ def test_a_run_stays_with_the_model_it_trained(ed: Editor, server: Server, accou
     ed.tid("nav-quickstart").click()
     ed.tid("quickstart-blank").click()
     expect(ed.node("x")).to_be_visible()
-    ed.tid("runs-toggle").click()
+    expect(ed.tid("runs-drawer")).to_be_visible()  # still open
     expect(ed.tid("runs-list")).to_contain_text("0 runs")
+    expect(ed.tid(f"run-{run_id}")).to_have_count(0)
     # Back on the first model, there it is.
-    ed.page.goto(f"{server.url}/#/model/{model_id}")
+    ed.page.evaluate("h => { location.hash = h }", f"#/model/{model_id}")
     expect(ed.tid(f"run-{run_id}")).to_be_visible()
