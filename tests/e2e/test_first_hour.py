@@ -252,7 +252,9 @@ def test_a_run_stays_with_the_model_it_trained(ed: Editor, server: Server, accou
     shot(ed, "runs_saved")
 
     # Another model: its drawer lists its own runs (none), not the previous model's.
-    other = account.api.post("/models", json={"graph": account.api.get(f"/models/{model_id}").json()["graph"]}).json()["id"]
+    other = account.api.post("/models", json={"graph": account.api.get(f"/models/{model_id}").json()["graph"]}).json()[
+        "id"
+    ]
     # Opened in the app (as My models opens it), with the drawer still open.
     ed.page.evaluate("h => { location.hash = h }", f"#/model/{other}")
     expect(ed.tid("dirty")).to_have_count(0)
