@@ -174,6 +174,8 @@ export const runsApi = {
     json<{ items: RunSummary[]; count: number }>(`/runs?limit=100${modelId ? `&model_id=${encodeURIComponent(modelId)}` : ""}`),
   get: (id: number) => json<RunRead>(`/runs/${id}`),
   cancel: (id: number) => json<RunRead>(`/runs/${id}`, { method: "DELETE" }),
+  /** A run of an unsaved draft joins the model the draft was saved as. */
+  attach: (id: number, modelId: string) => json<RunRead>(`/runs/${id}`, { method: "PATCH", body: JSON.stringify({ model_id: modelId }) }),
   compare: (ids: number[], signal?: AbortSignal) => json<Comparison>(`/runs/compare?ids=${ids.join(",")}`, { signal }),
   histograms: (id: number) => json<{ run_id: number; params: Record<string, Histogram[]> }>(`/runs/${id}/histograms`),
   experiment: (body: Source & Overrides & { name?: string; axes: Axis[] }) => json<Experiment>("/experiments", post(body)),

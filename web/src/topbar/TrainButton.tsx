@@ -14,7 +14,12 @@ import { useRuns } from "../store/runs";
 // One empty list for "no result yet": a selector must not return a new array on every call.
 const NO_ISSUES: Issue[] = [];
 
-const describe = (i: Issue) => `${i.node ? `${i.node}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
+/** An issue as the editor names its node: by its Name, else its id (the top level's nodes). */
+function describe(i: Issue): string {
+  const node = i.node ? useDoc.getState().doc.nodes.find((n) => n.id === i.node) : undefined;
+  const label = node?.name || i.node;
+  return `${label ? `${label}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
+}
 
 function Field({ name, value, onChange }: { name: string; value: string; onChange: (v: string) => void }) {
   return (
