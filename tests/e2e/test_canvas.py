@@ -43,7 +43,9 @@ def boxes(ed: Editor, selector: str) -> list[dict[str, Any]]:
 
 
 def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    return (
+        a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    )
 
 
 def download(ed: Editor, test_id: str) -> Path:
