@@ -354,6 +354,7 @@ class DatasetSpec(Spec):
     num_classes: int | None = None
     task: Task = "classification"
     offline: bool = True  # needs no download
+    download_mb: int | None = None  # what its first run downloads, in MB (10^6 bytes), when not offline
     is_image: bool = False  # accepts torchvision.transforms.v2 image transforms
     requirements: list[str] = Field(
         default_factory=list
@@ -459,15 +460,16 @@ def build_datasets() -> dict[str, DatasetSpec]:
             "Stands in for the seed's banknote photos.",
         ),
     ]
+    # sample shape, classes, and the size of the files torchvision 0.29 downloads (MB, rounded up)
     vision = {
-        "MNIST": ([1, 28, 28], 10),
-        "FashionMNIST": ([1, 28, 28], 10),
-        "CIFAR10": ([3, 32, 32], 10),
-        "CIFAR100": ([3, 32, 32], 100),
-        "SVHN": ([3, 32, 32], 10),
-        "STL10": ([3, 96, 96], 10),
+        "MNIST": ([1, 28, 28], 10, 12),
+        "FashionMNIST": ([1, 28, 28], 10, 31),
+        "CIFAR10": ([3, 32, 32], 10, 171),
+        "CIFAR100": ([3, 32, 32], 100, 170),
+        "SVHN": ([3, 32, 32], 10, 247),
+        "STL10": ([3, 96, 96], 10, 2641),
     }
-    for name, (shape, classes) in vision.items():
+    for name, (shape, classes, download_mb) in vision.items():
         sets.append(
             DatasetSpec(
                 type=name,
@@ -476,6 +478,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 sample_shape=shape,
                 num_classes=classes,
                 offline=False,
+                download_mb=download_mb,
                 is_image=True,
                 requirements=["scipy"] if name == "SVHN" else [],  # torchvision reads SVHN's .mat files with scipy
                 doc=_VISION_DOC.format(name),

@@ -65,6 +65,13 @@ export interface RunSummary {
   exit_code: number | null;
   error: string | null;
   final: (EpochRow & { epochs?: number }) | null;
+  /** Why it failed, in one line, and the fix (runner/failure.py); also a run that ended with a NaN loss. */
+  failure?: RunFailure | null;
+}
+export interface RunFailure {
+  kind: string;
+  cause: string;
+  fix: string;
 }
 export interface RunRead extends RunSummary {
   graph: Graph;
