@@ -57,6 +57,8 @@ def test_an_offline_download_names_the_data_set_and_the_offline_choices() -> Non
         ("stopped at the time limit of 600 s", "time_limit", ["600 s", "fewer epochs"]),
         ("RuntimeError: Dataset not found or corrupted. You can use download=True to download it", "data_missing",
          ["download"]),
+        ("FileNotFoundError: Couldn't find any class folder in data/nowhere/train.", "data_missing",
+         ["in data/nowhere/train.", "<root>/train/<class>/"]),
         ("ModuleNotFoundError: No module named 'sklearn'", "module", ["'sklearn'", "requirements.txt"]),
         ("ValueError: loss is NaN at epoch 3", "nan", ["learning rate"]),
     ],

@@ -385,13 +385,13 @@ def build_datasets() -> dict[str, DatasetSpec]:
     sets = [
         DatasetSpec(
             type="Regression1D",
-            title="Regression 1-D (seed)",
+            title="Regression 1-D (y = 1.5x + noise)",
             category="Synthetic",
             task="regression",
             sample_shape=[1],
             target_shape=[1],
             num_classes=None,
-            doc="The seed's gen_data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
+            doc="The regularization tutorial's data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
             params=[
                 _p("num_data", "int", 10, "samples per split", minimum=2, maximum=100_000),
                 _p("x_range", "float_list", [-1.0, 1.0], "the interval x is drawn from", length=2, ordered=True,
@@ -456,8 +456,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             num_classes=2,
             is_image=True,
             requirements=["scikit-image"],
-            doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test. "
-            "Stands in for the seed's banknote photos.",
+            doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test.",
         ),
     ]
     # sample shape, classes, and the size of the files torchvision 0.29 downloads (MB, rounded up)

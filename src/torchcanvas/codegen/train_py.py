@@ -330,8 +330,8 @@ for epoch in range(1, args.epochs + 1):
             emit(event="progress", epoch=epoch, step=step, steps=len(train_loader), loss=batch_losses[-1])
             last_progress = time.time()
     window_losses += batch_losses
-{after_epoch}    # Weight histograms and the checkpoint about 50 times a run and after the last epoch.
-    if epoch % max(1, args.epochs // 50) == 0 or epoch == args.epochs:
+{after_epoch}    # Weight histograms and the checkpoint about 25 times a run and after the last epoch.
+    if epoch % max(1, args.epochs // 25) == 0 or epoch == args.epochs:
         for name, p in model.named_parameters():
             values = p.detach().cpu()
             # A diverged weight (NaN) has no histogram: TensorBoard would raise.

@@ -29,7 +29,8 @@ _NETWORK = re.compile(
     re.IGNORECASE,
 )
 _DOWNLOAD = re.compile(r"Downloading (https?://\S+)")
-_DATA_MISSING = re.compile(r"Dataset not found|Couldn't find any class folder|Found no valid file for the classes")
+_DATA_MISSING = re.compile(r"Dataset not found|Dataset metadata file not found|File not found or corrupted")
+_FOLDER_MISSING = re.compile(r"Couldn't find any class folder in (\S+?)\.?$|Found no valid file for the classes", re.MULTILINE)
 _MEMORY = re.compile(
     r"out of memory|OutOfMemoryError|MemoryError|can't allocate memory|Cannot allocate memory|std::bad_alloc|"
     r"DefaultCPUAllocator",
@@ -100,6 +101,14 @@ def diagnose(
             cause=f"The data set downloads on its first run{what}, and the server could not reach the internet.",
             fix=f"Choose a data set that needs no download ({OFFLINE_DATASETS}), "
             "or put the files in the data folder on a machine that has a network connection.",
+        )
+    if m := _FOLDER_MISSING.search(text):
+        where = f" in {m.group(1)}" if m.group(1) else ""
+        return Failure(
+            kind="data_missing",
+            cause=f"The image folder has no class folders with images{where}.",
+            fix="Put your images in <root>/train/<class>/ and <root>/test/<class>/ inside the data folder "
+            f"(root is the data set's 'root' in the Training tab), or choose a data set that needs no files ({OFFLINE_DATASETS}).",
         )
     if _DATA_MISSING.search(text):
         return Failure(
