@@ -146,7 +146,8 @@ def diagnose(
             cause="The operating system killed train.py (signal 9), most often because the machine ran out of memory.",
             fix="Lower the batch size or make the model smaller, then run it again.",
         )
-    detail = _last_error(text)
+    lines = [x.strip() for x in text.splitlines() if x.strip()]
+    detail = _last_error(text) or (lines[-1][:200] if lines else None)
     return Failure(
         kind="error",
         cause=detail or (f"train.py exited with code {exit_code}." if exit_code is not None else "The run failed."),
