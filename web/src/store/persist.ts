@@ -4,6 +4,7 @@ import type { Graph } from "../api/types";
 import { parseRoute, replaceHash } from "../router";
 import { loadDocument } from "./actions";
 import { needsSignIn } from "./auth";
+import { replaceDocument } from "./replace";
 import { useDoc } from "./doc";
 import { toast, useUi } from "./ui";
 
@@ -55,9 +56,11 @@ export function importJson(file: File): Promise<void> {
     try {
       const g = JSON.parse(text) as Graph;
       if (!Array.isArray(g.nodes)) throw new Error("no nodes array");
-      loadDocument(g, null);
-      replaceHash("#/");
-      toast(`Imported ${file.name}`);
+      void replaceDocument(g, file.name).then((done) => {
+        if (!done) return;
+        replaceHash("#/");
+        toast(`Imported ${file.name}`);
+      });
     } catch (e) {
       toast(`Not a graph document: ${(e as Error).message}`, true);
     }
