@@ -222,7 +222,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--epochs", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--only", default="loop,lessons,overhead,first", help="comma-separated: loop, lessons, overhead, first")
+    parser.add_argument(
+        "--only", default="loop,lessons,overhead,first", help="comma-separated: loop, lessons, overhead, first"
+    )
     args = parser.parse_args()
     only = set(args.only.split(","))
     mlp = Graph.model_validate_json((ROOT / "examples" / "seed_mlp_weight_decay.json").read_text())

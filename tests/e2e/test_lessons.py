@@ -47,7 +47,6 @@ def test_a_download_is_announced_before_the_run(ed: Editor, server: Server) -> N
     ed.tid("train-button").click()
     expect(ed.tid("train-download-note")).to_contain_text("171 MB")
     ed.shot("lessons_download_note_train")
-    ed.page.keyboard.press("Escape")
     ed.tid("train-button").click()  # closes the popover
     expect(ed.tid("train-popover")).to_have_count(0)
     # One click to a data set that needs no download: the note goes.

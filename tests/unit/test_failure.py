@@ -55,10 +55,16 @@ def test_an_offline_download_names_the_data_set_and_the_offline_choices() -> Non
         (SHAPE, "shape", ["mat1 and mat2 shapes cannot be multiplied (16x400 and 256x120)"]),
         (OOM, "memory", ["out of memory", "batch size"]),
         ("stopped at the time limit of 600 s", "time_limit", ["600 s", "fewer epochs"]),
-        ("RuntimeError: Dataset not found or corrupted. You can use download=True to download it", "data_missing",
-         ["download"]),
-        ("FileNotFoundError: Couldn't find any class folder in data/nowhere/train.", "data_missing",
-         ["in data/nowhere/train.", "<root>/train/<class>/"]),
+        (
+            "RuntimeError: Dataset not found or corrupted. You can use download=True to download it",
+            "data_missing",
+            ["download"],
+        ),
+        (
+            "FileNotFoundError: Couldn't find any class folder in data/nowhere/train.",
+            "data_missing",
+            ["in data/nowhere/train.", "<root>/train/<class>/"],
+        ),
         ("ModuleNotFoundError: No module named 'sklearn'", "module", ["'sklearn'", "requirements.txt"]),
         ("ValueError: loss is NaN at epoch 3", "nan", ["learning rate"]),
     ],
@@ -76,7 +82,7 @@ def test_a_killed_process_has_no_traceback() -> None:
 
 
 def test_anything_else_is_summarised_by_the_last_error_line() -> None:
-    f = diagnose('Traceback...\n  File "train.py", line 3\nKeyError: \'weight\'\n', exit_code=1)
+    f = diagnose("Traceback...\n  File \"train.py\", line 3\nKeyError: 'weight'\n", exit_code=1)
     assert f is not None and f.kind == "error" and f.cause == "KeyError: 'weight'" and "log" in f.fix
     assert diagnose("the run could not be started: dataset root '../x' leaves the data folder").cause.startswith(  # type: ignore[union-attr]
         "the run could not be started"

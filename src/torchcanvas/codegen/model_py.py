@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchcanvas.catalog import LayerSpec, layer_spec, op, parameter
-from torchcanvas.codegen.render import LINE_LENGTH, comment, comment_lines, docstring_text, literal
+from torchcanvas.codegen.render import LINE_LENGTH, comment_lines, docstring_text, literal
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.names import RESERVED, Namespace, camel, is_module_key

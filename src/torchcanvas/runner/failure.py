@@ -30,7 +30,9 @@ _NETWORK = re.compile(
 )
 _DOWNLOAD = re.compile(r"Downloading (https?://\S+)")
 _DATA_MISSING = re.compile(r"Dataset not found|Dataset metadata file not found|File not found or corrupted")
-_FOLDER_MISSING = re.compile(r"Couldn't find any class folder in (\S+?)\.?$|Found no valid file for the classes", re.MULTILINE)
+_FOLDER_MISSING = re.compile(
+    r"Couldn't find any class folder in (\S+?)\.?$|Found no valid file for the classes", re.MULTILINE
+)
 _MEMORY = re.compile(
     r"out of memory|OutOfMemoryError|MemoryError|can't allocate memory|Cannot allocate memory|std::bad_alloc|"
     r"DefaultCPUAllocator",

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from torchcanvas.api.deps import SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
-from torchcanvas.api.routes.experiments import ExperimentRead, ExperimentSummary, _read, _run_ids, create_experiment_runs
+from torchcanvas.api.routes.experiments import (
+    ExperimentRead,
+    ExperimentSummary,
+    _read,
+    _run_ids,
+    create_experiment_runs,
+)
 from torchcanvas.api.routes.runs import Overrides, RunnerDep, with_overrides
 from torchcanvas.api.work import CpuDep
 from torchcanvas.auth.deps import CurrentUser
@@ -132,7 +138,12 @@ def list_lesson_experiments(lesson_id: str, session: SessionDep, user: CurrentUs
     ).all()
     return [
         ExperimentSummary(
-            id=e.id, name=e.name, model_id=e.model_id, axes=e.axes, created_at=e.created_at, run_ids=_run_ids(session, e.id)
+            id=e.id,
+            name=e.name,
+            model_id=e.model_id,
+            axes=e.axes,
+            created_at=e.created_at,
+            run_ids=_run_ids(session, e.id),
         )
         for e in rows
     ]

@@ -105,7 +105,8 @@ class RunSummary(BaseModel):
     error: str | None
     final: dict[str, JsonValue] | None = Field(description="the last epoch's metrics")
     failure: Failure | None = Field(
-        default=None, description="why a failed run failed, in one line, and the fix (also a run that ended with a NaN loss)"
+        default=None,
+        description="why a failed run failed, in one line, and the fix (also a run that ended with a NaN loss)",
     )
 
 
