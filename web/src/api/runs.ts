@@ -65,6 +65,13 @@ export interface RunSummary {
   exit_code: number | null;
   error: string | null;
   final: (EpochRow & { epochs?: number }) | null;
+  /** Why it failed, in one line, and the fix (runner/failure.py); also a run that ended with a NaN loss. */
+  failure?: RunFailure | null;
+}
+export interface RunFailure {
+  kind: string;
+  cause: string;
+  fix: string;
 }
 export interface RunRead extends RunSummary {
   graph: Graph;
@@ -96,6 +103,8 @@ export interface Histogram {
   epoch: number;
   edges: number[];
   counts: number[];
+  /** The parameter's L2 norm at that epoch (exact). */
+  norm?: number | null;
 }
 export interface Experiment {
   id: number;
@@ -185,6 +194,8 @@ export const runsApi = {
 export const labApi = {
   lessons: () => json<Lesson[]>("/lab/lessons"),
   run: (id: string, body: { params: Record<string, Json> } & Overrides) => json<Experiment>(`/lab/lessons/${id}/run`, post(body)),
+  /** Your earlier runs of a lesson's experiment, newest first. */
+  past: (id: string) => json<Pick<Experiment, "id" | "name" | "created_at" | "run_ids">[]>(`/lab/lessons/${id}/experiments`),
   dropoutScale: (body: { p: number; n: number; seed: number }) => json<DropoutScale>("/lab/dropout-scale", post(body)),
   normalizationLayers: () => json<{ layers: string[] }>("/lab/normalization"),
   normalization: (body: NormalizationRequest, signal?: AbortSignal) =>

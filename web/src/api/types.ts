@@ -130,6 +130,8 @@ export interface DatasetSpec extends Spec {
   num_classes?: number | null;
   task?: "classification" | "regression";
   offline?: boolean;
+  /** What its first run downloads, in MB, when it is not offline. */
+  download_mb?: number | null;
   /** Accepts torchvision.transforms.v2 image transforms. */
   is_image?: boolean;
   /** pip requirements of its generated code, beyond torch and torchvision. */

@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { Issue } from "../api/types";
 import { ApiError } from "../api/client";
+import { DownloadNote } from "../panels/DownloadNote";
 import { needsSignIn } from "../store/auth";
 import { useCheck } from "../store/check";
 import { useDoc } from "../store/doc";
@@ -77,6 +78,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
             <Field name="lr" value={form.lr} onChange={(lr) => setForm({ ...form, lr })} />
             <Field name="batch_size" value={form.batch_size} onChange={(batch_size) => setForm({ ...form, batch_size })} />
           </div>
+          <DownloadNote testId="train-download-note" offer={false} />
           {blocking.length > 0 && (
             <div className="tc-error-box" data-testid="train-warnings">
               {blocking.some((i) => i.severity !== "warning") ? "Fix the model first:" : "The training config does not fit the model:"}
