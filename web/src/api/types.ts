@@ -126,6 +126,8 @@ export interface DatasetSpec extends Spec {
   sample_shape?: number[];
   target_shape?: number[];
   num_classes?: number | null;
+  /** What each class index means, in order, where known before the data is there. */
+  class_names?: string[] | null;
   task?: "classification" | "regression";
   offline?: boolean;
   /** Accepts torchvision.transforms.v2 image transforms. */

@@ -45,6 +45,10 @@ const minimapColor = (n: GraphFlowNode) => (n.selected ? "#2563eb" : "#cbd5e1");
 /** Small and translucent, so that it hides little of the canvas (Palette keeps new nodes clear of it). */
 export const MINIMAP = { width: 150, height: 100 };
 const farOut = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
+/** Below this canvas height (1280x720 with the runs drawer open) the minimap would sit on the
+ * fitted nodes: the canvas is too short to spare its corner, so it is not drawn. */
+export const MINIMAP_MIN_HEIGHT = 420;
+const tallEnough = (s: { height: number }) => s.height >= MINIMAP_MIN_HEIGHT;
 
 /** The edge whose shape label is under (or within 24 px of) a screen point, for drop-to-insert. */
 function edgeLabelAt(x: number, y: number): string | null {
@@ -70,6 +74,7 @@ export function Canvas() {
   const opening = useUi((s) => s.opening);
   const path = useDoc((s) => s.path);
   const lod = useStore(farOut);
+  const roomForMinimap = useStore(tallEnough);
   const wrapper = useRef<HTMLDivElement>(null);
   useEffect(() => {
     // Auto-layout wraps long chains into columns that fit this size.
@@ -189,7 +194,7 @@ export function Canvas() {
         fitViewOptions={FIT}
       >
         <Background gap={16} color="#e2e8f0" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />
+        {roomForMinimap && <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />}
         <Controls />
       </ReactFlow>
       <WarningChip />

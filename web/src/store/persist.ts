@@ -8,15 +8,14 @@ import { useDoc } from "./doc";
 import { toast, useUi } from "./ui";
 
 /**
- * Save the open document; `makeThumbnail` renders a preview (the editor passes one in), `said`
- * replaces the toast. Anonymous: the sign-in dialog opens (the draft is saved once signed in).
- * Returns whether it saved.
+ * Save the open document; `said` replaces the toast. Anonymous: the sign-in dialog opens (the
+ * draft is saved once signed in). Returns whether it saved. No picture is sent: the server draws
+ * the card's diagram from the graph (as the market does), readable at card size.
  */
-export async function saveModel(makeThumbnail?: () => Promise<string | null>, said?: string): Promise<boolean> {
+export async function saveModel(said?: string): Promise<boolean> {
   const { doc, modelId } = useDoc.getState();
   try {
-    const thumbnail = makeThumbnail ? await makeThumbnail().catch(() => null) : null;
-    const body = { name: doc.name, description: doc.description, graph: doc, thumbnail };
+    const body = { name: doc.name, description: doc.description, graph: doc };
     const saved = modelId ? await api.models.update(modelId, body) : await api.models.create(body);
     const id = String(saved.id ?? modelId);
     // Only clear the dirty flag if nothing changed while the request was in flight.
@@ -50,16 +49,30 @@ export async function openModel(id: string, fresh: boolean): Promise<void> {
   }
 }
 
-export function importJson(file: File): Promise<void> {
+/**
+ * Open a graph document from a file as a new, unsaved model. Asks first when it would replace
+ * unsaved work, and says what came in (its name and size) with a Save button. Resolves to whether
+ * it was imported.
+ */
+export function importJson(file: File): Promise<boolean> {
   return file.text().then((text) => {
+    let g: Graph;
     try {
-      const g = JSON.parse(text) as Graph;
-      if (!Array.isArray(g.nodes)) throw new Error("no nodes array");
-      loadDocument(g, null);
-      replaceHash("#/");
-      toast(`Imported ${file.name}`);
+      g = JSON.parse(text) as Graph;
+      if (!g || typeof g !== "object" || !Array.isArray(g.nodes)) throw new Error("it has no nodes array");
     } catch (e) {
-      toast(`Not a graph document: ${(e as Error).message}`, true);
+      toast(`${file.name} is not a graph document: ${(e as Error).message}. Export one with Export → Graph JSON.`, true);
+      return false;
     }
+    const { dirty, doc } = useDoc.getState();
+    if (dirty && !confirm(`Replace the unsaved model “${doc.name}” with ${file.name}? Its changes since the last save are lost.`)) return false;
+    loadDocument(g, null);
+    replaceHash("#/");
+    const name = useDoc.getState().doc.name;
+    const n = g.nodes.length;
+    toast(`Imported “${name}” from ${file.name} (${n} node${n === 1 ? "" : "s"}): a new model, not saved yet`, false, {
+      action: { label: "Save", run: () => void saveModel() },
+    });
+    return true;
   });
 }
