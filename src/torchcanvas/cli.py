@@ -1,4 +1,4 @@
-"""The command line: check, codegen, export-onnx, catalog, import, serve, db upgrade, admin create-user."""
+"""The command line: check, codegen, export-onnx, catalog, import, serve, worker, db upgrade, admin create-user."""
 
 from __future__ import annotations
 
@@ -144,8 +144,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from torchcanvas.api import serve
 
-    serve(host=args.host, port=args.port)
+    if args.workers < 1:
+        raise SystemExit("error: --workers must be at least 1")
+    serve(host=args.host, port=args.port, workers=args.workers, run_worker=not args.no_worker)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from torchcanvas.worker import main as worker_main
+
+    return worker_main(["--concurrency", str(args.concurrency)] if args.concurrency else [])
 
 
 def _password(args: argparse.Namespace, for_whom: str) -> str:
@@ -257,7 +265,19 @@ def main(argv: list[str] | None = None) -> int:
     # Unset: TORCHCANVAS_HOST / TORCHCANVAS_PORT, else 127.0.0.1:8000 (torchcanvas.settings).
     p.add_argument("--host", default=None, help="default: TORCHCANVAS_HOST, else 127.0.0.1")
     p.add_argument("--port", type=int, default=None, help="default: TORCHCANVAS_PORT, else 8000")
+    p.add_argument("--workers", type=int, default=2, help="API processes (uvicorn's workers; default 2)")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="start no run worker: runs are executed by `torchcanvas worker` processes elsewhere",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="claim queued runs from the database and execute them (until SIGTERM)")
+    p.add_argument(
+        "--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)"
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("db", help="the database")
     db_sub = p.add_subparsers(dest="db_command", required=True)

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
+from torchcanvas.importer.config import ImportSettings
 from torchcanvas.limits import Limits
 from torchcanvas.market.config import MarketSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class MetricsSettings(BaseModel):
+    """``GET /metrics`` for Prometheus (torchcanvas.api.observability; docs/deploy.md).
+
+    Not public: the figures tell an outsider how busy the server is and what its users run. A
+    scrape is answered when it comes straight from an address in ``allow`` (the loopback by
+    default, for a Prometheus on the same machine), or when it sends ``Authorization: Bearer
+    <token>``. A request that came through a proxy (X-Forwarded-For, Forwarded or X-Real-IP) needs
+    the token whatever its address: behind nginx every request comes from 127.0.0.1.
+    """
+
+    enabled: bool = True
+    token: str | None = Field(default=None, min_length=16)  # TORCHCANVAS_METRICS__TOKEN
+    allow: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])  # addresses or networks
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for net in v:
+            ipaddress.ip_network(net, strict=False)  # a ValueError names the bad entry
+        return v
 
 
 class Settings(BaseSettings):
@@ -41,6 +66,8 @@ class Settings(BaseSettings):
     quotas: Quotas = Field(default_factory=Quotas)
 
     market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
+    # Importing pasted source (off: it runs the code on the server), e.g. TORCHCANVAS_IMPORTER__SOURCE=true.
+    importer: ImportSettings = Field(default_factory=ImportSettings)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
@@ -70,6 +97,44 @@ class Settings(BaseSettings):
     # Keep one interpreter with torch already imported for the next run (runner/launcher.py):
     # it saves the 4 s of imports between pressing Train and the first metric.
     run_warm_start: bool = True
+
+    # Run workers (torchcanvas.worker). Who executes runs: "local" (train.py as a child process of
+    # the worker) or "ray" (a Ray job per run, on the cluster at RAY_ADDRESS; the .[cluster] extra).
+    runner: Literal["local", "ray"] = "local"
+    # A worker inside this API process (what a single `create_app()` needs to train anything).
+    # `torchcanvas serve` turns it off in its API processes and starts `torchcanvas worker` instead.
+    embedded_worker: bool = True
+    # How many runs one worker executes at once (the embedded one: max_concurrent_runs).
+    worker_concurrency: int | None = Field(default=None, ge=1, le=64)
+    # A worker refreshes the lease of its runs every heartbeat; a run whose lease is older than
+    # run_lease_s is marked interrupted by any worker or API process (its worker died).
+    run_heartbeat_s: float = Field(default=1.0, gt=0, le=60)
+    run_lease_s: float = Field(default=10.0, gt=0, le=3600)
+    # SQLite has no LISTEN/NOTIFY: workers look for queued runs, and event streams for new
+    # events, this often (PostgreSQL wakes both at once, and polls only as a fallback).
+    worker_poll_s: float = Field(default=0.2, gt=0, le=10)
+    events_poll_s: float = Field(default=0.25, gt=0, le=10)
+    # Run the migrations when an app starts; `serve` runs them once before it forks its API
+    # processes, and turns this off in them.
+    migrate_on_start: bool = True
+
+    # Logs of the server and the run worker (torchcanvas.logs): "plain" lines for a terminal, or
+    # "json", one object per line (time, level, logger, message, request_id, run_id, exception)
+    # for a log collector.
+    log_format: Literal["plain", "json"] = "plain"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)  # e.g. TORCHCANVAS_METRICS__TOKEN=...
+    # On SIGTERM the server stops accepting connections and waits this long for the requests in
+    # flight; event streams, which never end by themselves, are then closed (the browser reconnects
+    # to another process with Last-Event-ID).
+    shutdown_grace_s: int = Field(default=20, ge=1, le=3600)
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _case_insensitive(cls, v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        return v.upper() if v.upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else v.lower()
 
     @property
     def runs_dir(self) -> Path:

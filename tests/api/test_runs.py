@@ -157,3 +157,40 @@ def test_the_memory_limit_applies_to_the_run(tmp_path: Path) -> None:
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and done["exit_code"] != 0
     assert "Error" in done["error"]  # ImportError / MemoryError from the child's traceback
+
+
+def test_a_run_of_an_unsaved_draft_joins_the_model_it_is_saved_as(tmp_path: Path) -> None:
+    """The editor attaches the runs of a draft to the model the draft is saved as (PATCH
+    /runs/{id}): its own runs, onto a model it may edit, and a run stays with the model it trained."""
+    from tests.api.api_support import signed_in
+
+    app = create_app(runner_settings(tmp_path, run_warm_start=False))
+    with TestClient(app, raise_server_exceptions=False) as alice:
+        app.state.runner.stop()  # runs stay queued: nothing trains
+        sign_up(alice, "alice")
+        bob = signed_in(app, "bob")
+        run = _start(alice)
+        assert run["model_id"] is None
+        model = alice.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+        bobs = bob.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+
+        assert bob.patch(f"/api/v1/runs/{run['id']}", json={"model_id": bobs}).status_code == 404  # not his run
+        r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": bobs})
+        assert r.status_code == 404 and "there is no" in r.text  # not her model
+        assert alice.get(f"/api/v1/runs/{run['id']}").json()["model_id"] is None
+
+        r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model})
+        assert r.status_code == 200 and r.json()["model_id"] == model
+        listed = alice.get("/api/v1/runs", params={"model_id": model}).json()
+        assert [x["id"] for x in listed["items"]] == [run["id"]]
+        assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model}).status_code == 200  # again: no change
+
+        other = alice.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+        r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": other})
+        assert r.status_code == 409 and "stays with the model it trained" in r.text
+        assert alice.get(f"/api/v1/runs/{run['id']}").json()["model_id"] == model
+
+        assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": "nope"}).status_code == 422
+        assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model, "x": 1}).status_code == 422
+        assert alice.patch("/api/v1/runs/999999", json={"model_id": model}).status_code == 404
+        bob.close()

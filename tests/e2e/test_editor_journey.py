@@ -81,8 +81,8 @@ def chain_of(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def hand_built_doc() -> dict[str, Any]:
-    """The document test_01 builds by hand: the seed's LeNet_bn under the editor's node ids, with a
-    new model's training config (Regression1D and MSELoss, which do not fit it)."""
+    """The document test_01 builds by hand: the seed's LeNet_bn under the editor's node ids, with the
+    schema's default training config (Regression1D and MSELoss, which do not fit it: a document saved without one)."""
     layers = [n["id"] for n in SEED["nodes"] if n["kind"] == "layer"]
     rename = dict(zip(layers, IDS, strict=True))
     rename.update({n["id"]: "x" for n in SEED["nodes"] if n["kind"] == "input"})
@@ -386,7 +386,7 @@ def test_07_zip_model_py_is_the_codegen_of_the_saved_graph(opened: Editor, accou
     expect(ed.tid("code-view")).to_contain_text("class LeNet_bn")
     ed.shot("07a_code_panel")
 
-    # A new model trains on Regression1D with MSELoss, which does not fit an image classifier.
+    # A document saved without a training config trains on Regression1D with MSELoss, which does not fit an image classifier.
     # The canvas says so before any export: an amber chip (the model itself is fine, so no node
     # is red) that opens the Training tab, where the warning sits next to the field to change.
     chip = ed.tid("check-warnings")

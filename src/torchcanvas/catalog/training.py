@@ -23,7 +23,7 @@ from pydantic import Field, JsonValue
 
 from torchcanvas.catalog.introspect import introspect, summary
 from torchcanvas.catalog.spec import ParamError, ParamSpec, Spec, resolve_params
-from torchcanvas.graph.model import Choice, TrainingConfig
+from torchcanvas.graph.model import Choice, Graph, InputNode, OutputNode, Position, TrainingConfig
 from torchcanvas.graph.validate import GraphError, Issue
 
 Task = Literal["classification", "regression"]
@@ -519,6 +519,27 @@ def build_datasets() -> dict[str, DatasetSpec]:
         )
     )
     return {s.type: s for s in sets}
+
+
+# The data set a new model trains on: offline, quick (200 images), and of the 3x32x32 images the
+# editor's convolution examples are made for.
+NEW_MODEL_DATASET = "LFWFaces"
+
+
+def new_document(name: str = "Net") -> Graph:
+    """The document a new model starts from: an input of the shape of NEW_MODEL_DATASET's samples,
+    an output, and the first loss (in catalog order) that suits the data set's task. Input, data set
+    and loss agree, so a new model starts with no training warning."""
+    spec = build_datasets()[NEW_MODEL_DATASET]
+    loss = next(s for s in build_losses().values() if s.supports(spec.task))
+    return Graph(
+        name=name,
+        nodes=[
+            InputNode(id="x", shape=["B", *spec.sample_shape], position=Position(x=0, y=0)),
+            OutputNode(id="y", position=Position(x=0, y=300)),
+        ],
+        training=TrainingConfig(dataset=Choice(type=spec.type), loss=Choice(type=loss.type)),
+    )
 
 
 def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list[int], int | None]:

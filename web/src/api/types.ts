@@ -81,6 +81,8 @@ export interface Graph extends Body {
 /** GET /api/v1/defaults: an empty document with the server's defaults. */
 export interface Defaults {
   graph: Graph;
+  /** The document a new model starts from: an input, an output, a dataset and loss that fit them. */
+  new_graph: Graph;
   /** The values of each TrainingConfig field that is one of a fixed few (device, init). */
   training_choices: Record<string, string[]>;
 }
@@ -176,6 +178,8 @@ export interface Issue {
 }
 export interface NodeResult {
   id: string;
+  /** The node's name in model.py (self.<attr> for a layer or module, the forward argument for an input). */
+  attr?: string;
   inputs: Record<string, Shape>;
   outputs: Record<string, Shape>;
   params: number;

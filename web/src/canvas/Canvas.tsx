@@ -3,10 +3,12 @@ import {
   Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore,
   type Connection, type EdgeChange, type IsValidConnection, type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Position } from "../api/types";
 import { connect, insertIntoEdge, moveNodes, setSelection } from "../store/actions";
-import { currentBody, useDoc } from "../store/doc";
+import { currentBody, edgeId, useDoc } from "../store/doc";
+import { nodePorts } from "../graph/ports";
+import { useCatalog } from "../store/catalog";
 import { snapshot } from "../store/history";
 import { openModule } from "../store/modules";
 import { setTab, useUi } from "../store/ui";
@@ -14,7 +16,8 @@ import { WarningChip } from "./WarningChip";
 import { DND_MIME, type PaletteItem } from "./dnd";
 import { InputNode, OutputNode } from "./IoNodes";
 import { LayerNode } from "./LayerNode";
-import { placeItem } from "./place";
+import { placeItem, setMeasuredSizes } from "./place";
+import { edgeEnds, lanes } from "./route";
 import { ShapeEdge } from "./ShapeEdge";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
 import { useFlowEdges, useFlowNodes } from "./useFlowElements";
@@ -30,6 +33,8 @@ const edgeTypes = { shape: ShapeEdge };
  */
 export const MIN_FIT_ZOOM = 0.45;
 const BIG_GRAPH = 300;
+/** Edges are routed around the nodes in their way up to this many nodes (each move re-routes). */
+const ROUTED = 200;
 /** Below this zoom nodes are drawn as plain coloured boxes: no text to lay out or paint. */
 export const LOD_ZOOM = 0.3;
 // A getter, so that every `{ ...FIT }` (the top bar's Fit view button, the F key) reads the
@@ -68,7 +73,25 @@ export function Canvas() {
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   const [sizesVersion, setSizesVersion] = useState(0);
   const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion);
-  const edges = useFlowEdges(body, selectedEdges);
+  const layers = useCatalog((s) => s.catalog?.layers);
+  const modules = useDoc((s) => s.doc.modules);
+  const edgeLanes = useMemo(() => {
+    if (body.nodes.length > ROUTED) return null;
+    const byId = new Map(body.nodes.map((n) => [n.id, n]));
+    const ports = (id: string) => nodePorts(byId.get(id)!, layers, modules);
+    const sizeOf = (id: string) => sizes.current.get(id);
+    const ls = lanes(body, sizeOf, ports);
+    const out = new Map<string, number>();
+    const known = body.edges.filter((e) => byId.has(e.source.node) && byId.has(e.target.node));
+    edgeEnds(body, sizeOf, ports).forEach((_, i) => {
+      const lane = ls[i];
+      if (lane !== null) out.set(edgeId(known[i]), Math.round(lane));
+    });
+    return out;
+    // sizesVersion: the (mutable) sizes map changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [body, layers, modules, sizesVersion]);
+  const edges = useFlowEdges(body, selectedEdges, edgeLanes);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const loaded = useDoc((s) => s.loaded);
   const opening = useUi((s) => s.opening);
@@ -76,6 +99,7 @@ export function Canvas() {
   const lod = useStore(farOut);
   const roomForMinimap = useStore(tallEnough);
   const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => setMeasuredSizes((id) => sizes.current.get(id)), []);
   useEffect(() => {
     // Auto-layout wraps long chains into columns that fit this size.
     const el = wrapper.current;

@@ -42,15 +42,19 @@ export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: 
   }, [body.nodes, selected, sizesVersion]);
 }
 
-export function useFlowEdges(body: Body, selected: Record<string, true>): GraphFlowEdge[] {
-  const cache = useRef(new Map<string, { src: Body["edges"][number]; selected: boolean; flow: GraphFlowEdge }>());
+interface EdgeCacheEntry { src: Body["edges"][number]; selected: boolean; lane?: number; flow: GraphFlowEdge }
+
+/** `lanes`: the x of the lane an edge takes around the nodes in its way (canvas/route.ts). */
+export function useFlowEdges(body: Body, selected: Record<string, true>, lanes?: Map<string, number> | null): GraphFlowEdge[] {
+  const cache = useRef(new Map<string, EdgeCacheEntry>());
   return useMemo(() => {
-    const next = new Map<string, { src: Body["edges"][number]; selected: boolean; flow: GraphFlowEdge }>();
+    const next = new Map<string, EdgeCacheEntry>();
     const out = body.edges.map((e) => {
       const id = edgeId(e);
       const sel = !!selected[id];
+      const lane = lanes?.get(id);
       const hit = cache.current.get(id);
-      if (hit && hit.src === e && hit.selected === sel) {
+      if (hit && hit.src === e && hit.selected === sel && hit.lane === lane) {
         next.set(id, hit);
         return hit.flow;
       }
@@ -62,12 +66,12 @@ export function useFlowEdges(body: Body, selected: Record<string, true>): GraphF
         targetHandle: e.target.port,
         type: "shape",
         selected: sel,
-        data: { sourcePort: e.source.port },
+        data: { sourcePort: e.source.port, lane },
       };
-      next.set(id, { src: e, selected: sel, flow });
+      next.set(id, { src: e, selected: sel, lane, flow });
       return flow;
     });
     cache.current = next;
     return out;
-  }, [body.edges, selected]);
+  }, [body.edges, selected, lanes]);
 }

@@ -5,9 +5,9 @@ import { api, ApiError, items } from "../api/client";
 import type { ModelVersion, SavedModelSummary, Visibility } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
 import { ForkedFrom, svgDataUrl } from "../market/MarketCardView";
-import { loadDocument } from "../store/actions";
 import { openAuthDialog, useAuth } from "../store/auth";
 import { emptyGraph } from "../store/doc";
+import { replaceDocument } from "../store/replace";
 import { importJson } from "../store/persist";
 import { navigate } from "../router";
 
@@ -132,7 +132,7 @@ export function ModelsPage() {
   return (
     <div className="tc-page" data-testid="models-page">
       <PageHeader title="My models">
-        <button className="primary" data-testid="new-model" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>New model</button>
+        <button className="primary" data-testid="new-model" onClick={() => void replaceDocument(emptyGraph(), "a new model").then((ok) => ok && navigate("#/"))}>New model</button>
         <label className="button">
           Import JSON
           <input type="file" accept=".json,application/json" hidden data-testid="models-import" onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} />

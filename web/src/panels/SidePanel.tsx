@@ -19,7 +19,7 @@ export function SidePanel() {
     <aside className="tc-side" data-testid="side-panel">
       <div className="tc-tabs" data-tour="tabs">
         {TABS.map(([id, label]) => (
-          <button key={id} className={tab === id ? "on" : ""} onClick={() => setTab(id)} data-testid={`tab-${id}`}>{label}</button>
+          <button key={id} className={tab === id ? "on" : ""} onClick={() => setTab(id)} data-testid={`tab-${id}`} data-tour={`tab-${id}`}>{label}</button>
         ))}
         <span className="spacer" />
         <button

@@ -4,6 +4,7 @@ import type { Graph } from "../api/types";
 import { parseRoute, replaceHash } from "../router";
 import { loadDocument } from "./actions";
 import { needsSignIn } from "./auth";
+import { replaceDocument } from "./replace";
 import { useDoc } from "./doc";
 import { toast, useUi } from "./ui";
 
@@ -50,12 +51,12 @@ export async function openModel(id: string, fresh: boolean): Promise<void> {
 }
 
 /**
- * Open a graph document from a file as a new, unsaved model. Asks first when it would replace
- * unsaved work, and says what came in (its name and size) with a Save button. Resolves to whether
- * it was imported.
+ * Open a graph document from a file as a new, unsaved model. Replacing unsaved work asks first
+ * (replaceDocument); then the toast says what came in (its name and size) with a Save button.
+ * Resolves to whether it was imported.
  */
 export function importJson(file: File): Promise<boolean> {
-  return file.text().then((text) => {
+  return file.text().then(async (text) => {
     let g: Graph;
     try {
       g = JSON.parse(text) as Graph;
@@ -64,15 +65,16 @@ export function importJson(file: File): Promise<boolean> {
       toast(`${file.name} is not a graph document: ${(e as Error).message}. Export one with Export → Graph JSON.`, true);
       return false;
     }
-    const { dirty, doc } = useDoc.getState();
-    if (dirty && !confirm(`Replace the unsaved model “${doc.name}” with ${file.name}? Its changes since the last save are lost.`)) return false;
-    loadDocument(g, null);
+    if (!(await replaceDocument(g, file.name))) return false;
     replaceHash("#/");
-    const name = useDoc.getState().doc.name;
-    const n = g.nodes.length;
-    toast(`Imported “${name}” from ${file.name} (${n} node${n === 1 ? "" : "s"}): a new model, not saved yet`, false, {
-      action: { label: "Save", run: () => void saveModel() },
-    });
+    // replaceDocument's own toast ("... is one Undo away") matters more when work was replaced.
+    if (useUi.getState().toast?.action?.label !== "Undo") {
+      const name = useDoc.getState().doc.name;
+      const n = g.nodes.length;
+      toast(`Imported “${name}” from ${file.name} (${n} node${n === 1 ? "" : "s"}): a new model, not saved yet`, false, {
+        action: { label: "Save", run: () => void saveModel() },
+      });
+    }
     return true;
   });
 }

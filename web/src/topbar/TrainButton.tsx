@@ -60,7 +60,7 @@ export function TrainButton() {
     }
   };
   return (
-    <div className="tc-menu">
+    <div className="tc-menu" data-tour="train">
       <button className="tc-train" onClick={toggle} data-testid="train-button" title="Train this model">▶ Train</button>
       <button onClick={() => setDrawer(!drawer)} className={drawer ? "on" : ""} data-testid="runs-toggle" title="Runs of this model">Runs</button>
       {open && (
