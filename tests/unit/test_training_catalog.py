@@ -211,6 +211,20 @@ def test_training_issues_name_the_input_and_output():
     assert any("(3, 28, 28)" in i.message for i in training_issues(g, ["B", 3, 32, 32], ["B", 2]))
 
 
+def test_class_names_match_the_classes_and_torchvision() -> None:
+    import torchvision
+
+    from torchcanvas.catalog import catalog
+
+    named = {k: d for k, d in catalog().datasets.items() if d.class_names is not None}
+    assert {"Moons", "Digits", "LFWFaces", "MNIST", "FashionMNIST", "CIFAR10", "SVHN", "STL10"} <= named.keys()
+    for name, d in named.items():
+        assert d.task == "classification" and len(d.class_names or []) == d.num_classes, name
+    # torchvision names these two on the class itself (the others come with the download).
+    assert named["FashionMNIST"].class_names == torchvision.datasets.FashionMNIST.classes
+    assert [c.split(" - ")[0] for c in torchvision.datasets.MNIST.classes] == named["MNIST"].class_names
+
+
 def _tour_model(doc: Graph, classes: int) -> Graph:
     """What the guided tour builds on a new document: x -> Conv2d -> Flatten -> Linear -> y."""
     chain = [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3}), ("flat", "Flatten", {}),

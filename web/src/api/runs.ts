@@ -97,7 +97,8 @@ export interface ComparedRun {
 }
 export interface Comparison {
   runs: ComparedRun[];
-  differences: { key: string; values: Json[] }[];
+  /** `label`: the key in the editor's words ("learning rate", "drop1 (Dropout): p"). */
+  differences: { key: string; label?: string; values: Json[] }[];
 }
 export interface Histogram {
   epoch: number;
@@ -119,6 +120,7 @@ export interface Experiment {
 export type Axis =
   | { path: string; values: Json[] }
   | { layer_type: string; param: string; values: Json[] }
+  | { node: string; param: string; values: Json[] }
   | { toggle: string };
 
 export interface Overrides {

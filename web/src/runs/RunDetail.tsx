@@ -1,5 +1,6 @@
 // One run in the drawer: status, progress, cancel, downloads, charts and weight histograms.
 import { ACTIVE, runUrl, type RunFailure } from "../api/runs";
+import { useCatalog } from "../store/catalog";
 import { cancelRun } from "../store/runActions";
 import { duration } from "../store/runEvents";
 import { useRuns } from "../store/runs";
@@ -13,6 +14,8 @@ const DOWNLOADS = [["log", "Log"], ["tensorboard", "TensorBoard"], ["checkpoint"
 export function RunDetail({ id }: { id: number }) {
   const run = useRuns((s) => s.live[id]);
   const summary = useRuns((s) => s.list.find((r) => r.id === id));
+  const dataset = (summary?.config?.dataset as { type?: string } | undefined)?.type;
+  const classNames = useCatalog((s) => (dataset ? s.catalog?.datasets[dataset]?.class_names : null));
   if (!run) return <div className="muted pad">Loading run {id}…</div>;
   const active = ACTIVE.has(run.status);
   return (
@@ -38,7 +41,7 @@ export function RunDetail({ id }: { id: number }) {
         run.error && <div className="tc-error-box" data-testid="run-error">{run.error}</div>
       )}
       <div className="tc-run-scroll">
-        <RunCharts run={run} />
+        <RunCharts run={run} classNames={classNames} />
         <Histograms runId={id} active={active} />
       </div>
     </div>

@@ -31,7 +31,7 @@ function Field({ name, value, onChange }: { name: string; value: string; onChang
   );
 }
 
-export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<string | null> }) {
+export function TrainButton() {
   const [open, setOpen] = useState(false);
   const t = useDoc((s) => s.doc.training);
   const [form, setForm] = useState({ epochs: "", lr: "", batch_size: "" });
@@ -55,7 +55,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
     try {
       const { modelId, dirty } = useDoc.getState();
       // A saved model runs as saved: save the edits first so the run is of what is on screen.
-      if (modelId && dirty) await saveModel(makeThumbnail);
+      if (modelId && dirty) await saveModel();
       await startRun({ epochs, lr, batch_size });
       setOpen(false);
     } catch (e) {
