@@ -25,6 +25,7 @@ from torchcanvas.api.routes import (
     export,
     health,
     importer,
+    inference,
     lab,
     market,
     models,
@@ -36,6 +37,7 @@ from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
 from torchcanvas.auth.secrets import HashingBusy
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.inference import ModelCache
 from torchcanvas.market import lifecycle as market_lifecycle
 from torchcanvas.runner import Runner
 from torchcanvas.settings import Settings
@@ -80,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.cpu = CpuPool(settings.limits)  # every CPU-bound route's work (api/work.py)
+    app.state.inference = ModelCache(settings.inference.cache_size)  # loaded run models (inference/)
     runner = Runner(
         app.state.sessionmaker,
         settings.runs_dir,
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates,
         augment,
         runs,
+        inference,
         experiments,
         lab,
         market,
