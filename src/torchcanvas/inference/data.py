@@ -57,6 +57,7 @@ class InputKind:
     size: tuple[int, int] = (0, 0)  # the data set's stored image size (H, W), before the test transforms
     pad_max: int | None = None  # a digit pad's top intensity, for the pad data sets
     sample_shape: list[int] = field(default_factory=list)
+    grey: bool = False  # grey images repeated into every channel (LFWFaces)
 
 
 def input_kind(spec: DatasetSpec, values: dict[str, Any]) -> InputKind:
@@ -66,7 +67,7 @@ def input_kind(spec: DatasetSpec, values: dict[str, Any]) -> InputKind:
     if not spec.is_image:
         return InputKind(image=False, sample_shape=shape)
     if spec.type == "LFWFaces":  # stored as 25x25 grey, resized to 32x32 and repeated to 3 channels
-        return InputKind(image=True, channels=3, size=(32, 32), sample_shape=shape)
+        return InputKind(image=True, channels=3, size=(32, 32), sample_shape=shape, grey=True)
     channels, height, width = shape
     return InputKind(image=True, channels=channels, size=(height, width), pad_max=PAD_DATASETS.get(spec.type),
                      sample_shape=shape)
@@ -84,13 +85,14 @@ def to_stored_image(img: Image.Image, kind: InputKind) -> torch.Tensor:
 
     Resized with PIL's antialiasing (BOX when shrinking, as sklearn's digits were made by
     averaging blocks), then grey or RGB as the data set is."""
-    img = img.convert("L" if kind.channels == 1 else "RGB")
+    img = img.convert("L" if kind.channels == 1 or kind.grey else "RGB")
     height, width = kind.size
     if img.size != (width, height):
         shrinking = img.size[0] > width or img.size[1] > height
         img = img.resize((width, height), Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR)
     t = torch.frombuffer(bytearray(img.tobytes()), dtype=torch.uint8)
-    return t.reshape(height, width, -1).permute(2, 0, 1).contiguous()
+    t = t.reshape(height, width, -1).permute(2, 0, 1)
+    return t.repeat(kind.channels, 1, 1) if kind.grey else t.contiguous()
 
 
 def pixels_to_stored(pixels: torch.Tensor, scale: float, kind: InputKind) -> torch.Tensor:

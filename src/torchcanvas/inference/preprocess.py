@@ -58,6 +58,9 @@ def open_image(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
         raise BadInput("image", f"the upload is {len(data):,} bytes; images up to {max_bytes:,} bytes are accepted")
     try:
         img = Image.open(io.BytesIO(data))  # lazy: reads the header only
+    except Image.DecompressionBombError:  # PIL's own guard, past twice its MAX_IMAGE_PIXELS
+        raise BadInput("image", f"the image claims far more pixels than this server decodes; at most "
+                                f"{max_pixels:,} pixels are accepted: shrink it first") from None
     except (UnidentifiedImageError, OSError, ValueError):
         raise BadInput("image", "the upload is not an image this server reads; use PNG, JPEG, GIF, BMP or WebP") from None
     width, height = img.size
@@ -91,7 +94,7 @@ def _pipeline(loaded: LoadedModel) -> tuple[Any, list[str]]:
 
 def _stored_image(loaded: LoadedModel, img: Image.Image) -> tuple[torch.Tensor, str]:
     kind = loaded.kind
-    colour = "grey" if kind.channels == 1 else "RGB"
+    colour = "grey" if kind.channels == 1 or kind.grey else "RGB"
     if loaded.training.dataset.spec.type == "ImageFolder":  # its pipeline resizes, as train.py's does
         return to_stored_image(img, InputKind(True, kind.channels, (img.size[1], img.size[0]))), f"as {colour}"
     h, w = kind.size
