@@ -45,7 +45,10 @@ def resnet18_doc() -> dict[str, Any]:
 
     graph = import_module(torchvision.models.resnet18(weights=None), [3, 224, 224], name="ResNet18")
     doc = graph.model_dump(mode="json")
-    doc["training"]["dataset"] = {"type": "ImageFolder", "params": {"root": "bench", "image_size": 224, "num_classes": 1000}}
+    doc["training"]["dataset"] = {
+        "type": "ImageFolder",
+        "params": {"root": "bench", "image_size": 224, "num_classes": 1000},
+    }
     doc["training"]["loss"] = {"type": "CrossEntropyLoss"}
     return doc
 
@@ -58,7 +61,7 @@ def png(size: tuple[int, int]) -> bytes:
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
 
 
 def measure(client: TestClient, run_id: int, n: int, **kwargs: Any) -> tuple[list[float], list[float]]:
@@ -82,8 +85,9 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     tmp = Path(tempfile.mkdtemp(prefix="tc-bench-inference-"))
     (tmp / "uploads" / "bench").mkdir(parents=True)
-    settings = Settings(data_dir=tmp, database_url=None, static_dir=tmp / "static", examples_dir=ROOT / "examples",
-                        max_queued_runs=100)
+    settings = Settings(
+        data_dir=tmp, database_url=None, static_dir=tmp / "static", examples_dir=ROOT / "examples", max_queued_runs=100
+    )
     app = create_app(settings)
     with TestClient(app) as client:
         app.state.runner.stop()  # nothing trains: the runs stay queued, their checkpoints are written here
@@ -96,9 +100,19 @@ def main() -> None:
         print(f"{'model':<12}{'input':<22}{'params':>12}{'p50 ms':>9}{'p99 ms':>9}{'forward p50':>13}")
         lenet = json.loads((ROOT / "examples" / "seed_lenet_bn.json").read_text())
         cases = [
-            ("LeNet_bn", lenet, [("sample 0", {"json": {"sample": 0}}, 300),
-                                 ("PNG 64x64 upload", {"files": {"image": ("x.png", png((64, 64)), "image/png")}}, 300)]),
-            ("ResNet-18", resnet18_doc(), [("PNG 224x224 upload", {"files": {"image": ("x.png", png((224, 224)), "image/png")}}, 60)]),
+            (
+                "LeNet_bn",
+                lenet,
+                [
+                    ("sample 0", {"json": {"sample": 0}}, 300),
+                    ("PNG 64x64 upload", {"files": {"image": ("x.png", png((64, 64)), "image/png")}}, 300),
+                ],
+            ),
+            (
+                "ResNet-18",
+                resnet18_doc(),
+                [("PNG 224x224 upload", {"files": {"image": ("x.png", png((224, 224)), "image/png")}}, 60)],
+            ),
         ]
         for name, doc, inputs in cases:
             graph = Graph.model_validate(doc)

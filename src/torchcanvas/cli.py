@@ -238,9 +238,15 @@ def cmd_demos_build(args: argparse.Namespace) -> int:
     settings = Settings()
     sessions = _upgraded_database()
     runner = Runner(
-        sessions, settings.runs_dir, data_dir=settings.data_dir, time_limit_s=settings.run_time_limit_s,
-        memory_limit_mb=settings.run_memory_limit_mb, python=settings.run_python,
-        torch_threads=settings.run_torch_threads, warm=False, limits=settings.limits,
+        sessions,
+        settings.runs_dir,
+        data_dir=settings.data_dir,
+        time_limit_s=settings.run_time_limit_s,
+        memory_limit_mb=settings.run_memory_limit_mb,
+        python=settings.run_python,
+        torch_threads=settings.run_torch_threads,
+        warm=False,
+        limits=settings.limits,
     )
     with sessions() as db:
         # Our runner marks runs left "running" as interrupted when it starts: with a server

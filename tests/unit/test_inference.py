@@ -19,7 +19,7 @@ from PIL import Image
 
 from torchcanvas.graph.model import Graph
 from torchcanvas.inference import evaluate, images
-from torchcanvas.inference.data import pixels_to_stored, input_kind
+from torchcanvas.inference.data import input_kind, pixels_to_stored
 from torchcanvas.inference.loaded import LoadedModel, ModelCache, NotUsable
 from torchcanvas.inference.preprocess import BadInput, Given, prepare
 from torchcanvas.limits import Limits
@@ -95,8 +95,9 @@ def test_digits_samples_are_the_test_split_train_py_makes(tmp_path: Path) -> Non
 
     loaded = _loaded(tmp_path, _doc("unet_tiny"))
     digits = load_digits()
-    _, test_idx = train_test_split(range(1797), test_size=0.2, random_state=loaded.training.config.seed,
-                                   stratify=digits.target)
+    _, test_idx = train_test_split(
+        range(1797), test_size=0.2, random_state=loaded.training.config.seed, stratify=digits.target
+    )
     for i in (0, 5, 359):
         prep = prepare(loaded, Given(sample=i), **BOUNDS)
         reference = torch.tensor(digits.images[test_idx[i]] * (255 / 16)).round().to(torch.uint8).float() / 255
@@ -132,7 +133,9 @@ def test_faces_uploads_become_grey_32x32_in_three_channels(tmp_path: Path) -> No
 
 def test_test_transforms_are_applied_and_described(tmp_path: Path) -> None:
     doc = _doc("seed_lenet_bn")
-    doc["training"]["test_transforms"] = [{"type": "Normalize", "params": {"mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}}]
+    doc["training"]["test_transforms"] = [
+        {"type": "Normalize", "params": {"mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}}
+    ]
     loaded = _loaded(tmp_path, doc)
     prep = prepare(loaded, Given(image=_png(colour=(0, 0, 0))), **BOUNDS)
     assert torch.allclose(prep.x, torch.full_like(prep.x, -2.0))  # (0 - 0.5) / 0.25
@@ -226,3 +229,18 @@ def test_pixels_in_data_set_units(tmp_path: Path) -> None:
     kind = input_kind(_loaded(tmp_path, _doc("unet_tiny")).training.dataset.spec, {"test_fraction": 0.2})
     stored = pixels_to_stored(torch.full((8, 8), 16.0), 16, kind)
     assert stored.dtype == torch.uint8 and stored.shape == (1, 8, 8) and int(stored.max()) == 255
+
+
+def test_a_diverged_model_is_refused_not_answered_with_nan(tmp_path: Path) -> None:
+    doc = _doc("seed_lenet")
+    model = build_model(Graph.model_validate(doc))
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(float("nan"))
+    torch.save({"model": model.state_dict()}, tmp_path / "nan.pt")
+    loaded = ModelCache(1).get(9, doc, tmp_path / "nan.pt", Limits())
+    prep = prepare(loaded, Given(image=_png()), **BOUNDS)
+    with pytest.raises(NotUsable, match="diverged"):
+        evaluate.predict(loaded, prep, 2)
+    a = evaluate.activations(loaded, prep, "conv1", 4, 4)
+    assert np.isfinite([a.mean, a.std]).all()

@@ -28,8 +28,18 @@ CLASS_NAMES: dict[str, list[str]] = {
     "Moons": ["upper moon", "lower moon"],
     "MNIST": [str(i) for i in range(10)],
     "SVHN": [str(i) for i in range(10)],
-    "FashionMNIST": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                     "Ankle boot"],
+    "FashionMNIST": [
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ],
     "CIFAR10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
     "STL10": ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"],
 }
@@ -69,8 +79,9 @@ def input_kind(spec: DatasetSpec, values: dict[str, Any]) -> InputKind:
     if spec.type == "LFWFaces":  # stored as 25x25 grey, resized to 32x32 and repeated to 3 channels
         return InputKind(image=True, channels=3, size=(32, 32), sample_shape=shape, grey=True)
     channels, height, width = shape
-    return InputKind(image=True, channels=channels, size=(height, width), pad_max=PAD_DATASETS.get(spec.type),
-                     sample_shape=shape)
+    return InputKind(
+        image=True, channels=channels, size=(height, width), pad_max=PAD_DATASETS.get(spec.type), sample_shape=shape
+    )
 
 
 def class_names(spec: DatasetSpec, values: dict[str, Any], n_outputs: int) -> list[str]:
@@ -194,8 +205,12 @@ def _vision(spec: DatasetSpec, folder: Path) -> TestSet:
         ds = cls(str(folder), download=False, **kwargs)
     except (RuntimeError, OSError) as e:
         raise NoTestSet(f"the {spec.type} test set is not on this server ({e})") from None
-    return TestSet(lambda i: Sample(TF.pil_to_tensor(ds[i][0].convert("RGB" if spec.sample_shape[0] == 3 else "L")),
-                                    label=int(ds[i][1])), len(ds))
+    return TestSet(
+        lambda i: Sample(
+            TF.pil_to_tensor(ds[i][0].convert("RGB" if spec.sample_shape[0] == 3 else "L")), label=int(ds[i][1])
+        ),
+        len(ds),
+    )
 
 
 def _image_folder(folder: Path, kind: InputKind) -> TestSet:
@@ -205,8 +220,9 @@ def _image_folder(folder: Path, kind: InputKind) -> TestSet:
     if not test.is_dir():
         raise NoTestSet("the image folder has no test/ folder on this server")
     ds = datasets.ImageFolder(str(test))
-    return TestSet(lambda i: Sample(to_stored_image(Image.open(ds.samples[i][0]), kind), label=ds.samples[i][1]),
-                   len(ds))
+    return TestSet(
+        lambda i: Sample(to_stored_image(Image.open(ds.samples[i][0]), kind), label=ds.samples[i][1]), len(ds)
+    )
 
 
 def test_set(spec: DatasetSpec, values: dict[str, Any], seed: int, folder: Path | None) -> TestSet:
@@ -224,8 +240,9 @@ def test_set(spec: DatasetSpec, values: dict[str, Any], seed: int, folder: Path 
         return _regression1d(int(values["num_data"]), (float(lo), float(hi)), seed)
     if t == "RandomRegression":
         features = tuple(int(d) for d in values["features"])
-        return _random_regression(int(values["n_samples"]), features, int(values["targets"]),
-                                  float(values["test_fraction"]), seed)
+        return _random_regression(
+            int(values["n_samples"]), features, int(values["targets"]), float(values["test_fraction"]), seed
+        )
     if folder is None:
         raise NoTestSet(f"the {t} test set is not on this server")
     if t == "ImageFolder":

@@ -19,7 +19,7 @@ from torch import nn
 
 from torchcanvas.inference import images
 from torchcanvas.inference.data import class_names
-from torchcanvas.inference.loaded import LoadedModel
+from torchcanvas.inference.loaded import LoadedModel, NotUsable
 from torchcanvas.inference.preprocess import BadInput, Prepared
 
 Method = Literal["integrated_gradients", "saliency", "grad_cam"]
@@ -71,6 +71,11 @@ def predict(loaded: LoadedModel, prep: Prepared, top_k: int) -> Prediction:
         t0 = time.perf_counter()
         out = _first(loaded.model(prep.x))
         latency = (time.perf_counter() - t0) * 1000
+    if not torch.isfinite(out).all():
+        raise NotUsable(
+            f"run {loaded.run_id}'s model answers NaN or infinity: its training diverged; train it again with a "
+            "lower learning rate"
+        )
     if loaded.task != "classification":
         values = out.float().mean(dim=0).flatten()
         return Prediction([], "value", [float(v) for v in values[:1024]], latency)
@@ -110,8 +115,9 @@ class Attribution:
     note: str
 
 
-def explain(loaded: LoadedModel, prep: Prepared, methods: list[Method], target: int | None, ig_steps: int
-            ) -> tuple[int, list[Attribution]]:
+def explain(
+    loaded: LoadedModel, prep: Prepared, methods: list[Method], target: int | None, ig_steps: int
+) -> tuple[int, list[Attribution]]:
     """Attributions for ``target`` (by default the predicted class) by each method, on the first crop."""
     from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Saliency
 
@@ -129,8 +135,9 @@ def explain(loaded: LoadedModel, prep: Prepared, methods: list[Method], target: 
         for method in methods:
             if method == "integrated_gradients":
                 ig = IntegratedGradients(forward)
-                a = ig.attribute(x, baselines=torch.zeros_like(x), target=target, n_steps=ig_steps,
-                                 internal_batch_size=ig_steps)
+                a = ig.attribute(
+                    x, baselines=torch.zeros_like(x), target=target, n_steps=ig_steps, internal_batch_size=ig_steps
+                )
                 note = f"{ig_steps} steps from an all-zero input"
             elif method == "saliency":
                 a = Saliency(forward).attribute(x, target=target, abs=True)
@@ -144,7 +151,7 @@ def explain(loaded: LoadedModel, prep: Prepared, methods: list[Method], target: 
                 cam = LayerGradCam(forward, layer).attribute(x, target=target, relu_attributions=True)
                 a = LayerAttribution.interpolate(cam, tuple(x.shape[-2:]), interpolate_mode="bilinear")
                 note = f"on {conv.id} ({conv.type}), the last conv layer, upsampled to the input"
-            a = a.detach()
+            a = torch.nan_to_num(a.detach())
             if loaded.kind.image and x.dim() == 4:
                 heat = a[0].abs().sum(dim=0) if a.shape[1] > 1 else a[0, 0]
                 out.append(Attribution(method, images.png_b64(images.overlay(x[0], heat)), None, note))
@@ -199,15 +206,17 @@ def activations(loaded: LoadedModel, prep: Prepared, node: str, max_channels: in
         if not seen:
             raise BadInput("node", f"layer '{node}' did not run for this input")
         captured = seen[0]
-    t = captured[0].float()
+    t = torch.nan_to_num(captured[0].float())  # a diverged model's NaNs are drawn as 0, and JSON has no NaN
     mean, std = float(t.mean()), float(t.std()) if t.numel() > 1 else 0.0
     if t.dim() == 3:  # (C, H, W): feature maps
         shown = t[:max_channels]
         png, cols = images.grid(shown)
-        return Activation(node, kind, list(captured.shape), images.png_b64(png), cols, int(shown.shape[0]), None,
-                          mean, std)
+        return Activation(
+            node, kind, list(captured.shape), images.png_b64(png), cols, int(shown.shape[0]), None, mean, std
+        )
     if t.dim() == 2 and t.shape[0] * t.shape[1] > 1:  # (T, F): a sequence, drawn as one map
         png, cols = images.grid(t[None])
         return Activation(node, kind, list(captured.shape), images.png_b64(png), cols, 1, None, mean, std)
-    return Activation(node, kind, list(captured.shape), None, None, None,
-                      [float(v) for v in t.flatten()[:max_values]], mean, std)
+    return Activation(
+        node, kind, list(captured.shape), None, None, None, [float(v) for v in t.flatten()[:max_values]], mean, std
+    )

@@ -59,10 +59,15 @@ def open_image(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
     try:
         img = Image.open(io.BytesIO(data))  # lazy: reads the header only
     except Image.DecompressionBombError:  # PIL's own guard, past twice its MAX_IMAGE_PIXELS
-        raise BadInput("image", f"the image claims far more pixels than this server decodes; at most "
-                                f"{max_pixels:,} pixels are accepted: shrink it first") from None
+        raise BadInput(
+            "image",
+            f"the image claims far more pixels than this server decodes; at most "
+            f"{max_pixels:,} pixels are accepted: shrink it first",
+        ) from None
     except (UnidentifiedImageError, OSError, ValueError):
-        raise BadInput("image", "the upload is not an image this server reads; use PNG, JPEG, GIF, BMP or WebP") from None
+        raise BadInput(
+            "image", "the upload is not an image this server reads; use PNG, JPEG, GIF, BMP or WebP"
+        ) from None
     width, height = img.size
     if width * height > max_pixels:
         raise BadInput(
@@ -111,8 +116,9 @@ def _vector(loaded: LoadedModel, values: torch.Tensor, param: str) -> torch.Tens
     for d in shape:
         need *= d
     if values.numel() != need:
-        raise BadInput(param, f"{param} has {values.numel()} numbers; this model takes {need} (one sample of shape "
-                              f"{tuple(shape)})")
+        raise BadInput(
+            param, f"{param} has {values.numel()} numbers; this model takes {need} (one sample of shape {tuple(shape)})"
+        )
     if not torch.isfinite(values).all():
         raise BadInput(param, f"{param} holds NaN or infinity; give finite numbers")
     return values.float().reshape(shape)
@@ -128,8 +134,10 @@ def prepare(loaded: LoadedModel, given: Given, *, max_bytes: int, max_pixels: in
         except NoTestSet as e:
             raise BadInput("sample", f"{e}; upload an image instead") from None
         if not 0 <= given.sample < len(ts):
-            raise BadInput("sample", f"sample {given.sample} is out of range: the test set has {len(ts)} samples "
-                                     f"(0 to {len(ts) - 1})")
+            raise BadInput(
+                "sample",
+                f"sample {given.sample} is out of range: the test set has {len(ts)} samples (0 to {len(ts) - 1})",
+            )
         sample = ts.sample(given.sample)
         raw, source = sample.raw, f"test sample {given.sample} of {ds.spec.type}, as the data set stores it"
     elif given.image is not None:
@@ -148,23 +156,35 @@ def prepare(loaded: LoadedModel, given: Given, *, max_bytes: int, max_pixels: in
             if tuple(pixels.shape) != kind.size:
                 pixels = pixels_to_stored(pixels, given.pixel_max, kind)[0].float() * (given.pixel_max / 255)
             x = (pixels.clamp(0, given.pixel_max) / given.pixel_max).reshape(kind.sample_shape)
-            return Prepared(x.unsqueeze(0), [f"the drawn {kind.size[0]}x{kind.size[1]} intensities / "
-                                             f"{given.pixel_max:g}, one row per step"])
+            return Prepared(
+                x.unsqueeze(0),
+                [f"the drawn {kind.size[0]}x{kind.size[1]} intensities / {given.pixel_max:g}, one row per step"],
+            )
         if not kind.image:
             raise BadInput("pixels", f"this model takes numbers ({ds.spec.type}), not an image; send x instead")
         raw = pixels_to_stored(pixels, given.pixel_max, kind)
-        source = (f"the drawn {pixels.shape[1]}x{pixels.shape[0]} intensities (0 to {given.pixel_max:g}) scaled to "
-                  f"0..255 and brought to the data set's {kind.size[1]}x{kind.size[0]}")
+        source = (
+            f"the drawn {pixels.shape[1]}x{pixels.shape[0]} intensities (0 to {given.pixel_max:g}) scaled to "
+            f"0..255 and brought to the data set's {kind.size[1]}x{kind.size[0]}"
+        )
     elif given.x is not None:
         x = _vector(loaded, torch.tensor(given.x, dtype=torch.float64), "x")
         return Prepared(x.unsqueeze(0), ["x as given, shaped " + str(tuple(kind.sample_shape))])
     else:
-        raise BadInput("body", "give an image (multipart field 'image'), a test sample ({\"sample\": 0}), "
-                               "drawn pixels ({\"pixels\": [[...]]}) or numbers ({\"x\": [...]})")
+        raise BadInput(
+            "body",
+            "give an image (multipart field 'image'), a test sample ({\"sample\": 0}), "
+            'drawn pixels ({"pixels": [[...]]}) or numbers ({"x": [...]})',
+        )
 
     if not kind.image:  # a vector sample
-        return Prepared(raw.float().unsqueeze(0), [source], given.sample, sample.label if sample else None,
-                        sample.target if sample else None)
+        return Prepared(
+            raw.float().unsqueeze(0),
+            [source],
+            given.sample,
+            sample.label if sample else None,
+            sample.target if sample else None,
+        )
     pipeline, steps = _pipeline(loaded)
     from torchvision import tv_tensors
 

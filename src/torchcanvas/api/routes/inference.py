@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
+import torch
 from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import and_, or_, select
@@ -214,7 +215,9 @@ def _data_folder(settings: Settings, loaded: LoadedModel) -> Path | None:
 
 def _load(request: Request, run: Run) -> LoadedModel:
     try:
-        return get_cache(request).get(run.id, run.graph, _checkpoint(request, run.id), request.app.state.settings.limits)
+        return get_cache(request).get(
+            run.id, run.graph, _checkpoint(request, run.id), request.app.state.settings.limits
+        )
     except NotUsable as e:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
 
@@ -223,8 +226,9 @@ def _bad(e: BadInput) -> HTTPException:
     return field_error(["body", e.param], str(e))
 
 
-async def _given(request: Request, cpu: CpuPool, body_type: type[InputBody], settings: Settings
-                 ) -> tuple[Given, InputBody | None, dict[str, str]]:
+async def _given(
+    request: Request, cpu: CpuPool, body_type: type[InputBody], settings: Settings
+) -> tuple[Given, InputBody | None, dict[str, str]]:
     """The input of a request: a multipart upload (with its other form fields) or a JSON body."""
     ctype = request.headers.get("content-type", "")
     if ctype.startswith("multipart/form-data"):
@@ -248,7 +252,7 @@ async def _given(request: Request, cpu: CpuPool, body_type: type[InputBody], set
 def _seen(prep: Prepared) -> InputSeen:
     from torchcanvas.inference import images
 
-    x = prep.x[0]
+    x = torch.nan_to_num(prep.x[0])
     png = images.png_b64(images.to_display(x)) if x.dim() == 3 else None
     return InputSeen(
         shape=list(x.shape),
@@ -269,14 +273,20 @@ def _truth(loaded: LoadedModel, index: int) -> Truth:
 def _prepare(loaded: LoadedModel, given: Given, settings: Settings) -> Prepared:
     s = settings.inference
     try:
-        return prepare(loaded, given, max_bytes=s.max_image_bytes, max_pixels=s.max_image_pixels,
-                       data_folder=_data_folder(settings, loaded))
+        return prepare(
+            loaded,
+            given,
+            max_bytes=s.max_image_bytes,
+            max_pixels=s.max_image_pixels,
+            data_folder=_data_folder(settings, loaded),
+        )
     except BadInput as e:
         raise _bad(e) from None
 
 
-async def _run_and_model(request: Request, session: Session, user: User | None, run_id: int,
-                         cpu: CpuPool) -> LoadedModel:
+async def _run_and_model(
+    request: Request, session: Session, user: User | None, run_id: int, cpu: CpuPool
+) -> LoadedModel:
     run = await run_in_threadpool(load_run, session, user, run_id)
     return await cpu.run(_load, request, run)
 
@@ -285,8 +295,9 @@ async def _run_and_model(request: Request, session: Session, user: User | None, 
 
 
 @router.get("/runs/{run_id}/inference", response_model=Usage, summary="What the run's model takes and offers")
-async def get_usage(run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep,
-                    user: OptionalUser) -> Usage:
+async def get_usage(
+    run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep, user: OptionalUser
+) -> Usage:
     run = await run_in_threadpool(load_run, session, user, run_id)
     return await cpu.run(_usage, request, run, settings)
 
@@ -295,23 +306,44 @@ def _usage(request: Request, run: Run, settings: Settings) -> Usage:
     try:
         loaded = get_cache(request).get(run.id, run.graph, _checkpoint(request, run.id), settings.limits)
     except NotUsable as e:
-        return Usage(run_id=run.id, usable=False, why=str(e), task=None, dataset=None, scoring=None, input=None,
-                     classes=[], test_samples=None, layers=[], inputs=[], methods=[])
+        return Usage(
+            run_id=run.id,
+            usable=False,
+            why=str(e),
+            task=None,
+            dataset=None,
+            scoring=None,
+            input=None,
+            classes=[],
+            test_samples=None,
+            layers=[],
+            inputs=[],
+            methods=[],
+        )
     ds = loaded.training.dataset
     try:
-        n_test: int | None = len(test_set(ds.spec, ds.values, loaded.training.config.seed,
-                                          _data_folder(settings, loaded)))
+        n_test: int | None = len(
+            test_set(ds.spec, ds.values, loaded.training.config.seed, _data_folder(settings, loaded))
+        )
     except NoTestSet:
         n_test = None
     n_classes = loaded.training.num_classes or 0
     k = loaded.kind
-    methods = [] if loaded.task != "classification" else [
-        m for m in evaluate.METHODS if m != "grad_cam" or (loaded.last_conv() is not None and k.image)
-    ]
+    methods = (
+        []
+        if loaded.task != "classification"
+        else [m for m in evaluate.METHODS if m != "grad_cam" or (loaded.last_conv() is not None and k.image)]
+    )
     return Usage(
-        run_id=run.id, usable=True, why=None, task=loaded.task, dataset=ds.spec.type, scoring=evaluate.scoring(loaded),
-        input=InputRead(image=k.image, channels=k.channels, size=list(k.size), pad_max=k.pad_max,
-                        sample_shape=k.sample_shape),
+        run_id=run.id,
+        usable=True,
+        why=None,
+        task=loaded.task,
+        dataset=ds.spec.type,
+        scoring=evaluate.scoring(loaded),
+        input=InputRead(
+            image=k.image, channels=k.channels, size=list(k.size), pad_max=k.pad_max, sample_shape=k.sample_shape
+        ),
         classes=class_names(ds.spec, ds.values, n_classes) if n_classes else [],
         test_samples=n_test,
         layers=[LayerRead(id=v.id, type=v.type, conv=v.conv) for v in loaded.layers.values()],
@@ -327,11 +359,13 @@ def _usage(request: Request, run: Run, settings: Settings) -> Usage:
     openapi_extra=body_schema(PredictBody),
     responses={409: {"description": "the run has no usable checkpoint"}, 413: {"description": "image too large"}},
 )
-async def predict(run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep,
-                  user: OptionalUser) -> Prediction:
+async def predict(
+    run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep, user: OptionalUser
+) -> Prediction:
     given, body, fields = await _given(request, cpu, PredictBody, settings)
     loaded = await _run_and_model(request, session, user, run_id, cpu)
-    top_k = body.top_k if isinstance(body, PredictBody) and body.top_k else settings.inference.top_k
+    asked = body.top_k if isinstance(body, PredictBody) else _form_int(fields, "top_k")
+    top_k = min(asked, 1000) if asked else settings.inference.top_k
     return await cpu.run(_predict, loaded, given, settings, top_k)
 
 
@@ -341,6 +375,8 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) 
         p = evaluate.predict(loaded, prep, top_k)
     except BadInput as e:
         raise _bad(e) from None
+    except NotUsable as e:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
     return Prediction(
         run_id=loaded.run_id,
         task=loaded.task,  # type: ignore[arg-type]
@@ -363,8 +399,9 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) 
     openapi_extra=body_schema(ExplainBody),
     responses={409: {"description": "the run has no usable checkpoint"}},
 )
-async def explain(run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep,
-                  user: OptionalUser) -> Explanation:
+async def explain(
+    run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep, user: OptionalUser
+) -> Explanation:
     given, body, fields = await _given(request, cpu, ExplainBody, settings)
     if isinstance(body, ExplainBody):
         methods, target = list(dict.fromkeys(body.methods)), body.target
@@ -391,8 +428,9 @@ def _form_int(fields: dict[str, str], name: str) -> int | None:
     return int(text)
 
 
-def _explain(loaded: LoadedModel, given: Given, settings: Settings, methods: list[evaluate.Method],
-             target: int | None) -> Explanation:
+def _explain(
+    loaded: LoadedModel, given: Given, settings: Settings, methods: list[evaluate.Method], target: int | None
+) -> Explanation:
     prep = _prepare(loaded, given, settings)
     try:
         chosen, maps = evaluate.explain(loaded, prep, methods, target, settings.inference.ig_steps)
@@ -414,8 +452,9 @@ def _explain(loaded: LoadedModel, given: Given, settings: Settings, methods: lis
     openapi_extra=body_schema(ActivationsBody),
     responses={409: {"description": "the run has no usable checkpoint"}},
 )
-async def activations(run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep,
-                      user: OptionalUser) -> ActivationRead:
+async def activations(
+    run_id: IdPath, request: Request, session: SessionDep, settings: SettingsDep, cpu: CpuDep, user: OptionalUser
+) -> ActivationRead:
     given, body, fields = await _given(request, cpu, ActivationsBody, settings)
     node = body.node if isinstance(body, ActivationsBody) else fields.get("node", "")
     if not node or len(node) > 200:
@@ -427,8 +466,9 @@ async def activations(run_id: IdPath, request: Request, session: SessionDep, set
 def _activations(loaded: LoadedModel, given: Given, settings: Settings, node: str) -> ActivationRead:
     if node not in loaded.layers and node not in loaded.input_ids:  # before any work on the input
         known = ", ".join(list(loaded.layers)[:30])
-        raise field_error(["body", "node"], f"there is no layer '{node}' at the top of this run's graph; "
-                                            f"choose one of: {known}")
+        raise field_error(
+            ["body", "node"], f"there is no layer '{node}' at the top of this run's graph; choose one of: {known}"
+        )
     prep = _prepare(loaded, given, settings)
     s = settings.inference
     try:
@@ -441,7 +481,9 @@ def _activations(loaded: LoadedModel, given: Given, settings: Settings, node: st
 # --- the usable runs, and the demos ------------------------------------------------------------
 
 
-@router.get("/inference/runs", response_model=list[UsableRun], summary="Finished runs you can use: yours and public ones")
+@router.get(
+    "/inference/runs", response_model=list[UsableRun], summary="Finished runs you can use: yours and public ones"
+)
 def usable_runs(session: SessionDep, user: OptionalUser) -> list[UsableRun]:
     from torchcanvas.api.routes.runs import _final
     from torchcanvas.market.seed import SEED_USERNAME
@@ -450,7 +492,8 @@ def usable_runs(session: SessionDep, user: OptionalUser) -> list[UsableRun]:
     mine = Run.owner_id == user.id if user is not None else None
     where = or_(public, mine) if mine is not None else public
     rows = session.scalars(
-        select(Run).outerjoin(SavedModel, SavedModel.id == Run.model_id)
+        select(Run)
+        .outerjoin(SavedModel, SavedModel.id == Run.model_id)
         .where(Run.status == "succeeded", where)
         .order_by(Run.id.desc())
         .limit(100)
@@ -458,17 +501,28 @@ def usable_runs(session: SessionDep, user: OptionalUser) -> list[UsableRun]:
     out = []
     for run in rows:
         owner = owner_name(session, run.owner_id)
-        out.append(UsableRun(
-            id=run.id, name=run.name, owner=owner, model_id=run.model_id,
-            dataset=str((run.config.get("dataset") or {}).get("type", "")),
-            final=_final(session, run.id), finished_at=run.finished_at, demo=owner == SEED_USERNAME,
-        ))
+        out.append(
+            UsableRun(
+                id=run.id,
+                name=run.name,
+                owner=owner,
+                model_id=run.model_id,
+                dataset=str((run.config.get("dataset") or {}).get("type", "")),
+                final=_final(session, run.id),
+                finished_at=run.finished_at,
+                demo=owner == SEED_USERNAME,
+            )
+        )
     out.sort(key=lambda r: not r.demo)  # the demos first: a newcomer's first try
     return out
 
 
-@router.post("/inference/demos", response_model=DemosQueued, status_code=status.HTTP_202_ACCEPTED,
-             summary="Train the demo models (the admin): a digits and a faces classifier")
+@router.post(
+    "/inference/demos",
+    response_model=DemosQueued,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Train the demo models (the admin): a digits and a faces classifier",
+)
 def build_demos(session: SessionDep, settings: SettingsDep, runner: RunnerDep, user: CurrentUser) -> DemosQueued:
     from torchcanvas.inference import demos
 
@@ -478,5 +532,9 @@ def build_demos(session: SessionDep, settings: SettingsDep, runner: RunnerDep, u
         runs = demos.queue(session, runner, settings.resolved_examples_dir)
     except demos.NoSeedAccount as e:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
-    return DemosQueued(runs=runs, message=f"{len(runs)} demo run(s) queued or training; they appear on the Use page "
-                                          "when they finish" if runs else "the demos are built")
+    return DemosQueued(
+        runs=runs,
+        message=f"{len(runs)} demo run(s) queued or training; they appear on the Use page when they finish"
+        if runs
+        else "the demos are built",
+    )
