@@ -100,6 +100,13 @@ export function duration(seconds: number | null | undefined): string {
 }
 
 /** A metric for a table cell: 4 significant digits, "NaN" / "∞" for a diverged value. */
+/** Accuracy as every view shows it: a percentage with one decimal ("95.3 %"). Runs report a fraction. */
+export function fmtAccuracy(v: Num | undefined): string {
+  const n = num(v ?? null);
+  if (n === null) return v === null || v === undefined ? "–" : fmtMetric(v);
+  return `${(n <= 1 ? n * 100 : n).toFixed(1)} %`;
+}
+
 export function fmtMetric(v: Num | undefined): string {
   if (v === null || v === undefined) return "–";
   const n = typeof v === "number" ? v : Number(v);
