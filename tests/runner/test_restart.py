@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     # A short lease: the dead server's run is found within seconds of the restart.
     env = {"TORCHCANVAS_RUN_TORCH_THREADS": "1", "TORCHCANVAS_RUN_LEASE_S": "2"}
-    s = LiveServer(tmp_path / "data", env=env)
+    s = LiveServer(tmp_path / "data", env=env, startup_s=180)  # a busy shared machine starts it slowly
     yield s
     s.kill()
 
