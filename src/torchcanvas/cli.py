@@ -247,20 +247,11 @@ def cmd_demos_build(args: argparse.Namespace) -> int:
 
     settings = Settings()
     sessions = _upgraded_database()
-    runner = Runner(
-        sessions,
-        settings.runs_dir,
-        data_dir=settings.data_dir,
-        time_limit_s=settings.run_time_limit_s,
-        memory_limit_mb=settings.run_memory_limit_mb,
-        python=settings.run_python,
-        torch_threads=settings.run_torch_threads,
-        warm=False,
-        limits=settings.limits,
-    )
+    # Trained here, by a worker in this process (a cold one: it trains a few runs and exits).
+    runner = Runner(sessions, settings.model_copy(update={"embedded_worker": True, "run_warm_start": False}))
     with sessions() as db:
-        # Our runner marks runs left "running" as interrupted when it starts: with a server
-        # training, that would be its runs. Then only queue, and let the server train them.
+        # With a server training, its workers would take our runs too: then only queue, and let
+        # the server train them.
         training = int(db.scalar(select(func.count()).select_from(Run).where(Run.status == "running")) or 0)
         try:
             pending = demos.queue(db, runner, settings.resolved_examples_dir)
