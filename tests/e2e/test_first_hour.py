@@ -13,12 +13,11 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.support import Account, Editor, Server, editor_page
 
-SIZES = [(1600, 1000), (1280, 720)]
 
-
-@pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def ed(request: pytest.FixtureRequest, browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
-    width, height = request.param
+@pytest.fixture
+def ed(viewport: tuple[int, int], browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
+    """The editor, signed in, at each of the e2e suite's sizes (conftest.py `viewport`)."""
+    width, height = viewport
     with editor_page(browser, artifacts, width=width, height=height, account=account) as editor:
         editor.size = f"{width}x{height}"  # type: ignore[attr-defined]
         yield editor
