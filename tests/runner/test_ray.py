@@ -28,10 +28,11 @@ from tests.scale.support import FINISHED, Proc, Server, account, base_env, event
 from torchcanvas.codegen import generate
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError
+from torchcanvas.runner import ray_executor
 from torchcanvas.runner import torchcanvas_job as job
 from torchcanvas.runner.data import relative_to_run, resolve_root
-from torchcanvas.runner.executor import LaunchSpec
-from torchcanvas.runner.ray_executor import RayExecution, RayExecutor
+from torchcanvas.runner.executor import LaunchSpec, make_executor
+from torchcanvas.runner.ray_executor import RayExecution, RayExecutor, RayUnavailable
 from torchcanvas.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -404,3 +405,32 @@ def test_a_lesson_through_a_worker_on_ray(ray_head: str, tmp_path: Path) -> None
     finally:
         worker.stop()
         server.stop()
+
+
+def test_the_runner_setting_selects_ray_and_asks_for_an_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(RayUnavailable, match="RAY_ADDRESS"):
+        make_executor(make_settings(tmp_path, runner="ray"))
+    executor = make_executor(make_settings(tmp_path, runner="ray", ray_address="http://127.0.0.1:9"))
+    assert isinstance(executor, RayExecutor)
+
+
+def test_warm_up_asks_a_silent_cluster_again_only_a_minute_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tries = []
+
+    def refuse(address: str) -> Any:
+        tries.append(address)
+        raise ConnectionError("refused")
+
+    monkeypatch.setattr(ray_executor, "_job_client", refuse)
+    executor = RayExecutor(make_settings(tmp_path, ray_address="http://127.0.0.1:9"))
+    executor.warm_up()
+    executor.warm_up()  # the worker's next idle poll
+    assert tries == ["http://127.0.0.1:9"]
+    executor._retry_at = 0.0  # a minute later
+    executor.warm_up()
+    assert len(tries) == 2
