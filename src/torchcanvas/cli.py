@@ -104,6 +104,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
         data = export_onnx(_load(args.graph), limits=_limits())
     except GraphError as e:
         return _report(e)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0
@@ -134,6 +135,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: --input-shape must be sizes separated by commas, e.g. 3,224,224 ({e})", file=sys.stderr)
         return 1
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(graph.model_dump_json(indent=2))
     print(f"wrote {args.output}: {len(graph.nodes)} nodes, {len(graph.modules)} module definitions")
     return 0

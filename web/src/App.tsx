@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect } from "react";
 import { AuthDialog } from "./components/AuthDialog";
+import { DiscardDialog } from "./components/DiscardDialog";
 import { ShortcutHelp } from "./components/ShortcutHelp";
 import { Toast } from "./components/Toast";
 import { Tour } from "./components/Tour";
@@ -44,6 +45,7 @@ export function App() {
       {route.page === "profile" && <Suspense fallback={loading}><ProfilePage key={route.name} name={route.name} /></Suspense>}
       {route.page === "account" && <Suspense fallback={loading}><AccountPage /></Suspense>}
       <AuthDialog />
+      <DiscardDialog />
       <ShortcutHelp />
       <Tour />
       <Toast />

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from torchcanvas.api import errors, observability, static
+from torchcanvas.api import docs, errors, observability, static
 from torchcanvas.api.access import hashing_busy, quota_exceeded
 from torchcanvas.api.routes import (
     augment,
@@ -78,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description="Build PyTorch models on a canvas: the graph document in, shapes, code and saved models out.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # api/docs.py serves it without a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(module.router)
     app.include_router(api)
+    docs.install(app, API_PREFIX)
     static.install(app, settings)  # after the API: its catch-all route must come last
 
     app.add_middleware(GZipMiddleware, minimum_size=1024)
