@@ -312,7 +312,7 @@ def test_cancel_stops_the_job(ray_head: str, tmp_path: Path) -> None:
     execution.kill()
     execution.kill()  # idempotent
     rest = b"".join(lines)  # ends: the job has stopped
-    assert time.monotonic() - started < 30, rest[-2000:]
+    assert time.monotonic() - started < 120, rest[-2000:]  # a bound, not a speed: the job would run for hours
     assert _status(executor, execution.submission_id) == "STOPPED"
     assert execution.wait() != 0
 
@@ -342,10 +342,10 @@ def test_the_reaper_stops_the_job_of_a_dead_worker(ray_head: str, tmp_path: Path
     worker.kill()
     worker.wait(30)
     reaper = RayExecutor(settings)
-    _until(lambda: _status(reaper, sid) == "RUNNING", 60, "the orphan job did not run")
+    _until(lambda: _status(reaper, sid) == "RUNNING", 240, "the orphan job did not run")
     assert reaper.stop_orphan(4) == 0  # another run's jobs are left alone
     assert reaper.stop_orphan(3) == 1
-    _until(lambda: _status(reaper, sid) == "STOPPED", 30, "the orphan job was not stopped")
+    _until(lambda: _status(reaper, sid) == "STOPPED", 120, "the orphan job was not stopped")
     assert reaper.stop_orphan(3) == 0
 
 
@@ -392,7 +392,7 @@ def test_a_lesson_through_a_worker_on_ray(ray_head: str, tmp_path: Path) -> None
         runs = made.json()["runs"]
         assert len(runs) == 2
         for run in runs:
-            done = wait_status(client, run["id"], FINISHED, timeout=300)
+            done = wait_status(client, run["id"], FINISHED, timeout=600)  # a busy 2-core machine
             assert done["status"] == "succeeded", (done, worker.log_tail())
             seen = events(client, run["id"])
             started = next(e for e in seen if e["type"] == "started")
