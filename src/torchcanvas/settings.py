@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
 from torchcanvas.importer.config import ImportSettings
+from torchcanvas.inference.config import InferenceSettings
 from torchcanvas.limits import Limits
 from torchcanvas.market.config import MarketSettings
 
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
     # Importing pasted source (off: it runs the code on the server), e.g. TORCHCANVAS_IMPORTER__SOURCE=true.
     importer: ImportSettings = Field(default_factory=ImportSettings)
+    # The inference studio (model cache, upload bounds, attribution cost), e.g. TORCHCANVAS_INFERENCE__CACHE_SIZE=16.
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
