@@ -55,6 +55,10 @@ export const MINIMAP = { width: 150, height: 100 };
 const farOut = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
 /** Far out, a graph of more nodes than this is drawn on one canvas (Overview.tsx), not as DOM nodes. */
 export const OVERVIEW_MIN = 150;
+/** Below this canvas height (1280x720 with the runs drawer open) the minimap would sit on the
+ * fitted nodes: the canvas is too short to spare its corner, so it is not drawn. */
+export const MINIMAP_MIN_HEIGHT = 420;
+const tallEnough = (s: { height: number }) => s.height >= MINIMAP_MIN_HEIGHT;
 
 /** The edge whose shape label is under (or within 24 px of) a screen point, for drop-to-insert. */
 function edgeLabelAt(x: number, y: number): string | null {
@@ -100,6 +104,7 @@ export function Canvas() {
   const loaded = useDoc((s) => s.loaded);
   const opening = useUi((s) => s.opening);
   const path = useDoc((s) => s.path);
+  const roomForMinimap = useStore(tallEnough);
   const wrapper = useRef<HTMLDivElement>(null);
   useEffect(() => setMeasuredSizes((id) => sizes.current.get(id)), []);
   useEffect(() => {
@@ -235,7 +240,7 @@ export function Canvas() {
         fitViewOptions={FIT}
       >
         <Background gap={16} color="#e2e8f0" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />
+        {roomForMinimap && <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />}
         <Controls />
         {overview && <Overview body={body} boxes={overviewBoxes} selected={selected} />}
       </ReactFlow>
