@@ -1,7 +1,7 @@
 """Runner figures: the generated train.py's training loop against a minimal hand-written loop
 doing the same steps, each lesson's experiment from the click to its last run's end, the runner's
-overhead over a plain ``python train.py`` of the same generated project, and the server-side time
-from POST /runs to the first metric event on the SSE stream.
+overhead over a plain ``python train.py`` of the same generated project, and the time from
+POST /runs to the first metric event on the SSE stream, through a separate worker process.
 
 Run: .venv/bin/python bench/runner.py [--epochs 200] [--repeat 3] [--only loop,lessons,...].
 Prints figures; asserts nothing. Goals (issue 10): the seed MLP's 2,000 epochs in train.py cost at
@@ -29,19 +29,21 @@ from torchcanvas.api import create_app
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
 from torchcanvas.graph.model import Graph
 from torchcanvas.runner import Runner
+from torchcanvas.runner.executor import run_env
 from torchcanvas.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def overhead(graph: Graph, repeat: int, warm: bool) -> None:
-    """Wall time through the runner over plain ``python train.py``. Cold: the runner starts a
+    """Wall time through the runner over plain ``python train.py``. Cold: the worker starts a
     fresh interpreter per run, so the ratio is its own overhead. Warm (the default): it hands the
-    run to a launcher that imported torch while the app was idle."""
+    run to a launcher that imported torch while the worker was idle."""
     work = Path(tempfile.mkdtemp(prefix="tc-bench-"))
-    engine = make_engine(f"sqlite:///{work / 'bench.db'}")
+    settings = Settings(data_dir=work, run_torch_threads=1, run_warm_start=warm)
+    engine = make_engine(settings.resolved_database_url)
     upgrade(engine)
-    runner = Runner(make_sessionmaker(engine), work / "runs", torch_threads=1, warm=warm)
+    runner = Runner(make_sessionmaker(engine), settings)  # with its embedded worker
     runner.start()
     plain_s, runner_s = [], []
     try:
@@ -55,10 +57,10 @@ def overhead(graph: Graph, repeat: int, warm: bool) -> None:
             assert status == "succeeded", status
             # The same project, command and environment, without the runner.
             folder = runner.run_dir(run_id)
-            cmd = runner.command(run_id, graph.training.model_dump())
+            cmd = [sys.executable, *runner.command(run_id, graph.training.model_dump())[1:]]
             cmd[cmd.index("--out") + 1] = str(work / f"plain{i}")
             t = time.perf_counter()
-            subprocess.run(cmd, cwd=folder, env=runner.child_env(), check=True, capture_output=True)
+            subprocess.run(cmd, cwd=folder, env={**os.environ, **run_env(settings)}, check=True, capture_output=True)
             plain_s.append(time.perf_counter() - t)
     finally:
         runner.stop()
@@ -76,13 +78,20 @@ WARM_UP_S = 10
 
 
 def first_metric(graph: Graph, repeat: int) -> None:
+    """POST /runs on the API to the first metric on its SSE stream, the run executed by a
+    separate ``torchcanvas worker`` process (as ``serve`` deploys it), on SQLite: the worker finds
+    the run by polling, and the stream its events by polling too."""
     work = Path(tempfile.mkdtemp(prefix="tc-bench-"))
-    settings = Settings(data_dir=work, run_torch_threads=1)
+    env = {**os.environ, "TORCHCANVAS_DATA_DIR": str(work), "TORCHCANVAS_RUN_TORCH_THREADS": "1"}
+    env.pop("TORCHCANVAS_DATABASE_URL", None)
+    settings = Settings(data_dir=work, run_torch_threads=1, embedded_worker=False)
     firsts, epochs = [], []
+    worker = None
     try:
-        with TestClient(create_app(settings)) as client:
+        with TestClient(create_app(settings)) as client:  # migrates the database first
+            worker = subprocess.Popen([sys.executable, "-m", "torchcanvas.worker"], env=env, stderr=subprocess.DEVNULL)
             for _ in range(repeat):
-                # A user presses Train on an idle app: the runner has had time to warm its
+                # A user presses Train on an idle app: the worker has had time to warm its
                 # launcher (runner/launcher.py) since start-up or since the last run.
                 time.sleep(WARM_UP_S)
                 t = time.perf_counter()
@@ -103,9 +112,12 @@ def first_metric(graph: Graph, repeat: int) -> None:
                 firsts.append(first)
                 epochs.append(first_epoch)
     finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(30)
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"POST /runs to the first metric event on the SSE stream ({graph.name}): "
+        f"POST /runs to the first metric event on the SSE stream ({graph.name}, a separate worker process): "
         f"median {statistics.median(firsts):.2f} s (runs: {', '.join(f'{x:.2f}' for x in firsts)}); "
         f"to the first epoch event {statistics.median(epochs):.2f} s"
     )

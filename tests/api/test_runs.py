@@ -127,7 +127,7 @@ def test_compare(runs: TestClient) -> None:
     wait_for(runs, b["id"])
     body = runs.get("/api/v1/runs/compare", params={"ids": f"{a['id']},{b['id']}"}).json()
     assert [r["id"] for r in body["runs"]] == [a["id"], b["id"]]
-    assert body["differences"] == [{"key": "training.lr", "values": [0.01, 0.05]}]
+    assert body["differences"] == [{"key": "training.lr", "label": "learning rate", "values": [0.01, 0.05]}]
     assert len(body["runs"][0]["curves"]["train_loss"]) == 2 and body["runs"][0]["final"]["epoch"] == 2
 
 

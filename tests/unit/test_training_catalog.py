@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -209,13 +211,27 @@ def test_training_issues_name_the_input_and_output():
     assert any("(3, 28, 28)" in i.message for i in training_issues(g, ["B", 3, 32, 32], ["B", 2]))
 
 
+def test_class_names_match_the_classes_and_torchvision() -> None:
+    import torchvision
+
+    from torchcanvas.catalog import catalog
+
+    named = {k: d for k, d in catalog().datasets.items() if d.class_names is not None}
+    assert {"Moons", "Digits", "LFWFaces", "MNIST", "FashionMNIST", "CIFAR10", "SVHN", "STL10"} <= named.keys()
+    for name, d in named.items():
+        assert d.task == "classification" and len(d.class_names or []) == d.num_classes, name
+    # torchvision names these two on the class itself (the others come with the download).
+    assert named["FashionMNIST"].class_names == torchvision.datasets.FashionMNIST.classes
+    assert [c.split(" - ")[0] for c in torchvision.datasets.MNIST.classes] == named["MNIST"].class_names
+
+
 def _tour_model(doc: Graph, classes: int) -> Graph:
     """What the guided tour builds on a new document: x -> Conv2d -> Flatten -> Linear -> y."""
     chain = [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3}), ("flat", "Flatten", {}),
              ("fc", "Linear", {"out_features": classes})]
     nodes = [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in chain]
     ids = ["x", *[i for i, _, _ in chain], "y"]
-    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     return Graph.model_validate({**doc.model_dump(mode="json"), "nodes": [*doc.model_dump(mode="json")["nodes"], *nodes], "edges": edges})
 
 

@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.middleware.gzip import GZipMiddleware
 from starlette.concurrency import run_in_threadpool
 
-from torchcanvas.api import errors, observability, static
+from torchcanvas.api import docs, errors, observability, static
 from torchcanvas.api.access import hashing_busy, quota_exceeded
 from torchcanvas.api.routes import (
     augment,
@@ -25,6 +25,7 @@ from torchcanvas.api.routes import (
     export,
     health,
     importer,
+    inference,
     lab,
     market,
     models,
@@ -36,6 +37,7 @@ from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
 from torchcanvas.auth.secrets import HashingBusy
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.inference import ModelCache
 from torchcanvas.market import lifecycle as market_lifecycle
 from torchcanvas.runner import Runner
 from torchcanvas.runner.feed import EventFeed
@@ -78,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description="Build PyTorch models on a canvas: the graph document in, shapes, code and saved models out.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # api/docs.py serves it without a CDN
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     events = EventFeed(app.state.sessionmaker, settings.resolved_database_url, settings.events_poll_s)
     runner = Runner(app.state.sessionmaker, settings, on_stored=events.poke)
     app.state.events = events
+    app.state.inference = ModelCache(settings.inference.cache_size)  # loaded run models (inference/)
     app.state.runner = runner
 
     errors.install(app)
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates,
         augment,
         runs,
+        inference,
         experiments,
         lab,
         market,
@@ -117,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         api.include_router(module.router)
     app.include_router(api)
+    docs.install(app, API_PREFIX)
     static.install(app, settings)  # after the API: its catch-all route must come last
 
     app.add_middleware(GZipMiddleware, minimum_size=1024)

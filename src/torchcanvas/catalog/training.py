@@ -352,6 +352,9 @@ class DatasetSpec(Spec):
         default_factory=list
     )  # regression targets; classification targets are class indices
     num_classes: int | None = None
+    # What each class index means, in order (a confusion matrix's row and column labels); None where
+    # they are known only once the data is there (CIFAR100's meta file, an ImageFolder's folders).
+    class_names: list[str] | None = None
     task: Task = "classification"
     offline: bool = True  # needs no download
     download_mb: int | None = None  # what its first run downloads, in MB (10^6 bytes), when not offline
@@ -378,6 +381,9 @@ def _root(doc: str) -> ParamSpec:
 _ROOT = _root("directory the data set is downloaded to (the --data-root flag overrides it)")
 _SPLIT = _p("test_fraction", "float", 0.2, "share of the samples held out for testing", minimum=0.05, maximum=0.9)
 _VISION_DOC = "torchvision.datasets.{}: downloaded into root on the first run."
+
+
+_DIGITS = [str(d) for d in range(10)]
 
 
 @cache  # built once per process; callers must not mutate the result
@@ -419,6 +425,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Synthetic",
             sample_shape=[2],
             num_classes=2,
+            class_names=["upper moon", "lower moon"],
             requirements=["scikit-learn"],
             doc="sklearn.datasets.make_moons: two interleaving half circles, 2 classes.",
             params=[
@@ -433,6 +440,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Offline images",
             sample_shape=[1, 8, 8],
             num_classes=10,
+            class_names=_DIGITS,
             is_image=True,
             requirements=["scikit-learn"],
             doc="sklearn.datasets.load_digits: 1797 handwritten digits, 8x8 grayscale, 10 classes.",
@@ -444,6 +452,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Offline sequences",
             sample_shape=[8, 8],
             num_classes=10,
+            class_names=_DIGITS,
             requirements=["scikit-learn"],
             doc="The digits as a sequence of 8 rows of 8 features (batch first), for RNN and transformer models.",
             params=[_SPLIT],
@@ -454,11 +463,21 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Offline images",
             sample_shape=[3, 32, 32],
             num_classes=2,
+            class_names=["non-face", "face"],  # data_py.py: 1 = face
             is_image=True,
             requirements=["scikit-image"],
             doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test.",
         ),
     ]
+    # torchvision's own `classes` of each data set (CIFAR100's come with its download).
+    names: dict[str, list[str]] = {
+        "MNIST": _DIGITS,
+        "FashionMNIST": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                         "Ankle boot"],
+        "CIFAR10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+        "SVHN": _DIGITS,  # torchvision maps the digit 0's label 10 to 0
+        "STL10": ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"],
+    }
     # sample shape, classes, and the size of the files torchvision 0.29 downloads (MB, rounded up)
     vision = {
         "MNIST": ([1, 28, 28], 10, 12),
@@ -476,6 +495,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 category="torchvision",
                 sample_shape=shape,
                 num_classes=classes,
+                class_names=names.get(name),
                 offline=False,
                 download_mb=download_mb,
                 is_image=True,

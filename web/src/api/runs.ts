@@ -38,8 +38,8 @@ interface EventBase {
 }
 export type RunEvent = EventBase &
   (
-    | { type: "queued"; epochs: number }
-    | { type: "started"; pid: number; command: string[] }
+    | { type: "queued"; epochs: number; note?: string | null }
+    | { type: "started"; pid: number | null; command: string[] }
     | ({ type: "progress"; step: number; steps: number; loss: Num; elapsed_seconds: number } & ProgressInfo)
     | ({ type: "epoch"; epochs: number; elapsed_seconds: number; eta_seconds: number | null } & EpochRow)
     | ({ type: "fit" } & Fit)
@@ -97,7 +97,8 @@ export interface ComparedRun {
 }
 export interface Comparison {
   runs: ComparedRun[];
-  differences: { key: string; values: Json[] }[];
+  /** `label`: the key in the editor's words ("learning rate", "drop1 (Dropout): p"). */
+  differences: { key: string; label?: string; values: Json[] }[];
 }
 export interface Histogram {
   epoch: number;
@@ -119,6 +120,7 @@ export interface Experiment {
 export type Axis =
   | { path: string; values: Json[] }
   | { layer_type: string; param: string; values: Json[] }
+  | { node: string; param: string; values: Json[] }
   | { toggle: string };
 
 export interface Overrides {
@@ -183,6 +185,8 @@ export const runsApi = {
     json<{ items: RunSummary[]; count: number }>(`/runs?limit=100${modelId ? `&model_id=${encodeURIComponent(modelId)}` : ""}`),
   get: (id: number) => json<RunRead>(`/runs/${id}`),
   cancel: (id: number) => json<RunRead>(`/runs/${id}`, { method: "DELETE" }),
+  /** A run of an unsaved draft joins the model the draft was saved as. */
+  attach: (id: number, modelId: string) => json<RunRead>(`/runs/${id}`, { method: "PATCH", body: JSON.stringify({ model_id: modelId }) }),
   compare: (ids: number[], signal?: AbortSignal) => json<Comparison>(`/runs/compare?ids=${ids.join(",")}`, { signal }),
   histograms: (id: number) => json<{ run_id: number; params: Record<string, Histogram[]> }>(`/runs/${id}/histograms`),
   experiment: (body: Source & Overrides & { name?: string; axes: Axis[] }) => json<Experiment>("/experiments", post(body)),

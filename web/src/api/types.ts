@@ -128,6 +128,8 @@ export interface DatasetSpec extends Spec {
   sample_shape?: number[];
   target_shape?: number[];
   num_classes?: number | null;
+  /** What each class index means, in order, where known before the data is there. */
+  class_names?: string[] | null;
   task?: "classification" | "regression";
   offline?: boolean;
   /** What its first run downloads, in MB, when it is not offline. */

@@ -1,5 +1,8 @@
 // One run in the drawer: status, progress, cancel, downloads, charts and weight histograms.
+import { useState } from "react";
 import { ACTIVE, runUrl, type RunFailure } from "../api/runs";
+import { UsePanel } from "../inference/UsePanel";
+import { useCatalog } from "../store/catalog";
 import { cancelRun } from "../store/runActions";
 import { duration } from "../store/runEvents";
 import { useRuns } from "../store/runs";
@@ -13,14 +16,24 @@ const DOWNLOADS = [["log", "Log"], ["tensorboard", "TensorBoard"], ["checkpoint"
 export function RunDetail({ id }: { id: number }) {
   const run = useRuns((s) => s.live[id]);
   const summary = useRuns((s) => s.list.find((r) => r.id === id));
+  const dataset = (summary?.config?.dataset as { type?: string } | undefined)?.type;
+  const classNames = useCatalog((s) => (dataset ? s.catalog?.datasets[dataset]?.class_names : null));
+  const [tab, setTab] = useState<"training" | "use">("training");
   if (!run) return <div className="muted pad">Loading run {id}…</div>;
   const active = ACTIVE.has(run.status);
+  const usable = run.status === "succeeded"; // the Use tab: a finished run's model answering (inference/)
   return (
     <div className="tc-run-detail" data-testid="run-detail" data-run={id}>
       <div className="tc-run-head">
         <b>#{id} {summary?.label || summary?.name || ""}</b>
         <RunStatusBadge status={run.status} testId="run-status" />
         <RunProgress run={run} />
+        {usable && (
+          <span className="tc-run-tabs" role="tablist">
+            <button role="tab" aria-selected={tab === "training"} className={tab === "training" ? "small active" : "small"} onClick={() => setTab("training")} data-testid="run-tab-training">Training</button>
+            <button role="tab" aria-selected={tab === "use"} className={tab === "use" ? "small active" : "small"} onClick={() => setTab("use")} data-testid="run-tab-use">Use</button>
+          </span>
+        )}
         {!active && run.seconds !== null && <span className="muted small">{duration(run.seconds)}</span>}
         <span className="spacer" />
         {active && <button className="danger" onClick={() => void cancelRun(id)} data-testid="run-cancel">Cancel</button>}
@@ -37,10 +50,14 @@ export function RunDetail({ id }: { id: number }) {
       ) : (
         run.error && <div className="tc-error-box" data-testid="run-error">{run.error}</div>
       )}
-      <div className="tc-run-scroll">
-        <RunCharts run={run} />
-        <Histograms runId={id} active={active} />
-      </div>
+      {usable && tab === "use" ? (
+        <div className="tc-run-scroll"><UsePanel key={id} runId={id} /></div>
+      ) : (
+        <div className="tc-run-scroll">
+          <RunCharts run={run} classNames={classNames} />
+          <Histograms runId={id} active={active} />
+        </div>
+      )}
     </div>
   );
 }

@@ -15,7 +15,12 @@ import { useRuns } from "../store/runs";
 // One empty list for "no result yet": a selector must not return a new array on every call.
 const NO_ISSUES: Issue[] = [];
 
-const describe = (i: Issue) => `${i.node ? `${i.node}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
+/** An issue as the editor names its node: by its Name, else its id (the top level's nodes). */
+function describe(i: Issue): string {
+  const node = i.node ? useDoc.getState().doc.nodes.find((n) => n.id === i.node) : undefined;
+  const label = node?.name || i.node;
+  return `${label ? `${label}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
+}
 
 function Field({ name, value, onChange }: { name: string; value: string; onChange: (v: string) => void }) {
   return (
@@ -26,7 +31,7 @@ function Field({ name, value, onChange }: { name: string; value: string; onChang
   );
 }
 
-export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<string | null> }) {
+export function TrainButton() {
   const [open, setOpen] = useState(false);
   const t = useDoc((s) => s.doc.training);
   const [form, setForm] = useState({ epochs: "", lr: "", batch_size: "" });
@@ -50,7 +55,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
     try {
       const { modelId, dirty } = useDoc.getState();
       // A saved model runs as saved: save the edits first so the run is of what is on screen.
-      if (modelId && dirty) await saveModel(makeThumbnail);
+      if (modelId && dirty) await saveModel();
       await startRun({ epochs, lr, batch_size });
       setOpen(false);
     } catch (e) {

@@ -1,7 +1,5 @@
 // Export the diagram as SVG (drawn from the document: canvas/diagram.ts) or as PNG (that SVG
-// rasterised). The My models thumbnail still renders the React Flow viewport with html-to-image.
-import { getViewportForBounds, type Rect } from "@xyflow/react";
-import { toPng } from "html-to-image";
+// rasterised). My models' thumbnails are drawn by the server from the graph (market/thumbnail.py).
 import { downloadBlob } from "../api/client";
 import { categoryColor, IO_COLOR, MODULE_COLOR } from "../canvas/colors";
 import { diagramSvg, type Diagram, type DiagramEdge, type DiagramNode } from "../canvas/diagram";
@@ -12,29 +10,6 @@ import { nodePorts } from "../graph/ports";
 import { useCatalog } from "../store/catalog";
 import { useCheck } from "../store/check";
 import { currentBody, useDoc } from "../store/doc";
-
-/** A small PNG of the whole diagram for My models (skipped for very large graphs: it is slow). */
-export async function thumbnail(count: number, bounds: Rect): Promise<string | null> {
-  const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
-  if (!viewport || count === 0 || count > 300) return null;
-  const width = 320, height = 200;
-  let vp = getViewportForBounds(bounds, width, height, 0.02, 1, 0.1);
-  // A tall model (one long column) would be a sliver: show its top (the input side) at a zoom
-  // where the nodes can still be told apart, centred across.
-  const minZoom = Math.min(0.25, (width * 0.9) / bounds.width);
-  if (vp.zoom < minZoom) {
-    const zoom = minZoom;
-    vp = { zoom, x: width / 2 - (bounds.x + bounds.width / 2) * zoom, y: 10 - bounds.y * zoom };
-  }
-  const url = await toPng(viewport, {
-    backgroundColor: "#ffffff",
-    width,
-    height,
-    pixelRatio: 1,
-    style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` },
-  });
-  return url.length < 200_000 ? url : null;
-}
 
 /** The open body as diagram nodes and edges: positions from the document, sizes as measured on the canvas. */
 export function diagramOfOpenBody(sizeOf: (id: string) => { width?: number; height?: number } | undefined): Diagram {

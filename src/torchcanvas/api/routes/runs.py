@@ -137,6 +137,9 @@ class ComparedRun(BaseModel):
 
 class Difference(BaseModel):
     key: str = Field(description="a flattened hyperparameter: training.lr, nodes.drop1.params.p, nodes.bn1.type")
+    label: str = Field(
+        description='the key in the editor\'s words: "learning rate", "drop1 (Dropout): p", "bn1 (BatchNorm2d): layer"'
+    )
     values: list[JsonValue] = Field(
         description="one per run, in the order of runs; '(absent)' where a layer is missing"
     )
