@@ -1,4 +1,5 @@
-"""The command line: check, codegen, export-onnx, catalog, import, serve, worker, db upgrade, admin create-user."""
+"""The command line: check, codegen, export-onnx, catalog, import, serve, worker, db upgrade,
+admin create-user, demos build."""
 
 from __future__ import annotations
 
@@ -232,6 +233,68 @@ def cmd_create_user(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- demos (the inference studio's demo models; torchcanvas.inference.demos) --------------------
+
+
+def cmd_demos_build(args: argparse.Namespace) -> int:
+    """Train the demo models through the normal run path, as the built-in account's public runs."""
+    from sqlalchemy import func, select
+
+    from torchcanvas.db.models import Run
+    from torchcanvas.inference import demos
+    from torchcanvas.runner import Runner
+    from torchcanvas.settings import Settings
+
+    settings = Settings()
+    sessions = _upgraded_database()
+    runner = Runner(
+        sessions,
+        settings.runs_dir,
+        data_dir=settings.data_dir,
+        time_limit_s=settings.run_time_limit_s,
+        memory_limit_mb=settings.run_memory_limit_mb,
+        python=settings.run_python,
+        torch_threads=settings.run_torch_threads,
+        warm=False,
+        limits=settings.limits,
+    )
+    with sessions() as db:
+        # Our runner marks runs left "running" as interrupted when it starts: with a server
+        # training, that would be its runs. Then only queue, and let the server train them.
+        training = int(db.scalar(select(func.count()).select_from(Run).where(Run.status == "running")) or 0)
+        try:
+            pending = demos.queue(db, runner, settings.resolved_examples_dir)
+        except demos.NoSeedAccount as e:
+            raise SystemExit(f"error: {e}") from None
+    if not pending:
+        print("the demos are built: see the Use page (#/use)")
+        return 0
+    if args.queue_only or training:
+        why = "" if args.queue_only else " (a server is training: it trains them next)"
+        print(f"queued demo run(s) {', '.join(map(str, pending))}{why}")
+        return 0
+    runner.start()
+    try:
+        failed = 0
+        for run_id in pending:
+            status = runner.wait(run_id, timeout=settings.run_time_limit_s or None)
+            print(f"demo run {run_id}: {status}")
+            failed += status != "succeeded"
+    finally:
+        runner.stop()
+    return 1 if failed else 0
+
+
+def _add_demos(sub: Any) -> None:
+    p = sub.add_parser("demos", help="the inference studio's demo models")
+    demos_sub = p.add_subparsers(dest="demos_command", required=True)
+    p = demos_sub.add_parser(
+        "build", help="train the demo digits and faces classifiers on offline data, reproducibly (seed 0)"
+    )
+    p.add_argument("--queue-only", action="store_true", help="queue the runs for a running server to train")
+    p.set_defaults(func=cmd_demos_build)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="torchcanvas", description="Build PyTorch models as graphs: check shapes, generate code.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -298,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--email", default=None)
     p.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     p.set_defaults(func=cmd_create_user)
+
+    _add_demos(sub)
 
     args = parser.parse_args(argv)
     try:

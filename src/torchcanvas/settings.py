@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
 from torchcanvas.importer.config import ImportSettings
+from torchcanvas.inference.config import InferenceSettings
 from torchcanvas.limits import Limits
 from torchcanvas.market.config import MarketSettings
 
@@ -68,6 +69,8 @@ class Settings(BaseSettings):
     market: MarketSettings = Field(default_factory=MarketSettings)  # e.g. TORCHCANVAS_MARKET__VERIFY=false
     # Importing pasted source (off: it runs the code on the server), e.g. TORCHCANVAS_IMPORTER__SOURCE=true.
     importer: ImportSettings = Field(default_factory=ImportSettings)
+    # The inference studio (model cache, upload bounds, attribution cost), e.g. TORCHCANVAS_INFERENCE__CACHE_SIZE=16.
+    inference: InferenceSettings = Field(default_factory=InferenceSettings)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
@@ -135,6 +138,21 @@ class Settings(BaseSettings):
         if not isinstance(v, str):
             return v
         return v.upper() if v.upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else v.lower()
+
+    # A Ray cluster runs the runs (TORCHCANVAS_RUNNER=ray, the .[cluster] extra; see the README's
+    # "Running on a Ray cluster" and runner/ray_executor.py). The cluster's job API, such as
+    # http://head:8265; unset: Ray's own RAY_ADDRESS.
+    ray_address: str | None = None
+    # Where the cluster's machines see this data directory (shared storage, e.g. an NFS mount).
+    # Set: runs read data sets and write runs/ there directly. Unset: each node downloads data sets
+    # into its own cache, and a run's outputs come back through its job's log.
+    ray_shared_data_dir: str | None = None
+    ray_run_cpus: float = Field(default=1, gt=0, le=1024)  # the CPUs Ray reserves for each run
+    # The largest outputs (runs/: checkpoint and TensorBoard files, compressed) a run may send
+    # back without shared storage; past it they stay on the node, and the log says so.
+    ray_max_output_mb: int = Field(default=256, ge=1, le=16_384)
+    # Every job's submission id starts with it: two servers sharing one cluster use two prefixes.
+    ray_job_prefix: str = Field(default="torchcanvas", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
     @property
     def runs_dir(self) -> Path:

@@ -50,6 +50,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from torchcanvas.db.models import Run, RunEvent
 from torchcanvas.graph.validate import GraphError
+from torchcanvas.logs import bind_run, configure_logging
 from torchcanvas.runner.events import (
     Confusion,
     EpochMetrics,
@@ -61,7 +62,7 @@ from torchcanvas.runner.events import (
     RunStatus,
 )
 from torchcanvas.runner.events import RunEvent as Event
-from torchcanvas.runner.executor import Execution, Executor, LaunchSpec, make_executor
+from torchcanvas.runner.executor import Execution, Executor, LaunchSpec, make_executor, run_env
 from torchcanvas.runner.jobs import QUEUE_CHANNEL, add_events, last_seq, log_tail, train_args
 from torchcanvas.runner.listen import PgListener
 from torchcanvas.settings import Settings
@@ -373,6 +374,10 @@ class Worker:
         return self.runs_dir / str(run_id)
 
     def _execute(self, a: _Active) -> None:
+        with bind_run(a.run_id):  # this thread's log lines carry the run's id
+            self._execute_bound(a)
+
+    def _execute_bound(self, a: _Active) -> None:
         folder = self.run_dir(a.run_id)
         status: RunStatus = "failed"
         exit_code: int | None = None
@@ -390,7 +395,7 @@ class Worker:
                 run_id=a.run_id,
                 folder=folder,
                 args=args,
-                env={},
+                env=run_env(self.settings),
                 memory_bytes=memory,
                 device=str(config.get("device", "auto")),
             )
@@ -616,8 +621,10 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    configure_logging(settings)  # TORCHCANVAS_LOG_FORMAT=json: one object per line, with run_id
+    if args.concurrency is not None and not 1 <= args.concurrency <= 64:
+        parser.error("--concurrency must be between 1 and 64")
     engine = make_engine(settings.resolved_database_url)
     if settings.migrate_on_start:
         upgrade(engine)

@@ -118,6 +118,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/lab/normalization"): Row(open_route, "open"),
     ("POST", "/lab/normalization"): Row(open_route, "open", body=lambda c: {}),
     ("POST", "/lab/lessons/{lesson_id}/run"): Row(signed_in_only(201), "signed", body=lambda c: {"epochs": 1}),
+    ("GET", "/lab/lessons/{lesson_id}/experiments"): Row(signed_in_only(200), "signed"),
     # accounts: each role acts on a throwaway account of its own (the admin's is an admin)
     ("GET", "/auth/me"): Row(everyone(200), "account"),
     ("POST", "/auth/signup"): Row(
@@ -156,6 +157,16 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/runs/{run_id}/checkpoint"): Row(readable()),
     ("GET", "/runs/{run_id}/tensorboard"): Row(readable(404, "no TensorBoard events")),
     ("GET", "/runs/{run_id}/files"): Row(readable()),
+    # the inference studio: a run's model is used with the run's visibility; the shared runs'
+    # checkpoint is not a real one, so a readable run answers 409 naming it
+    ("GET", "/runs/{run_id}/inference"): Row(readable()),
+    ("POST", "/runs/{run_id}/predict"): Row(readable(409, "checkpoint"), body=lambda c: {"sample": 0}),
+    ("POST", "/runs/{run_id}/explain"): Row(readable(409, "checkpoint"), body=lambda c: {"sample": 0}),
+    ("POST", "/runs/{run_id}/activations"): Row(
+        readable(409, "checkpoint"), body=lambda c: {"sample": 0, "node": "fc1"}
+    ),
+    ("GET", "/inference/runs"): Row(everyone(200), "signed"),
+    ("POST", "/inference/demos"): Row(lambda role, vis: {"anonymous": 401, "admin": 202}.get(role, 403), "signed"),
     # experiments
     ("POST", "/experiments"): Row(
         owner_only(201),

@@ -259,18 +259,10 @@ def test_plain_text_stays_the_default(restore_logging: None, tmp_path: Path) -> 
 
 # --- several processes --------------------------------------------------------------------------
 
-_FACTORY = (
-    "import sys, uvicorn; from torchcanvas.api.observability import prepare_multiprocess; "
-    "from torchcanvas.logs import logging_config; from torchcanvas.settings import Settings; "
-    "prepare_multiprocess(); "
-    "uvicorn.run('torchcanvas.api:create_app', factory=True, host='127.0.0.1', port=int(sys.argv[1]), "
-    "workers=2, log_config=logging_config(Settings()))"
-)
-
 
 def test_two_api_processes_share_one_histogram_and_log_json(tmp_path: Path) -> None:
-    """Real uvicorn worker processes: every scrape, whichever process answers, counts the
-    requests that both answered; every line either wrote to stderr is a JSON object."""
+    """``torchcanvas serve --workers 2``: every scrape, whichever API process answers, counts the
+    requests that both answered; every line that serve and its processes write is a JSON object."""
     port = free_port()
     env = {
         **os.environ,
@@ -278,13 +270,11 @@ def test_two_api_processes_share_one_histogram_and_log_json(tmp_path: Path) -> N
         "TORCHCANVAS_LOG_FORMAT": "json",
         "TORCHCANVAS_RUN_WARM_START": "false",
     }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)  # serve makes its own
     env.pop("TORCHCANVAS_DATABASE_URL", None)
-    (tmp_path / "data").mkdir()
-    # The schema first, so that the two processes' start-up migrations find nothing to do.
-    upgrade(make_engine(f"sqlite:///{tmp_path / 'data' / 'torchcanvas.db'}"))
+    cmd = [sys.executable, "-m", "torchcanvas.cli", "serve", "--port", str(port), "--workers", "2", "--no-worker"]
     err = open(tmp_path / "stderr", "wb")  # noqa: SIM115  (closed below, after the processes)
-    proc = subprocess.Popen([sys.executable, "-c", _FACTORY, str(port)], env=env, cwd=ROOT, stderr=err)
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=err, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 
     def started() -> int:  # API processes that have finished starting up

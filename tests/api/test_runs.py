@@ -66,6 +66,12 @@ def test_a_run_from_start_to_downloads(runs: TestClient) -> None:
     first = hist["fc1.weight"][0]
     assert first["epoch"] == 1 and len(first["edges"]) == len(first["counts"]) + 1 == 31
     assert sum(first["counts"]) == 8  # Linear(1, 8) has 8 weights
+    # The last histogram's norm is the final weights' L2 norm, exactly (TensorBoard's sum of squares).
+    import torch
+
+    checkpoint = runs.get(f"/api/v1/runs/{run['id']}/checkpoint").content
+    final = torch.load(io.BytesIO(checkpoint), map_location="cpu", weights_only=True)["model"]
+    assert hist["fc2.weight"][-1]["norm"] == pytest.approx(final["fc2.weight"].norm().item(), rel=1e-5)
 
     # Finished: cancelling is a conflict with a message.
     r = runs.delete(f"/api/v1/runs/{run['id']}")
@@ -96,6 +102,8 @@ def test_the_time_limit_kills_the_run(tmp_path: Path) -> None:
         run = _start(c, epochs=100_000)
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and "time limit of 3 s" in done["error"]
+    # The run's read model says why in one line, and what to do.
+    assert done["failure"]["kind"] == "time_limit" and "fewer epochs" in done["failure"]["fix"]
 
 
 @pytest.mark.slow
@@ -157,6 +165,7 @@ def test_the_memory_limit_applies_to_the_run(tmp_path: Path) -> None:
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and done["exit_code"] != 0
     assert "Error" in done["error"]  # ImportError / MemoryError from the child's traceback
+    assert done["failure"]["cause"] and done["failure"]["fix"]  # a one-line summary, not the traceback
 
 
 def test_a_run_of_an_unsaved_draft_joins_the_model_it_is_saved_as(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ and what sits above what. Each test runs at 1600x1000 and 1280x720."""
 
 from __future__ import annotations
 
+import json
 import struct
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -42,7 +43,9 @@ def boxes(ed: Editor, selector: str) -> list[dict[str, Any]]:
 
 
 def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    return (
+        a["x"] < b["x"] + b["w"] and b["x"] < a["x"] + a["w"] and a["y"] < b["y"] + b["h"] and b["y"] < a["y"] + a["h"]
+    )
 
 
 def download(ed: Editor, test_id: str) -> Path:
@@ -164,3 +167,40 @@ def test_zoom_buttons_stay_above_edge_labels(ed: Editor, server: Any) -> None:
         [zb["x"] + zb["width"] / 2, zb["y"] + zb["height"] / 2],
     )
     assert on_top, "an edge label is drawn over the zoom buttons"
+
+
+def test_a_big_graph_far_out_is_one_canvas_and_its_nodes_come_back_zoomed_in(
+    ed: Editor, server: Any, tmp_path: Path
+) -> None:
+    from bench.graphs import wide
+
+    doc = wide(400)
+    for i, n in enumerate(doc["nodes"]):  # a 20-wide grid: the fit view shows all of it, far out
+        n["position"] = {"x": (i % 20) * 240, "y": (i // 20) * 140}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc))
+    ed.page.goto(f"{server.url}/#/quickstart")
+    ed.tid("quickstart-blank").click()
+    ed.tid("import-file").set_input_files(str(path))
+    ed.tid("fit-view").click()
+    overview = ed.tid("overview")
+    expect(overview).to_have_attribute("data-nodes", str(len(doc["nodes"])))
+    expect(overview).to_have_attribute("data-checked", "1")
+    assert ed.viewport()[2] < 0.3
+    expect(ed.page.locator(".react-flow__node")).to_have_count(0)  # no DOM node far out
+    # A click on a box selects its node.
+    target = doc["nodes"][45]
+    sx, sy = ed.to_screen(target["position"]["x"] + 100, target["position"]["y"] + 30)
+    ed.page.mouse.click(sx, sy)
+    expect(ed.tid("params-panel").locator("h3")).to_have_text(target["type"])
+    ed.shot(f"canvas_overview_{ed.page.viewport_size['width']}")  # type: ignore[index]
+    # Zoomed in, the nodes are React Flow nodes again (those on screen) and the canvas is gone.
+    ed.page.mouse.move(sx, sy)
+    for _ in range(15):
+        if ed.viewport()[2] >= 0.5:
+            break
+        ed.page.mouse.wheel(0, -300)
+        ed.page.wait_for_timeout(100)
+    expect(overview).to_have_count(0)
+    expect(ed.page.locator(".react-flow__node").first).to_be_visible()
+    assert ed.page.locator(".react-flow__node").count() < len(doc["nodes"])

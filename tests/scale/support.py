@@ -119,7 +119,13 @@ def account(client: httpx.Client, username: str = "alice") -> dict[str, str]:
 
 
 def start_run(client: httpx.Client, epochs: int, name: str = "MLP") -> int:
-    r = client.post("/runs", json={"graph": mlp_graph(name), "epochs": epochs})
+    """POST /runs; a 503 (the API process's CPU pool is full, under a burst) is retried after a
+    moment, as its Retry-After asks."""
+    for _ in range(20):
+        r = client.post("/runs", json={"graph": mlp_graph(name), "epochs": epochs})
+        if r.status_code != 503:
+            break
+        time.sleep(0.5)
     assert r.status_code == 201, r.text
     return int(r.json()["id"])
 

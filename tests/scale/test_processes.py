@@ -267,4 +267,4 @@ def test_a_killed_api_process_fails_only_its_requests_and_is_replaced(tmp_path: 
 
 def _api_processes(serve_pid: int) -> list[int]:
     """uvicorn's worker processes (multiprocessing children), not the run worker."""
-    return sorted(p for p in children_of(serve_pid) if "multiprocessing" in cmdline(p) and alive(p))
+    return sorted(p for p in children_of(serve_pid) if "spawn_main" in cmdline(p) and alive(p))

@@ -207,6 +207,17 @@ def test_layers_are_registered_in_document_order(tmp_path: Path) -> None:
     assert list(generated.state_dict()) == expected
 
 
+def test_a_long_description_wraps_between_words() -> None:
+    from torchcanvas.codegen.render import comment, comment_lines
+
+    text = "The seed's LeNet_bn: LeNet with BatchNorm after conv1, conv2 (2d) and fc1 (1d), for two classes."
+    lines = comment_lines(text, width=60)
+    assert " ".join(lines) == text and all(len(x) <= 60 for x in lines)
+    long = comment_lines("word " * 200, width=40, max_lines=3)
+    assert len(long) == 3 and long[-1].endswith("word...")
+    assert comment("for two classes and more", 14) == "for two..."  # never "for two cla..."
+
+
 @pytest.mark.parametrize(
     ("name", "attr"),
     [(None, "conv1"), ("features", "features"), ("Stem Conv", "stem_conv"), ("class", "class1"), ("fc1", "fc1")],

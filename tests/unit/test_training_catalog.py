@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -229,7 +231,7 @@ def _tour_model(doc: Graph, classes: int) -> Graph:
              ("fc", "Linear", {"out_features": classes})]
     nodes = [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in chain]
     ids = ["x", *[i for i, _, _ in chain], "y"]
-    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     return Graph.model_validate({**doc.model_dump(mode="json"), "nodes": [*doc.model_dump(mode="json")["nodes"], *nodes], "edges": edges})
 
 

@@ -21,6 +21,8 @@ const MarketPage = lazy(() => import("./pages/MarketPage").then((m) => ({ defaul
 const MarketModelPage = lazy(() => import("./pages/MarketModelPage").then((m) => ({ default: m.MarketModelPage })));
 const ProfilePage = lazy(() => import("./pages/ProfilePage").then((m) => ({ default: m.ProfilePage })));
 const AccountPage = lazy(() => import("./pages/AccountPage").then((m) => ({ default: m.AccountPage })));
+// The inference studio's page (#/use).
+const UsePage = lazy(() => import("./inference/UsePage"));
 const loading = <div className="muted pad">Loading…</div>;
 
 export function App() {
@@ -44,6 +46,7 @@ export function App() {
       {route.page === "marketModel" && <Suspense fallback={loading}><MarketModelPage key={route.id} id={route.id} /></Suspense>}
       {route.page === "profile" && <Suspense fallback={loading}><ProfilePage key={route.name} name={route.name} /></Suspense>}
       {route.page === "account" && <Suspense fallback={loading}><AccountPage /></Suspense>}
+      {route.page === "use" && <Suspense fallback={loading}><UsePage key={route.runId ?? 0} runId={route.runId} /></Suspense>}
       <AuthDialog />
       <DiscardDialog />
       <ShortcutHelp />

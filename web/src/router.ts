@@ -1,5 +1,5 @@
 // Minimal hash routing: #/ (editor), #/model/<id>, #/models, #/quickstart, #/compare?ids=1,2, #/lab,
-// #/market, #/market/<id>, #/u/<name>, #/account.
+// #/market, #/market/<id>, #/u/<name>, #/account, #/use, #/use/<run id>.
 import { useSyncExternalStore } from "react";
 
 export type Route =
@@ -11,7 +11,8 @@ export type Route =
   | { page: "market" }
   | { page: "marketModel"; id: string }
   | { page: "profile"; name: string }
-  | { page: "account" };
+  | { page: "account" }
+  | { page: "use"; runId: number | null };
 
 export function parseRoute(hash: string): Route {
   const [path, query = ""] = hash.replace(/^#\/?/, "").split("?");
@@ -21,6 +22,10 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "quickstart") return { page: "quickstart" };
   if (parts[0] === "lab") return { page: "lab" };
   if (parts[0] === "account") return { page: "account" };
+  if (parts[0] === "use") {
+    const runId = parseInt(parts[1] ?? "", 10);
+    return { page: "use", runId: Number.isInteger(runId) && runId > 0 ? runId : null };
+  }
   if (parts[0] === "market") return parts[1] ? { page: "marketModel", id: decodeURIComponent(parts[1]) } : { page: "market" };
   if (parts[0] === "u" && parts[1]) return { page: "profile", name: decodeURIComponent(parts[1]) };
   if (parts[0] === "compare") {

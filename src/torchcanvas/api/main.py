@@ -25,6 +25,7 @@ from torchcanvas.api.routes import (
     export,
     health,
     importer,
+    inference,
     lab,
     market,
     models,
@@ -36,6 +37,7 @@ from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
 from torchcanvas.auth.secrets import HashingBusy
 from torchcanvas.db import make_engine, make_sessionmaker, upgrade
+from torchcanvas.inference import ModelCache
 from torchcanvas.market import lifecycle as market_lifecycle
 from torchcanvas.runner import Runner
 from torchcanvas.runner.feed import EventFeed
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     events = EventFeed(app.state.sessionmaker, settings.resolved_database_url, settings.events_poll_s)
     runner = Runner(app.state.sessionmaker, settings, on_stored=events.poke)
     app.state.events = events
+    app.state.inference = ModelCache(settings.inference.cache_size)  # loaded run models (inference/)
     app.state.runner = runner
 
     errors.install(app)
@@ -109,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         templates,
         augment,
         runs,
+        inference,
         experiments,
         lab,
         market,

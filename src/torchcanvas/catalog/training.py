@@ -357,6 +357,7 @@ class DatasetSpec(Spec):
     class_names: list[str] | None = None
     task: Task = "classification"
     offline: bool = True  # needs no download
+    download_mb: int | None = None  # what its first run downloads, in MB (10^6 bytes), when not offline
     is_image: bool = False  # accepts torchvision.transforms.v2 image transforms
     requirements: list[str] = Field(
         default_factory=list
@@ -390,13 +391,13 @@ def build_datasets() -> dict[str, DatasetSpec]:
     sets = [
         DatasetSpec(
             type="Regression1D",
-            title="Regression 1-D (seed)",
+            title="Regression 1-D (y = 1.5x + noise)",
             category="Synthetic",
             task="regression",
             sample_shape=[1],
             target_shape=[1],
             num_classes=None,
-            doc="The seed's gen_data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
+            doc="The regularization tutorial's data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
             params=[
                 _p("num_data", "int", 10, "samples per split", minimum=2, maximum=100_000),
                 _p("x_range", "float_list", [-1.0, 1.0], "the interval x is drawn from", length=2, ordered=True,
@@ -465,8 +466,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             class_names=["non-face", "face"],  # data_py.py: 1 = face
             is_image=True,
             requirements=["scikit-image"],
-            doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test. "
-            "Stands in for the seed's banknote photos.",
+            doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test.",
         ),
     ]
     # torchvision's own `classes` of each data set (CIFAR100's come with its download).
@@ -478,15 +478,16 @@ def build_datasets() -> dict[str, DatasetSpec]:
         "SVHN": _DIGITS,  # torchvision maps the digit 0's label 10 to 0
         "STL10": ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"],
     }
+    # sample shape, classes, and the size of the files torchvision 0.29 downloads (MB, rounded up)
     vision = {
-        "MNIST": ([1, 28, 28], 10),
-        "FashionMNIST": ([1, 28, 28], 10),
-        "CIFAR10": ([3, 32, 32], 10),
-        "CIFAR100": ([3, 32, 32], 100),
-        "SVHN": ([3, 32, 32], 10),
-        "STL10": ([3, 96, 96], 10),
+        "MNIST": ([1, 28, 28], 10, 12),
+        "FashionMNIST": ([1, 28, 28], 10, 31),
+        "CIFAR10": ([3, 32, 32], 10, 171),
+        "CIFAR100": ([3, 32, 32], 100, 170),
+        "SVHN": ([3, 32, 32], 10, 247),
+        "STL10": ([3, 96, 96], 10, 2641),
     }
-    for name, (shape, classes) in vision.items():
+    for name, (shape, classes, download_mb) in vision.items():
         sets.append(
             DatasetSpec(
                 type=name,
@@ -496,6 +497,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 num_classes=classes,
                 class_names=names.get(name),
                 offline=False,
+                download_mb=download_mb,
                 is_image=True,
                 requirements=["scipy"] if name == "SVHN" else [],  # torchvision reads SVHN's .mat files with scipy
                 doc=_VISION_DOC.format(name),

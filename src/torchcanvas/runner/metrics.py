@@ -162,7 +162,7 @@ def hyperparameter_label(key: str, graphs: Sequence[dict[str, Any]]) -> str:
 
 
 def histograms(logdir: Path, bins: int = 30, max_steps: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """Per parameter name, per logged epoch: ``{epoch, edges, counts}`` (``len(edges) ==
+    """Per parameter name, per logged epoch: ``{epoch, edges, counts, norm}`` (``len(edges) ==
     len(counts) + 1``), read with TensorBoard's EventAccumulator from ``logdir``. TensorBoard's
     buckets grow exponentially away from 0; ``bins`` > 0 regroups them into that many equal bins
     between the smallest and the largest weight (a bucket's count goes to the bin of its centre)."""
@@ -187,7 +187,9 @@ def histograms(logdir: Path, bins: int = 30, max_steps: int = 200) -> dict[str, 
                 edges = [float(v.min), *limits]
             if bins:
                 edges, counts = _rebin(edges, counts, bins)
-            rows.append({"epoch": int(h.step), "edges": edges, "counts": counts})
+            # TensorBoard keeps the exact sum of squares beside the buckets: the L2 norm needs no rebinning.
+            norm = math.sqrt(v.sum_squares) if v.sum_squares >= 0 else None
+            rows.append({"epoch": int(h.step), "edges": edges, "counts": counts, "norm": norm})
         out[tag] = sorted(rows, key=lambda r: r["epoch"])
     return finite_json(out)  # type: ignore[no-any-return]
 

@@ -132,6 +132,8 @@ export interface DatasetSpec extends Spec {
   class_names?: string[] | null;
   task?: "classification" | "regression";
   offline?: boolean;
+  /** What its first run downloads, in MB, when it is not offline. */
+  download_mb?: number | null;
   /** Accepts torchvision.transforms.v2 image transforms. */
   is_image?: boolean;
   /** pip requirements of its generated code, beyond torch and torchvision. */

@@ -18,6 +18,7 @@ import { InputNode, OutputNode } from "./IoNodes";
 import { LayerNode } from "./LayerNode";
 import { placeItem, setMeasuredSizes } from "./place";
 import { edgeEnds, lanes } from "./route";
+import { Overview, boxAt, useOverviewBoxes } from "./Overview";
 import { ShapeEdge } from "./ShapeEdge";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
 import { useFlowEdges, useFlowNodes } from "./useFlowElements";
@@ -42,6 +43,8 @@ export const LOD_ZOOM = 0.3;
 export const FIT = {
   maxZoom: 1,
   padding: 0.2,
+  // The overview hides the flow nodes (Overview.tsx): the fit is of all of them all the same.
+  includeHiddenNodes: true,
   get minZoom() {
     return currentBody(useDoc.getState()).nodes.length <= 150 ? MIN_FIT_ZOOM : 0.02;
   },
@@ -50,6 +53,8 @@ const minimapColor = (n: GraphFlowNode) => (n.selected ? "#2563eb" : "#cbd5e1");
 /** Small and translucent, so that it hides little of the canvas (Palette keeps new nodes clear of it). */
 export const MINIMAP = { width: 150, height: 100 };
 const farOut = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
+/** Far out, a graph of more nodes than this is drawn on one canvas (Overview.tsx), not as DOM nodes. */
+export const OVERVIEW_MIN = 150;
 /** Below this canvas height (1280x720 with the runs drawer open) the minimap would sit on the
  * fitted nodes: the canvas is too short to spare its corner, so it is not drawn. */
 export const MINIMAP_MIN_HEIGHT = 420;
@@ -72,7 +77,10 @@ export function Canvas() {
   const selectedEdges = useDoc((s) => s.selectedEdges);
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   const [sizesVersion, setSizesVersion] = useState(0);
-  const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion);
+  const lod = useStore(farOut);
+  const overview = lod && body.nodes.length > OVERVIEW_MIN;
+  const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion, overview);
+  const overviewBoxes = useOverviewBoxes(body, (id) => sizes.current.get(id), sizesVersion);
   const layers = useCatalog((s) => s.catalog?.layers);
   const modules = useDoc((s) => s.doc.modules);
   const edgeLanes = useMemo(() => {
@@ -96,7 +104,6 @@ export function Canvas() {
   const loaded = useDoc((s) => s.loaded);
   const opening = useUi((s) => s.opening);
   const path = useDoc((s) => s.path);
-  const lod = useStore(farOut);
   const roomForMinimap = useStore(tallEnough);
   const wrapper = useRef<HTMLDivElement>(null);
   useEffect(() => setMeasuredSizes((id) => sizes.current.get(id)), []);
@@ -188,12 +195,26 @@ export function Canvas() {
     e.dataTransfer.dropEffect = "copy";
   }, []);
 
+  // The overview has no DOM nodes: a click on a box selects its node.
+  const onPaneClick = useCallback(
+    (e: React.MouseEvent) => {
+      if (!overview) return;
+      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const id = boxAt(overviewBoxes, p.x, p.y);
+      if (id) {
+        setSelection({ [id]: true }, {});
+        setTab("params");
+      }
+    },
+    [overview, overviewBoxes, screenToFlowPosition],
+  );
+
   const onNodeDoubleClick = useCallback((_: React.MouseEvent, n: GraphFlowNode) => {
     if (n.data.node.kind === "module") openModule(n.data.node.module);
   }, []);
 
   return (
-    <div className={`tc-canvas${lod ? " lod" : ""}`} data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver} ref={wrapper}>
+    <div className={`tc-canvas${lod ? " lod" : ""}${overview ? " overview" : ""}`} data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver} ref={wrapper}>
       <ReactFlow<GraphFlowNode, GraphFlowEdge>
         nodes={nodes}
         edges={edges}
@@ -207,6 +228,7 @@ export function Canvas() {
         onSelectionDragStart={snapshot}
         onNodeClick={() => setTab("params")}
         onNodeDoubleClick={onNodeDoubleClick}
+        onPaneClick={onPaneClick}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
@@ -220,6 +242,7 @@ export function Canvas() {
         <Background gap={16} color="#e2e8f0" />
         {roomForMinimap && <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />}
         <Controls />
+        {overview && <Overview body={body} boxes={overviewBoxes} selected={selected} />}
       </ReactFlow>
       <WarningChip />
       {opening && <div className="tc-veil" data-testid="opening">Opening model…</div>}

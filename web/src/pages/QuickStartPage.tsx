@@ -65,7 +65,7 @@ export function QuickStartPage() {
         {templates?.map((t) => (
           <button className="tc-card tc-template" key={t.name} onClick={() => open(t)} data-testid={`template-${t.name}`}>
             <b>{t.title}</b>
-            {t.name.startsWith("seed_") && <span className="tc-badge">seed</span>}
+            {t.name.startsWith("seed_") && <span className="tc-badge" title="From the regularization tutorial the Lab follows">lab</span>}
             <span className="muted">{t.description}</span>
             <span className="muted small">{t.graph.nodes?.length ?? 0} nodes</span>
           </button>

@@ -1,5 +1,7 @@
 // One run in the drawer: status, progress, cancel, downloads, charts and weight histograms.
-import { ACTIVE, runUrl } from "../api/runs";
+import { useState } from "react";
+import { ACTIVE, runUrl, type RunFailure } from "../api/runs";
+import { UsePanel } from "../inference/UsePanel";
 import { useCatalog } from "../store/catalog";
 import { cancelRun } from "../store/runActions";
 import { duration } from "../store/runEvents";
@@ -16,14 +18,22 @@ export function RunDetail({ id }: { id: number }) {
   const summary = useRuns((s) => s.list.find((r) => r.id === id));
   const dataset = (summary?.config?.dataset as { type?: string } | undefined)?.type;
   const classNames = useCatalog((s) => (dataset ? s.catalog?.datasets[dataset]?.class_names : null));
+  const [tab, setTab] = useState<"training" | "use">("training");
   if (!run) return <div className="muted pad">Loading run {id}…</div>;
   const active = ACTIVE.has(run.status);
+  const usable = run.status === "succeeded"; // the Use tab: a finished run's model answering (inference/)
   return (
     <div className="tc-run-detail" data-testid="run-detail" data-run={id}>
       <div className="tc-run-head">
         <b>#{id} {summary?.label || summary?.name || ""}</b>
         <RunStatusBadge status={run.status} testId="run-status" />
         <RunProgress run={run} />
+        {usable && (
+          <span className="tc-run-tabs" role="tablist">
+            <button role="tab" aria-selected={tab === "training"} className={tab === "training" ? "small active" : "small"} onClick={() => setTab("training")} data-testid="run-tab-training">Training</button>
+            <button role="tab" aria-selected={tab === "use"} className={tab === "use" ? "small active" : "small"} onClick={() => setTab("use")} data-testid="run-tab-use">Use</button>
+          </span>
+        )}
         {!active && run.seconds !== null && <span className="muted small">{duration(run.seconds)}</span>}
         <span className="spacer" />
         {active && <button className="danger" onClick={() => void cancelRun(id)} data-testid="run-cancel">Cancel</button>}
@@ -35,11 +45,34 @@ export function RunDetail({ id }: { id: number }) {
           ))}
         </span>
       </div>
-      {run.error && <div className="tc-error-box" data-testid="run-error">{run.error}</div>}
-      <div className="tc-run-scroll">
-        <RunCharts run={run} classNames={classNames} />
-        <Histograms runId={id} active={active} />
-      </div>
+      {summary?.failure ? (
+        <RunFailureBox id={id} failure={summary.failure} log={run.error} />
+      ) : (
+        run.error && <div className="tc-error-box" data-testid="run-error">{run.error}</div>
+      )}
+      {usable && tab === "use" ? (
+        <div className="tc-run-scroll"><UsePanel key={id} runId={id} /></div>
+      ) : (
+        <div className="tc-run-scroll">
+          <RunCharts run={run} classNames={classNames} />
+          <Histograms runId={id} active={active} />
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** A failed run: the cause and the fix in a line each; the log's tail one click away. */
+function RunFailureBox({ id, failure, log }: { id: number; failure: RunFailure; log: string | null }) {
+  return (
+    <div className="tc-error-box tc-run-failure" data-testid="run-failure" data-kind={failure.kind}>
+      <b data-testid="run-failure-cause">{failure.cause}</b>
+      <div data-testid="run-failure-fix"><span className="muted">Fix:</span> {failure.fix}</div>
+      <details data-testid="run-failure-log">
+        <summary>Show the log</summary>
+        {log && <pre className="tc-run-log" data-testid="run-error">{log}</pre>}
+        <a className="small" href={runUrl(id, "log")} download>⤓ Download the whole log</a>
+      </details>
     </div>
   );
 }

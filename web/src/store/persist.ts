@@ -4,6 +4,7 @@ import type { Graph } from "../api/types";
 import { parseRoute, replaceHash } from "../router";
 import { loadDocument } from "./actions";
 import { needsSignIn } from "./auth";
+import { attachDraftRuns } from "./runActions";
 import { replaceDocument } from "./replace";
 import { useDoc } from "./doc";
 import { toast, useUi } from "./ui";
@@ -19,6 +20,9 @@ export async function saveModel(said?: string): Promise<boolean> {
     const body = { name: doc.name, description: doc.description, graph: doc };
     const saved = modelId ? await api.models.update(modelId, body) : await api.models.create(body);
     const id = String(saved.id ?? modelId);
+    // The runs of the draft belong to the model it became (before the store takes the id, so
+    // that the runs drawer keeps showing them).
+    if (!modelId) await attachDraftRuns(id);
     // Only clear the dirty flag if nothing changed while the request was in flight.
     useDoc.setState((s) => ({ modelId: id, dirty: s.doc === doc ? false : s.dirty }));
     // A draft saved on sign-in from another page stays on that page.

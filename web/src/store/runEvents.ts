@@ -33,6 +33,8 @@ export function applyEvent(s: RunLive, e: RunEvent): RunLive {
   const seq = Math.max(s.seq, e.seq || 0);
   switch (e.type) {
     case "queued":
+      // With a note: a stopping worker handed the run back to the queue; it starts over.
+      if (e.note) return { ...emptyRun(s.id), seq, epochsTotal: e.epochs };
       return { ...s, seq, epochsTotal: e.epochs };
     case "started":
       return { ...s, seq, status: "running" };

@@ -45,6 +45,7 @@ export function TopBar() {
       <a href="#/market" data-testid="nav-market">Market</a>
       <a href="#/quickstart" data-testid="nav-quickstart">Quick start</a>
       <a href="#/lab" data-testid="nav-lab">Lab</a>
+      <a href="#/use" data-testid="nav-use" title="Use a trained model: draw, upload, explain">Use</a>
       <button className="icon" onClick={() => setTourStep(0)} data-testid="start-tour" title="Guided tour">Tour</button>
       <button className="icon" onClick={() => toggleHelp(true)} data-testid="shortcuts-button" title="Keyboard shortcuts (?)">?</button>
       {/* My models is in the user's menu: the bar must fit 1280 px. */}

@@ -38,6 +38,7 @@ from torchcanvas.graph.model import DisplayName, Graph
 from torchcanvas.runner import QueueFull, RunConflict, Runner, RunNotFound, redact_paths, stored_events
 from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.events import RunStatus
+from torchcanvas.runner.failure import Failure, diagnose
 from torchcanvas.runner.feed import EventFeed
 from torchcanvas.runner.metrics import differences, histograms, summarize
 
@@ -103,6 +104,10 @@ class RunSummary(BaseModel):
     exit_code: int | None
     error: str | None
     final: dict[str, JsonValue] | None = Field(description="the last epoch's metrics")
+    failure: Failure | None = Field(
+        default=None,
+        description="why a failed run failed, in one line, and the fix (also a run that ended with a NaN loss)",
+    )
 
 
 class RunRead(RunSummary):
@@ -149,6 +154,7 @@ class Histogram(BaseModel):
     epoch: int
     edges: list[float]
     counts: list[float]
+    norm: float | None = Field(default=None, description="the parameter's L2 norm, sqrt(sum of squares), exact")
 
 
 class Histograms(BaseModel):
@@ -203,12 +209,23 @@ def _fields(session: Session, run: Run) -> dict[str, Any]:
 
 
 def summary(session: Session, run: Run) -> RunSummary:
-    return RunSummary(**_fields(session, run), final=_final(session, run.id))
+    final = _final(session, run.id)
+    return RunSummary(**_fields(session, run), final=final, failure=_failure(run, final))
 
 
 def read(session: Session, run: Run) -> RunRead:
     metrics = summarize(events_of(session, run.id))
-    return RunRead(**_fields(session, run), final=metrics["final"], graph=run.graph, metrics=metrics)
+    final = metrics["final"]
+    return RunRead(**_fields(session, run), final=final, failure=_failure(run, final), graph=run.graph, metrics=metrics)
+
+
+def _failure(run: Run, final: dict[str, Any] | None) -> Failure | None:
+    loss = (final or {}).get("train_loss")
+    try:
+        final_loss = float(loss) if loss is not None else None  # stored as "NaN" or as a float
+    except (TypeError, ValueError):
+        final_loss = None
+    return diagnose(run.error, status=run.status, exit_code=run.exit_code, final_loss=final_loss)
 
 
 def compare(session: Session, runs: list[Run]) -> Comparison:

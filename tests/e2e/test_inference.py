@@ -1,0 +1,124 @@
+"""The inference studio in Chromium: the demo digits model answers a digit drawn on the pad, shows
+a conv layer's feature maps and explains itself; a finished run's Use tab in the editor follows
+the layer clicked on the canvas. Screenshots at 1600x1000 and 1280x720 (test-artifacts/e2e).
+
+These train real runs (the demos and a 2-epoch digits CNN), so they take tens of seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.e2e.support import Account, Editor, Server, editor_page
+
+pytestmark = pytest.mark.e2e
+
+SIZES = [(1600, 1000), (1280, 720)]
+
+
+def _wait_succeeded(api: httpx.Client, run_id: int, timeout: float = 900) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = api.get(f"/runs/{run_id}").json()["status"]
+        if status == "succeeded":
+            return
+        assert status in ("queued", "running"), f"run {run_id} ended {status}"
+        assert time.monotonic() < deadline, f"run {run_id} still {status}"
+        time.sleep(0.5)
+
+
+@pytest.fixture(scope="module")
+def digits_demo(server: Server, site_admin: Account) -> dict[str, Any]:
+    """The admin builds the demos; the digits one (queued first) is waited for."""
+    r = site_admin.api.post("/inference/demos")
+    assert r.status_code == 202, r.text
+    _wait_succeeded(site_admin.api, r.json()["runs"][0])
+    listed = server.api.get("/inference/runs").json()
+    demo: dict[str, Any] = next(x for x in listed if x["demo"] and x["dataset"] == "Digits")
+    return demo
+
+
+def _draw_a_one(ed: Editor) -> None:
+    pad = ed.tid("draw-pad")
+    box = pad.bounding_box()
+    assert box is not None
+    x = box["x"] + box["width"] * 0.5
+    ed.page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    ed.page.mouse.down()
+    for i in range(1, 11):
+        ed.page.mouse.move(x, box["y"] + box["height"] * (0.15 + 0.07 * i))
+    ed.page.mouse.up()
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_draw_a_digit_on_the_demo_model_and_inspect_it(
+    browser: Browser, artifacts: Path, server: Server, digits_demo: dict[str, Any], width: int, height: int
+) -> None:
+    with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000) as ed:
+        ed.page.goto(f"{server.url}/#/use")
+        expect(ed.tid("usable-run").first).to_be_visible()
+        expect(ed.tid("usable-runs").locator(".tc-chip").first).to_have_text("demo")
+        ed.shot(f"40a_use_list_{width}x{height}")
+        ed.tid("usable-runs").get_by_text("Demo: digits (8x8)").click()
+        expect(ed.tid("use-panel")).to_be_visible()
+        expect(ed.tid("use-source-draw")).to_have_attribute("aria-selected", "true")  # a digit model: the pad first
+
+        _draw_a_one(ed)
+        top = ed.tid("prediction-top")
+        expect(top).to_have_text("1")
+        expect(ed.tid("prediction-bar")).to_have_count(5)
+        expect(ed.tid("preprocessing")).to_contain_text("v2.ToDtype(torch.float32, scale=True)")
+        # the pad's 8x8, as the model saw it: a column of ink in the middle
+        cells = ed.tid("pad-grid").locator("span").evaluate_all("els => els.map(e => +e.title)")
+        assert max(cells) == 16 and sum(cells[3::8]) + sum(cells[4::8]) > 0.8 * sum(cells)
+
+        # inspect: the first conv layer's feature maps for this drawing
+        expect(ed.tid("inspect-node")).to_have_value("conv1")
+        expect(ed.tid("activation-grid")).to_be_visible()
+        expect(ed.tid("activation")).to_contain_text("first 16 of 16 channels")
+        ed.tid("explain").click()
+        expect(ed.tid("explain-grad_cam").locator("img")).to_be_visible()
+        expect(ed.tid("explain-integrated_gradients").locator("img")).to_be_visible()
+        ed.page.wait_for_function(
+            "() => [...document.querySelectorAll('.tc-use-maps img')].every(i => i.naturalWidth === 8)"
+        )
+        ed.shot(f"40b_use_draw_{width}x{height}")
+
+        # a test sample, with its true label
+        ed.tid("use-source-sample").click()
+        ed.tid("sample-go").click()
+        expect(ed.tid("prediction-truth")).to_be_visible()
+        ed.tid("inspect-node").select_option("conv2")
+        expect(ed.tid("activation")).to_contain_text("conv2")
+        ed.shot(f"40c_use_sample_{width}x{height}")
+
+
+def test_a_finished_runs_use_tab_follows_the_canvas(
+    browser: Browser, artifacts: Path, server: Server, account: Account, digits_demo: dict[str, Any]
+) -> None:
+    """The demo's model opened in the editor: its run's Use tab, and a layer clicked on the canvas."""
+    run_id = digits_demo["id"]
+    with editor_page(browser, artifacts, width=1600, height=1000, timeout_ms=20_000, account=account) as ed:
+        ed.page.goto(f"{server.url}/#/model/{digits_demo['model_id']}")
+        expect(ed.node("conv2")).to_be_visible()
+        ed.tid("runs-toggle").click()
+        ed.tid(f"run-{run_id}").click()
+        expect(ed.tid("run-tab-use")).to_be_visible()
+        ed.tid("run-tab-use").click()
+        ed.tid("use-source-sample").click()
+        ed.tid("sample-go").click()
+        expect(ed.tid("prediction-top")).to_be_visible()
+        # a layer clicked on the canvas is the one inspected
+        ed.node("conv2").click()
+        expect(ed.tid("inspect-node")).to_have_value("conv2")
+        expect(ed.tid("activation")).to_contain_text("conv2 (Conv2d) output 1 × 32 × 4 × 4")
+        ed.shot("40d_use_tab_in_editor_1600x1000")
+        # the Training tab is still there, as before
+        ed.tid("run-tab-training").click()
+        expect(ed.tid("chart-loss")).to_be_visible()
