@@ -265,7 +265,10 @@ def group_and_reuse(ed: Editor) -> None:
     expect(ed.tid("node-shape-block1_1")).to_have_text("(B, 120)")
     assert not ed.error_nodes()
     ed.press("l")
-    ed.press("f")  # at 1280x720 the laid-out model is larger than the canvas
+    # The layout (elkjs, in a worker) lands a moment later; then fit the view to it (at 1280x720
+    # the laid-out model is larger than the canvas as it was).
+    ed.page.wait_for_timeout(1000)
+    ed.press("f")
     ed.page.wait_for_timeout(300)
     ed.shot("04b_grouped_block1")
 
