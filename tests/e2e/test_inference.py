@@ -66,12 +66,13 @@ def test_draw_a_digit_on_the_demo_model_and_inspect_it(
         expect(ed.tid("usable-runs").locator(".tc-chip").first).to_have_text("demo")
         ed.shot(f"40a_use_list_{width}x{height}")
         ed.tid("usable-runs").get_by_text("Demo: digits (8x8)").click()
-        expect(ed.tid("use-panel")).to_be_visible()
+        # the first use of a run loads its model and its test set (sklearn's digits): seconds on a busy machine
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
         expect(ed.tid("use-source-draw")).to_have_attribute("aria-selected", "true")  # a digit model: the pad first
 
         _draw_a_one(ed)
         top = ed.tid("prediction-top")
-        expect(top).to_have_text("1")
+        expect(top).to_have_text("1", timeout=30_000)
         expect(ed.tid("prediction-bar")).to_have_count(5)
         expect(ed.tid("preprocessing")).to_contain_text("v2.ToDtype(torch.float32, scale=True)")
         # the pad's 8x8, as the model saw it: a column of ink in the middle
@@ -111,6 +112,7 @@ def test_a_finished_runs_use_tab_follows_the_canvas(
         ed.tid(f"run-{run_id}").click()
         expect(ed.tid("run-tab-use")).to_be_visible()
         ed.tid("run-tab-use").click()
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
         ed.tid("use-source-sample").click()
         ed.tid("sample-go").click()
         expect(ed.tid("prediction-top")).to_be_visible()
