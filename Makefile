@@ -15,7 +15,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[train,dev]'
+	$(PIP) install --quiet -e '.[train,dev,cluster]'
 	touch $@
 
 # The front end's packages, installed again when the lock file changes.
@@ -43,13 +43,14 @@ run: setup web
 # Everything is installed first, then the four suites run side by side (-j); each one's output
 # is printed whole when it ends (-O), and -k lets the others finish when one fails (make still
 # exits non-zero). PostgreSQL needs no server here: its fixture starts a cluster per test worker.
+# --dist loadgroup keeps the tests of one xdist_group on one worker (they share one Ray head).
 PYTEST_WORKERS ?= auto
 
 test: setup web system-deps
 	$(MAKE) --no-print-directory -k -j4 -O lint test-py test-web typecheck
 
 test-py: setup web system-deps
-	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 test-web: web-deps
 	cd web && npx vitest run

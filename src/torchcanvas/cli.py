@@ -1,5 +1,5 @@
-"""The command line: check, codegen, export-onnx, catalog, import, serve, db upgrade, admin create-user,
-demos build."""
+"""The command line: check, codegen, export-onnx, catalog, import, serve, worker, db upgrade,
+admin create-user, demos build."""
 
 from __future__ import annotations
 
@@ -105,6 +105,7 @@ def cmd_export_onnx(args: argparse.Namespace) -> int:
         data = export_onnx(_load(args.graph), limits=_limits())
     except GraphError as e:
         return _report(e)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_bytes(data)
     print(f"wrote {args.output} ({len(data):,} bytes)")
     return 0
@@ -135,6 +136,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ValueError as e:
         print(f"error: --input-shape must be sizes separated by commas, e.g. 3,224,224 ({e})", file=sys.stderr)
         return 1
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(graph.model_dump_json(indent=2))
     print(f"wrote {args.output}: {len(graph.nodes)} nodes, {len(graph.modules)} module definitions")
     return 0
@@ -143,8 +145,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from torchcanvas.api import serve
 
-    serve(host=args.host, port=args.port)
+    if args.workers < 1:
+        raise SystemExit("error: --workers must be at least 1")
+    serve(host=args.host, port=args.port, workers=args.workers, run_worker=not args.no_worker)
     return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from torchcanvas.worker import main as worker_main
+
+    return worker_main(["--concurrency", str(args.concurrency)] if args.concurrency else [])
 
 
 def _password(args: argparse.Namespace, for_whom: str) -> str:
@@ -318,7 +328,19 @@ def main(argv: list[str] | None = None) -> int:
     # Unset: TORCHCANVAS_HOST / TORCHCANVAS_PORT, else 127.0.0.1:8000 (torchcanvas.settings).
     p.add_argument("--host", default=None, help="default: TORCHCANVAS_HOST, else 127.0.0.1")
     p.add_argument("--port", type=int, default=None, help="default: TORCHCANVAS_PORT, else 8000")
+    p.add_argument("--workers", type=int, default=2, help="API processes (uvicorn's workers; default 2)")
+    p.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="start no run worker: runs are executed by `torchcanvas worker` processes elsewhere",
+    )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="claim queued runs from the database and execute them (until SIGTERM)")
+    p.add_argument(
+        "--concurrency", type=int, default=None, help="runs at once (default: TORCHCANVAS_MAX_CONCURRENT_RUNS)"
+    )
+    p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("db", help="the database")
     db_sub = p.add_subparsers(dest="db_command", required=True)

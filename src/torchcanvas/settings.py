@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
@@ -14,6 +16,28 @@ from torchcanvas.limits import Limits
 from torchcanvas.market.config import MarketSettings
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class MetricsSettings(BaseModel):
+    """``GET /metrics`` for Prometheus (torchcanvas.api.observability; docs/deploy.md).
+
+    Not public: the figures tell an outsider how busy the server is and what its users run. A
+    scrape is answered when it comes straight from an address in ``allow`` (the loopback by
+    default, for a Prometheus on the same machine), or when it sends ``Authorization: Bearer
+    <token>``. A request that came through a proxy (X-Forwarded-For, Forwarded or X-Real-IP) needs
+    the token whatever its address: behind nginx every request comes from 127.0.0.1.
+    """
+
+    enabled: bool = True
+    token: str | None = Field(default=None, min_length=16)  # TORCHCANVAS_METRICS__TOKEN
+    allow: list[str] = Field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])  # addresses or networks
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        for net in v:
+            ipaddress.ip_network(net, strict=False)  # a ValueError names the bad entry
+        return v
 
 
 class Settings(BaseSettings):
@@ -76,6 +100,59 @@ class Settings(BaseSettings):
     # Keep one interpreter with torch already imported for the next run (runner/launcher.py):
     # it saves the 4 s of imports between pressing Train and the first metric.
     run_warm_start: bool = True
+
+    # Run workers (torchcanvas.worker). Who executes runs: "local" (train.py as a child process of
+    # the worker) or "ray" (a Ray job per run, on the cluster at RAY_ADDRESS; the .[cluster] extra).
+    runner: Literal["local", "ray"] = "local"
+    # A worker inside this API process (what a single `create_app()` needs to train anything).
+    # `torchcanvas serve` turns it off in its API processes and starts `torchcanvas worker` instead.
+    embedded_worker: bool = True
+    # How many runs one worker executes at once (the embedded one: max_concurrent_runs).
+    worker_concurrency: int | None = Field(default=None, ge=1, le=64)
+    # A worker refreshes the lease of its runs every heartbeat; a run whose lease is older than
+    # run_lease_s is marked interrupted by any worker or API process (its worker died).
+    run_heartbeat_s: float = Field(default=1.0, gt=0, le=60)
+    run_lease_s: float = Field(default=10.0, gt=0, le=3600)
+    # SQLite has no LISTEN/NOTIFY: workers look for queued runs, and event streams for new
+    # events, this often (PostgreSQL wakes both at once, and polls only as a fallback).
+    worker_poll_s: float = Field(default=0.2, gt=0, le=10)
+    events_poll_s: float = Field(default=0.25, gt=0, le=10)
+    # Run the migrations when an app starts; `serve` runs them once before it forks its API
+    # processes, and turns this off in them.
+    migrate_on_start: bool = True
+
+    # Logs of the server and the run worker (torchcanvas.logs): "plain" lines for a terminal, or
+    # "json", one object per line (time, level, logger, message, request_id, run_id, exception)
+    # for a log collector.
+    log_format: Literal["plain", "json"] = "plain"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics: MetricsSettings = Field(default_factory=MetricsSettings)  # e.g. TORCHCANVAS_METRICS__TOKEN=...
+    # On SIGTERM the server stops accepting connections and waits this long for the requests in
+    # flight; event streams, which never end by themselves, are then closed (the browser reconnects
+    # to another process with Last-Event-ID).
+    shutdown_grace_s: int = Field(default=20, ge=1, le=3600)
+
+    @field_validator("log_format", "log_level", mode="before")
+    @classmethod
+    def _case_insensitive(cls, v: object) -> object:
+        if not isinstance(v, str):
+            return v
+        return v.upper() if v.upper() in ("DEBUG", "INFO", "WARNING", "ERROR") else v.lower()
+
+    # A Ray cluster runs the runs (TORCHCANVAS_RUNNER=ray, the .[cluster] extra; see the README's
+    # "Running on a Ray cluster" and runner/ray_executor.py). The cluster's job API, such as
+    # http://head:8265; unset: Ray's own RAY_ADDRESS.
+    ray_address: str | None = None
+    # Where the cluster's machines see this data directory (shared storage, e.g. an NFS mount).
+    # Set: runs read data sets and write runs/ there directly. Unset: each node downloads data sets
+    # into its own cache, and a run's outputs come back through its job's log.
+    ray_shared_data_dir: str | None = None
+    ray_run_cpus: float = Field(default=1, gt=0, le=1024)  # the CPUs Ray reserves for each run
+    # The largest outputs (runs/: checkpoint and TensorBoard files, compressed) a run may send
+    # back without shared storage; past it they stay on the node, and the log says so.
+    ray_max_output_mb: int = Field(default=256, ge=1, le=16_384)
+    # Every job's submission id starts with it: two servers sharing one cluster use two prefixes.
+    ray_job_prefix: str = Field(default="torchcanvas", pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
     @property
     def runs_dir(self) -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from pathlib import Path
 
@@ -38,6 +40,21 @@ def test_openapi_documents_every_resource(client: TestClient) -> None:
         assert method in paths.get(path, {}), f"{method.upper()} {path} is not in the OpenAPI document"
     assert not any(not p.startswith("/api/v1/") for p in paths), "the front end's catch-all must stay out of the schema"
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_api_docs_are_served_from_this_server(client: TestClient) -> None:
+    """Swagger UI's files come from this server (offline, a CDN-loaded page is blank), and /docs,
+    where people look first, leads there rather than to the editor."""
+    r = client.get("/docs", follow_redirects=False)
+    assert r.status_code == 308 and r.headers["location"] == "/api/v1/docs"
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200 and "SwaggerUIBundle" in page.text and "/api/v1/openapi.json" in page.text
+    assert not re.search(r"(src|href)=\"(https?:)?//", page.text), "the docs page loads something from elsewhere"
+    for asset in re.findall(r"(?:src|href)=\"(/api/v1/docs/assets/[^\"]+)\"", page.text):
+        got = client.get(asset)
+        assert got.status_code == 200 and len(got.content) > 500, asset
+    assert len(re.findall(r"/api/v1/docs/assets/", page.text)) == 3  # the script, the style sheet, the icon
+    assert client.get("/api/v1/docs/assets/no-such-file.js").status_code == 404
 
 
 def test_invalid_json_is_400_with_a_message(client: TestClient) -> None:

@@ -17,6 +17,7 @@ from tests.api.api_support import AUTH, PASSWORD, make_settings, mlp_graph, sign
 from torchcanvas.api import create_app
 from torchcanvas.auth.config import AuthSettings, Quotas
 from torchcanvas.db.models import AuthSession, Run, SavedModel, Star, utcnow
+from torchcanvas.worker import Worker
 
 API = "/api/v1"
 CSRF_REFUSED = "missing or wrong CSRF token; reload the page"
@@ -332,7 +333,8 @@ def test_quota_of_concurrent_runs(tmp_path: Path) -> None:
         bob = signed_in(client.app, "bob")
         a1, a2 = (client.post(f"{API}/runs", json={"graph": mlp_graph()}).json()["id"] for _ in range(2))
         b1 = bob.post(f"{API}/runs", json={"graph": mlp_graph()}).json()["id"]
-        runner = client.app.state.runner  # type: ignore[attr-defined]
+        # A worker's claims, one at a time (the app's own worker is stopped: nothing runs).
+        runner = Worker(client.app.state.sessionmaker, client.app.state.settings)  # type: ignore[attr-defined]
         assert runner._claim_next()[0] == a1  # nobody runs anything: the oldest
         assert runner._claim_next()[0] == b1  # alice is at her quota: bob's, though a2 is older
         assert runner._claim_next() is None

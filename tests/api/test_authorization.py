@@ -99,6 +99,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/openapi.json"): Row(open_route, "open"),
     ("GET", "/docs"): Row(open_route, "open"),
     ("GET", "/health"): Row(open_route, "open"),
+    ("GET", "/health/ready"): Row(open_route, "open"),
     ("GET", "/catalog"): Row(open_route, "open"),
     ("GET", "/defaults"): Row(open_route, "open"),
     ("POST", "/check"): Row(open_route, "open", body=lambda c: {}),
@@ -117,6 +118,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/lab/normalization"): Row(open_route, "open"),
     ("POST", "/lab/normalization"): Row(open_route, "open", body=lambda c: {}),
     ("POST", "/lab/lessons/{lesson_id}/run"): Row(signed_in_only(201), "signed", body=lambda c: {"epochs": 1}),
+    ("GET", "/lab/lessons/{lesson_id}/experiments"): Row(signed_in_only(200), "signed"),
     # accounts: each role acts on a throwaway account of its own (the admin's is an admin)
     ("GET", "/auth/me"): Row(everyone(200), "account"),
     ("POST", "/auth/signup"): Row(
@@ -148,6 +150,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("GET", "/runs/compare"): Row(readable(), params={"ids": "{run_id}"}),
     ("GET", "/runs/{run_id}"): Row(readable()),
     ("DELETE", "/runs/{run_id}"): Row(owner_only(200), "fresh_run"),
+    ("PATCH", "/runs/{run_id}"): Row(owner_only(200), "fresh_run", body=lambda c: {"model_id": c["model_id"]}),
     ("GET", "/runs/{run_id}/events"): Row(readable()),
     ("GET", "/runs/{run_id}/histograms"): Row(readable()),
     ("GET", "/runs/{run_id}/log"): Row(readable()),

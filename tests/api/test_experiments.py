@@ -12,7 +12,7 @@ from tests.api.api_support import mlp_graph, sign_up
 from tests.runner.support import example, runner_settings, wait_for
 from torchcanvas.api import create_app
 from torchcanvas.graph.model import Graph
-from torchcanvas.runner.experiments import LayerAxis, PathAxis, ToggleAxis, expand
+from torchcanvas.runner.experiments import LayerAxis, NodeAxis, PathAxis, ToggleAxis, expand
 
 
 @pytest.fixture
@@ -51,6 +51,18 @@ def test_cartesian_product_and_labels() -> None:
     assert {n.params["p"] for n in last.nodes if getattr(n, "type", None) == "Dropout"} == {0.5}
 
 
+def test_a_node_axis_varies_one_layer_only() -> None:
+    base = Graph.model_validate(example("seed_mlp_dropout"))
+    drops = [n.id for n in base.nodes if getattr(n, "type", None) == "Dropout"]
+    assert len(drops) >= 2, "the example has several Dropout layers: one of them varies"
+    variants = expand(base, [NodeAxis(node=drops[0], param="p", values=[0.1, 0.3])])
+    assert [v.label for v in variants] == [f"{drops[0]}.p=0.1", f"{drops[0]}.p=0.3"]
+    for v, p in zip(variants, [0.1, 0.3], strict=True):
+        ps = {n.id: n.params.get("p") for n in v.graph.nodes if n.id in drops}  # type: ignore[union-attr]
+        assert ps[drops[0]] == p
+        assert all(ps[d] == {n.id: n for n in base.nodes}[d].params.get("p") for d in drops[1:])  # type: ignore[union-attr]
+
+
 @pytest.mark.slow
 def test_an_experiment_runs_every_variant(client: TestClient) -> None:
     r = client.post(
@@ -68,7 +80,9 @@ def test_an_experiment_runs_every_variant(client: TestClient) -> None:
         wait_for(client, run["id"])
     got = client.get(f"/api/v1/experiments/{body['id']}").json()
     assert [run["status"] for run in got["runs"]] == ["succeeded", "succeeded"]
-    assert got["comparison"]["differences"] == [{"key": "training.optimizer.params.weight_decay", "values": [0, 0.01]}]
+    assert got["comparison"]["differences"] == [
+        {"key": "training.optimizer.params.weight_decay", "label": "optimizer: weight_decay", "values": [0, 0.01]}
+    ]
     assert [e["id"] for e in client.get("/api/v1/experiments").json()] == [body["id"]]
     listed = client.get("/api/v1/runs", params={"experiment_id": body["id"]}).json()
     assert listed["count"] == 2
@@ -87,6 +101,10 @@ def test_bad_axes(client: TestClient) -> None:
     body = post([{"path": "training.lr", "values": [0.1, -1]}])
     assert body["detail"][0]["loc"] == ["body", "axes", 0] and "lr=-1" in body["detail"][0]["message"]
     post([{"path": "nodes.0.id", "values": [1]}])  # only training.* paths
+    body = post([{"node": "nope", "param": "p", "values": [0.5]}])
+    assert body["detail"][0]["loc"] == ["body", "axes", 0] and "no node 'nope'" in body["detail"][0]["message"]
+    body = post([{"node": "x", "param": "p", "values": [0.5]}])
+    assert "'x' is not a layer" in body["detail"][0]["message"]
     post([])
     assert client.get("/api/v1/experiments/999").status_code == 404
     r = client.post(

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from torch import nn
 
 from tests.api.api_support import sign_up
-from tests.runner.support import runner_settings
+from tests.runner.support import example, runner_settings
 from torchcanvas.api import create_app
 
 
@@ -58,6 +58,32 @@ def test_a_lesson_run_queues_its_variants(client: TestClient) -> None:
     assert r.status_code == 422 and "no param 'momentum'" in r.json()["detail"][0]["message"]
     assert client.post("/api/v1/lab/lessons/nope/run", json={}).status_code == 404
     assert client.post("/api/v1/lab/lessons/bias-variance/run", json={}).status_code == 409
+
+
+def test_a_lesson_keeps_its_earlier_experiments(client: TestClient) -> None:
+    first = client.post("/api/v1/lab/lessons/batchnorm/run", json={"epochs": 1}).json()
+    second = client.post("/api/v1/lab/lessons/batchnorm/run", json={"params": {"lr": 0.1}, "epochs": 1}).json()
+    # Another experiment of the same graph, named by its user: not the lesson's.
+    graph = example("seed_lenet_bn")
+    axes = [{"path": "training.lr", "values": [0.01]}]
+    other = client.post("/api/v1/experiments", json={"graph": graph, "axes": axes, "name": "Batch norms", "epochs": 1})
+    assert other.status_code == 201, other.text
+    for body in (first, second, other.json()):
+        for run in body["runs"]:  # no need to train them here
+            client.delete(f"/api/v1/runs/{run['id']}")
+
+    past = client.get("/api/v1/lab/lessons/batchnorm/experiments")
+    assert past.status_code == 200, past.text
+    assert [(e["id"], e["name"]) for e in past.json()] == [
+        (second["id"], "Batch normalization, lr=0.1"),
+        (first["id"], "Batch normalization, lr=0.01"),
+    ]
+    assert client.get("/api/v1/lab/lessons/weight-decay/experiments").json() == []
+    assert client.get("/api/v1/lab/lessons/nope/experiments").status_code == 404
+    assert client.get("/api/v1/lab/lessons/bias-variance/experiments").status_code == 404
+    client.cookies.clear()
+    sign_up(client, "bob")
+    assert client.get("/api/v1/lab/lessons/batchnorm/experiments").json() == []  # alice's are hers
 
 
 def test_dropout_scale_bad_input(client: TestClient) -> None:

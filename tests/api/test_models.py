@@ -12,6 +12,8 @@ from fastapi.testclient import TestClient
 
 from tests.api.api_support import PASSWORD, make_settings, mlp_graph, sign_up
 from torchcanvas.api import create_app
+from torchcanvas.graph.model import Graph
+from torchcanvas.market.thumbnail import render_svg
 
 API = "/api/v1/models"
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"></svg>'
@@ -36,7 +38,8 @@ def test_save_edit_version_restore(store: TestClient) -> None:
     r = store.put(f"{API}/{mid}", json={"name": "Wide", "graph": mlp_graph(hidden=32)})
     assert r.status_code == 200, r.text
     v2 = r.json()
-    assert v2["version"] == 2 and v2["description"] == "" and v2["thumbnail"] is None
+    assert v2["version"] == 2 and v2["description"] == ""
+    assert v2["thumbnail"].startswith("<svg") and ">Linear<" in v2["thumbnail"]  # drawn from the graph
     assert v2["graph"]["nodes"][1]["params"] == {"out_features": 32}
     assert v2["created_at"] == m["created_at"] and v2["updated_at"] >= m["updated_at"]
 
@@ -47,7 +50,7 @@ def test_save_edit_version_restore(store: TestClient) -> None:
     # A thumbnail alone, or a save that changes nothing, adds no version.
     assert store.patch(f"{API}/{mid}", json={"thumbnail": SVG}).json()["version"] == 3
     same = store.patch(f"{API}/{mid}", json={"graph": mlp_graph(hidden=32)}).json()
-    assert same["version"] == 3 and same["thumbnail"] == SVG
+    assert same["version"] == 3 and same["thumbnail"] == v2["thumbnail"]
 
     versions = store.get(f"{API}/{mid}/versions").json()
     assert [(v["number"], v["name"], v["note"]) for v in versions] == [
@@ -141,6 +144,22 @@ def test_invalid_documents_are_422_naming_the_field(client: TestClient) -> None:
     assert r.status_code == 422 and "name cannot be null" in r.json()["detail"][0]["message"]
     r = client.put(f"{API}/{m['id']}", json={"graph": mlp_graph()})  # PUT needs every required field
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "name"]
+
+
+def test_without_a_thumbnail_the_card_shows_the_graphs_diagram(store: TestClient) -> None:
+    """My models shows what the market shows: the diagram drawn from the graph (render_svg),
+    redrawn on every save of the graph and on a restore; a picture sent with the body wins."""
+    graph = mlp_graph()
+    graph["nodes"][1]["name"] = "hidden"
+    m = create(store, graph=graph)
+    assert m["thumbnail"] == render_svg(Graph.model_validate(graph)) and ">hidden<" in m["thumbnail"]
+    mid = m["id"]
+    wide = store.put(f"{API}/{mid}", json={"name": "Wide", "graph": mlp_graph(hidden=32)}).json()
+    assert ">hidden<" not in wide["thumbnail"] and wide["thumbnail"].startswith("<svg")
+    restored = store.post(f"{API}/{mid}/versions/1/restore").json()
+    assert restored["version"] == 3 and restored["thumbnail"] == m["thumbnail"]
+    sent = store.patch(f"{API}/{mid}", json={"graph": mlp_graph(hidden=4), "thumbnail": SVG}).json()
+    assert sent["thumbnail"] == SVG
 
 
 def test_thumbnail_is_checked(tmp_path: Path) -> None:

@@ -66,6 +66,12 @@ def test_a_run_from_start_to_downloads(runs: TestClient) -> None:
     first = hist["fc1.weight"][0]
     assert first["epoch"] == 1 and len(first["edges"]) == len(first["counts"]) + 1 == 31
     assert sum(first["counts"]) == 8  # Linear(1, 8) has 8 weights
+    # The last histogram's norm is the final weights' L2 norm, exactly (TensorBoard's sum of squares).
+    import torch
+
+    checkpoint = runs.get(f"/api/v1/runs/{run['id']}/checkpoint").content
+    final = torch.load(io.BytesIO(checkpoint), map_location="cpu", weights_only=True)["model"]
+    assert hist["fc2.weight"][-1]["norm"] == pytest.approx(final["fc2.weight"].norm().item(), rel=1e-5)
 
     # Finished: cancelling is a conflict with a message.
     r = runs.delete(f"/api/v1/runs/{run['id']}")
@@ -96,6 +102,8 @@ def test_the_time_limit_kills_the_run(tmp_path: Path) -> None:
         run = _start(c, epochs=100_000)
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and "time limit of 3 s" in done["error"]
+    # The run's read model says why in one line, and what to do.
+    assert done["failure"]["kind"] == "time_limit" and "fewer epochs" in done["failure"]["fix"]
 
 
 @pytest.mark.slow
@@ -119,7 +127,7 @@ def test_compare(runs: TestClient) -> None:
     wait_for(runs, b["id"])
     body = runs.get("/api/v1/runs/compare", params={"ids": f"{a['id']},{b['id']}"}).json()
     assert [r["id"] for r in body["runs"]] == [a["id"], b["id"]]
-    assert body["differences"] == [{"key": "training.lr", "values": [0.01, 0.05]}]
+    assert body["differences"] == [{"key": "training.lr", "label": "learning rate", "values": [0.01, 0.05]}]
     assert len(body["runs"][0]["curves"]["train_loss"]) == 2 and body["runs"][0]["final"]["epoch"] == 2
 
 
@@ -157,3 +165,41 @@ def test_the_memory_limit_applies_to_the_run(tmp_path: Path) -> None:
         done = wait_for(c, run["id"], timeout=60)
     assert done["status"] == "failed" and done["exit_code"] != 0
     assert "Error" in done["error"]  # ImportError / MemoryError from the child's traceback
+    assert done["failure"]["cause"] and done["failure"]["fix"]  # a one-line summary, not the traceback
+
+
+def test_a_run_of_an_unsaved_draft_joins_the_model_it_is_saved_as(tmp_path: Path) -> None:
+    """The editor attaches the runs of a draft to the model the draft is saved as (PATCH
+    /runs/{id}): its own runs, onto a model it may edit, and a run stays with the model it trained."""
+    from tests.api.api_support import signed_in
+
+    app = create_app(runner_settings(tmp_path, run_warm_start=False))
+    with TestClient(app, raise_server_exceptions=False) as alice:
+        app.state.runner.stop()  # runs stay queued: nothing trains
+        sign_up(alice, "alice")
+        bob = signed_in(app, "bob")
+        run = _start(alice)
+        assert run["model_id"] is None
+        model = alice.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+        bobs = bob.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+
+        assert bob.patch(f"/api/v1/runs/{run['id']}", json={"model_id": bobs}).status_code == 404  # not his run
+        r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": bobs})
+        assert r.status_code == 404 and "there is no" in r.text  # not her model
+        assert alice.get(f"/api/v1/runs/{run['id']}").json()["model_id"] is None
+
+        r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model})
+        assert r.status_code == 200 and r.json()["model_id"] == model
+        listed = alice.get("/api/v1/runs", params={"model_id": model}).json()
+        assert [x["id"] for x in listed["items"]] == [run["id"]]
+        assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model}).status_code == 200  # again: no change
+
+        other = alice.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+        r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": other})
+        assert r.status_code == 409 and "stays with the model it trained" in r.text
+        assert alice.get(f"/api/v1/runs/{run['id']}").json()["model_id"] == model
+
+        assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": "nope"}).status_code == 422
+        assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model, "x": 1}).status_code == 422
+        assert alice.patch("/api/v1/runs/999999", json={"model_id": model}).status_code == 404
+        bob.close()

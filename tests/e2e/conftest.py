@@ -9,6 +9,7 @@ serves the built front end from src/torchcanvas/static: build it first with
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,17 +35,38 @@ def server() -> Iterator[Server]:
         )
     # The market as a newcomer finds it: the examples published (tests/conftest.py turns the
     # seeding off for the other servers). Their verification stays off: a torch import each.
-    live = LiveServer(
-        Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-")), env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"}
-    )
+    data_dir = Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-"))
+    live = LiveServer(data_dir, env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"})
     try:
-        live.start()
-    except ServerError as e:
-        pytest.fail(str(e), pytrace=False)
-    try:
-        yield Server(url=live.url, api=live.api)
+        try:
+            live.start()
+        except ServerError as e:
+            pytest.fail(str(e), pytrace=False)
+        try:
+            yield Server(url=live.url, api=live.api)
+        finally:
+            live.stop()
+            live.api.close()
     finally:
-        live.stop()
+        # The data dir (database, saved models, runs: about 12 MB) goes with the server; its
+        # log is kept among the artifacts when the server failed to start or a test failed.
+        log = data_dir / "server.log"
+        if log.is_file():
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log, ARTIFACTS / f"server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log")
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# The two screens the editor must work on: a desktop and a small laptop (the top bar fits, the
+# page never scrolls sideways, the runs drawer leaves the canvas usable). Tests about layout take
+# `viewport` and pass it to editor_page(..., *viewport) to run at both sizes.
+VIEWPORTS = {"1600x1000": (1600, 1000), "1280x720": (1280, 720)}
+
+
+@pytest.fixture(params=list(VIEWPORTS.values()), ids=list(VIEWPORTS))
+def viewport(request: pytest.FixtureRequest) -> tuple[int, int]:
+    size: tuple[int, int] = request.param
+    return size
 
 
 @pytest.fixture(scope="session")

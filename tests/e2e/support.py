@@ -94,8 +94,20 @@ class Editor:
         return self.tid(f"rf__edge-{edge_id(source, target, source_port, target_port)}")
 
     def shot(self, name: str) -> None:
+        """A screenshot into the artifacts, its name suffixed with the viewport size (a test run
+        at two sizes keeps both)."""
         self.page.wait_for_timeout(250)  # let the fit/centre animations (150-200 ms) settle
-        self.page.screenshot(path=str(self.artifacts / f"{name}.png"))
+        size = self.page.viewport_size
+        suffix = f"_{size['width']}x{size['height']}" if size else ""
+        if suffix and name.endswith(suffix):
+            suffix = ""
+        self.page.screenshot(path=str(self.artifacts / f"{name}{suffix}.png"))
+
+    def no_sideways_scroll(self) -> None:
+        """The page is no wider than the window: nothing pushes it into a horizontal scroll."""
+        width = self.page.evaluate("window.innerWidth")
+        overflow = self.page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"the page scrolls sideways at {self.page.viewport_size}: {overflow} > {width} px"
 
     # --- coordinates ----------------------------------------------------------------------
 
@@ -152,9 +164,10 @@ class Editor:
         return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
     def settle(self) -> None:
-        """Wait for the live check (debounced 150 ms) to come back."""
+        """Wait for the live check (debounced 150 ms) to come back (whatever it found: the status
+        reads "✓" only for a model without errors or warnings)."""
         self.page.wait_for_timeout(200)
-        expect(self.tid("check-status")).to_have_text("✓")
+        expect(self.tid("check-status")).to_have_attribute("data-state", "done")
 
     def select(self, nid: str, add: bool = False) -> None:
         self.node(nid).locator(".tc-node-head").click(modifiers=["Control"] if add else None)
@@ -183,6 +196,17 @@ class Editor:
             self.page.mouse.move(x, y)
             self.page.mouse.wheel(0, -300)
             self.page.wait_for_timeout(100)
+
+    def beside(self, nid: str, dx: float, dy: float) -> tuple[float, float]:
+        """Flow coordinates `dx` right of a node (or left of it where the canvas has no room on
+        the right) and `dy` below its top."""
+        tx, ty, z = self.viewport()
+        box = self.node(nid).bounding_box()
+        canvas = self.page.locator(".react-flow").bounding_box()
+        assert box and canvas
+        fx, fy = (box["x"] - canvas["x"] - tx) / z, (box["y"] - canvas["y"] - ty) / z
+        right = box["x"] + (dx + 200) * z < canvas["x"] + canvas["width"]
+        return (fx + dx if right else fx - dx), fy + dy
 
     def node_ids(self) -> set[str]:
         return set(self.page.locator(".react-flow__node").evaluate_all("els => els.map(e => e.dataset.id)"))

@@ -81,8 +81,8 @@ def chain_of(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 def hand_built_doc() -> dict[str, Any]:
-    """The document test_01 builds by hand: the seed's LeNet_bn under the editor's node ids, with a
-    new model's training config (Regression1D and MSELoss, which do not fit it)."""
+    """The document test_01 builds by hand: the seed's LeNet_bn under the editor's node ids, with the
+    schema's default training config (Regression1D and MSELoss, which do not fit it: a document saved without one)."""
     layers = [n["id"] for n in SEED["nodes"] if n["kind"] == "layer"]
     rename = dict(zip(layers, IDS, strict=True))
     rename.update({n["id"]: "x" for n in SEED["nodes"] if n["kind"] == "input"})
@@ -96,8 +96,8 @@ def hand_built_doc() -> dict[str, Any]:
 
 
 @pytest.fixture
-def ed(browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
-    with editor_page(browser, artifacts, width=1600, height=1000, account=account) as editor:
+def ed(browser: Browser, artifacts: Path, account: Account, viewport: tuple[int, int]) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, *viewport, account=account) as editor:
         yield editor
 
 
@@ -120,6 +120,11 @@ def opened(ed: Editor, server: Server, model_id: str) -> Editor:
 
 
 def test_01_build_lenet_bn_by_hand(ed: Editor, server: Server) -> None:
+    if (ed.page.viewport_size or {}).get("height", 0) < 900:
+        # The 19-layer column, fitted, is taller than a 720 px window's canvas at any zoom where
+        # nodes keep their handles, so the output cannot be dragged below the last layer and wired
+        # by hand as this test does. The other steps run at 1280x720 (and test_layout.py).
+        pytest.skip("building the whole column by hand needs a canvas taller than 1280x720's")
     ed.page.goto(f"{server.url}/#/")
     ed.shot("01a_empty_canvas")
     expect(ed.node("x")).to_be_visible()
@@ -230,6 +235,9 @@ def test_03_mismatch_shows_on_the_node_then_fixed(opened: Editor) -> None:
     expect(ed.node("linear_1")).to_have_class(re.compile(r"\berror\b"))
     expect(ed.tid("param-in_features-error")).to_be_visible()
     assert ed.error_nodes() == ["linear_1"], "the error must be on fc1 and nowhere else"
+    # The panel's status says so too: no green "✓" beside a red node.
+    expect(ed.tid("check-status")).to_have_text("✗ 1")
+    expect(ed.tid("check-status")).to_have_class(re.compile(r"\berror\b"))
     ed.shot("03a_in_features_mismatch_on_fc1")
 
     ed.tid("param-in_features-reset").click()
@@ -237,6 +245,8 @@ def test_03_mismatch_shows_on_the_node_then_fixed(opened: Editor) -> None:
     expect(ed.tid("node-error-linear_1")).to_have_count(0)
     expect(ed.node("linear_1")).not_to_have_class(re.compile(r"\berror\b"))
     assert ed.error_nodes() == []
+    expect(ed.tid("check-status")).not_to_have_class(re.compile(r"\berror\b"))
+    expect(ed.tid("check-status")).not_to_contain_text("✗")
     ed.shot("03b_reset_to_auto_fixed")
 
 
@@ -255,16 +265,12 @@ def group_and_reuse(ed: Editor) -> None:
     expect(ed.tid("node-shape-block1_1")).to_have_text("(B, 120)")
     assert not ed.error_nodes()
     ed.press("l")
-    ed.page.wait_for_timeout(200)
+    ed.press("f")  # at 1280x720 the laid-out model is larger than the canvas
+    ed.page.wait_for_timeout(300)
     ed.shot("04b_grouped_block1")
 
     # Reuse: drop a second Block1 right of the first, and put it between block1_1 and fc2.
-    tx, ty, z = ed.viewport()
-    box = ed.node("block1_1").bounding_box()
-    canvas = ed.page.locator(".react-flow").bounding_box()
-    assert box and canvas
-    fx, fy = (box["x"] - canvas["x"] - tx) / z, (box["y"] - canvas["y"] - ty) / z
-    ed.drop("palette-module-Block1", fx + 300, fy + 60)
+    ed.drop("palette-module-Block1", *ed.beside("block1_1", 300, 60))
     expect(ed.node("block1_2")).to_be_visible()
 
     edge = ed.edge("block1_1", "linear_2")
@@ -274,6 +280,8 @@ def group_and_reuse(ed: Editor) -> None:
     expect(edge).to_have_count(0)
     ed.connect("block1_1", "block1_2")
     ed.connect("block1_2", "linear_2")
+    ed.zoom_to("block1_2")  # edge labels hide below zoom 0.4 (Fit view's zoom at 1280x720)
+    ed.shot("DEBUG_04")
     expect(ed.tid("edge-label-block1_2-linear_2")).to_have_text("(B, 120)")
     expect(ed.tid("node-shape-linear_2")).to_have_text("(B, 84)")
     assert not ed.error_nodes()
@@ -378,7 +386,7 @@ def test_07_zip_model_py_is_the_codegen_of_the_saved_graph(opened: Editor, accou
     expect(ed.tid("code-view")).to_contain_text("class LeNet_bn")
     ed.shot("07a_code_panel")
 
-    # A new model trains on Regression1D with MSELoss, which does not fit an image classifier.
+    # A document saved without a training config trains on Regression1D with MSELoss, which does not fit an image classifier.
     # The canvas says so before any export: an amber chip (the model itself is fine, so no node
     # is red) that opens the Training tab, where the warning sits next to the field to change.
     chip = ed.tid("check-warnings")

@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def ed(browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
-    with editor_page(browser, artifacts, timeout_ms=10_000, account=account) as editor:
+def ed(browser: Browser, artifacts: Path, account: Account, viewport: tuple[int, int]) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, *viewport, timeout_ms=10_000, account=account) as editor:
         yield editor
 
 
@@ -30,7 +30,10 @@ def test_quickstart_opens_a_seed_template(ed: Editor, server: Server) -> None:
     names = cards.evaluate_all("els => els.map(e => e.dataset.testid.slice('template-'.length))")
     seeds = [n for n in names if n.startswith("seed_")]
     assert seeds and names[: len(seeds)] == seeds, f"seed templates must come first: {names}"
-    expect(ed.tid("template-seed_lenet_bn")).to_contain_text("seed")
+    # The tutorial's models carry a "lab" badge; no "seed" jargon (issue 10) on the cards.
+    expect(ed.tid("template-seed_lenet_bn").locator(".tc-badge")).to_have_text("lab")
+    expect(ed.tid("template-seed_lenet_bn")).not_to_contain_text("seed")
+    expect(ed.page.locator(".tc-cards")).not_to_contain_text("banknote")
     ed.shot("10a_quickstart")
 
     ed.tid("template-seed_lenet_bn").click()
@@ -79,6 +82,14 @@ def test_my_models_rename_duplicate_restore(ed: Editor, server: Server, account:
     ed.tid(f"history-{mid}").click()
     expect(ed.tid(f"versions-{mid}").locator("li")).to_have_count(2)
     ed.shot("11c_history")
+    # Restoring asks first (dismissed: nothing happens), then restores.
+    asked: list[str] = []
+    ed.page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    ed.tid(f"restore-{mid}-1").click()
+    expect(ed.tid(f"versions-{mid}").locator("li")).to_have_count(2)
+    assert asked == ["Restore v1? The model becomes v3 with the content of v1; v2 stays in the history."]
+    assert account.api.get(f"/models/{mid}").json()["version"] == 2
+    ed.page.once("dialog", lambda d: d.accept())
     ed.tid(f"restore-{mid}-1").click()
     expect(card.locator("b")).to_have_text("Pages test")
     expect(card).to_contain_text("v3")
@@ -118,3 +129,65 @@ def test_quickstart_imports_a_torchvision_model(
         expect(ed.page.locator(".react-flow__node")).to_have_count(13)
         expect(ed.tid("node-layer1")).to_be_visible()
         ed.shot(f"12_imported_resnet18_{width}x{height}")
+
+
+def test_import_json_asks_before_replacing_unsaved_work_and_says_what_came_in(
+    ed: Editor, server: Server, tmp_path: Path
+) -> None:
+    path = tmp_path / "lenet.json"
+    path.write_text((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    seed = json.loads(path.read_text())
+    ed.page.goto(f"{server.url}/#/")
+    ed.tid("model-name").fill("Work in progress")
+    ed.tid("model-name").press("Enter")
+    expect(ed.tid("dirty")).to_be_visible()
+
+    # Declined: the unsaved model stays.
+    asked: list[str] = []
+    ed.page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    ed.tid("import-file").set_input_files(str(path))
+    expect(ed.tid("model-name")).to_have_value("Work in progress")
+    assert asked == ["Replace the unsaved model “Work in progress” with lenet.json? Its changes since the last save are lost."]
+
+    # Accepted: the document comes in, and the toast says what it is, with a Save button.
+    ed.page.once("dialog", lambda d: d.accept())
+    ed.tid("import-file").set_input_files(str(path))
+    expect(ed.tid("model-name")).to_have_value("LeNet_bn")
+    expect(ed.page.locator(".react-flow__node")).to_have_count(len(seed["nodes"]))
+    expect(ed.tid("toast")).to_contain_text(f"Imported “LeNet_bn” from lenet.json ({len(seed['nodes'])} nodes)")
+    expect(ed.tid("toast-action")).to_have_text("Save")
+    ed.shot("13_imported_json")
+
+    # Not a graph: a clear error, and the model stays.
+    bad = tmp_path / "notes.json"
+    bad.write_text('{"hello": 1}')
+    ed.tid("import-file").set_input_files(str(bad))
+    expect(ed.tid("toast")).to_contain_text("notes.json is not a graph document: it has no nodes array")
+    expect(ed.tid("model-name")).to_have_value("LeNet_bn")
+
+
+def test_my_models_search_sort_and_diagram_thumbnails(ed: Editor, server: Server, account: Account) -> None:
+    graph = json.loads((ROOT / "examples" / "seed_lenet_bn.json").read_text())
+    for name in ("Zebra net", "alpha classifier", "Middle"):
+        r = account.api.post("/models", json={"name": name, "graph": graph})
+        assert r.status_code == 201, r.text
+    ed.page.goto(f"{server.url}/#/models")
+    cards = ed.page.locator(".tc-cards > .tc-card > b")
+    expect(cards).to_have_count(3)
+    expect(cards).to_have_text(["Middle", "alpha classifier", "Zebra net"])  # last updated first
+    # Each card shows the graph's diagram, drawn as the market draws it (labelled boxes, edges).
+    img = ed.page.locator("[data-testid^=thumb-] img").first
+    expect(img).to_have_attribute("src", re.compile(r"^data:image/svg\+xml"))
+    assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "the diagram did not load"
+    ed.shot("14a_my_models_diagrams")
+
+    ed.tid("models-sort").select_option("name")
+    expect(cards).to_have_text(["alpha classifier", "Middle", "Zebra net"])
+    ed.tid("models-search").fill("NET")
+    expect(cards).to_have_text(["Zebra net"])
+    expect(ed.tid("models-count")).to_have_text("1 of 3 models")
+    ed.tid("models-search").fill("nothing like it")
+    expect(cards).to_have_count(0)
+    expect(ed.tid("models-none")).to_contain_text("nothing like it")
+    ed.shot("14b_my_models_search")
+    ed.no_sideways_scroll()

@@ -113,9 +113,24 @@ def test_lab_weight_decay_lesson_overlays_both_runs(ed: Editor, server: Server) 
         timeout=RUN_TIMEOUT_MS,
     )
     expect(lesson.locator(".tc-legend .tc-run-status[data-status=succeeded]")).to_have_count(2, timeout=RUN_TIMEOUT_MS)
-    expect(ed.tid("lesson-weight-decay-fit-1")).to_be_visible(timeout=30_000)
+    # What the lesson claims, shown: both fits on one chart over the points, the weight norms over
+    # the epochs, the last histograms overlaid, and a table of final norms (decay: the smaller).
+    expect(ed.tid("lesson-weight-decay-fits")).to_have_attribute("data-series", "4", timeout=30_000)
+    expect(ed.tid("lesson-weight-decay-norm")).to_have_attribute("data-series", "2", timeout=30_000)
+    expect(ed.tid("lesson-weight-decay-hist")).to_have_attribute("data-series", "2")
+    table = ed.tid("lesson-weight-decay-norms")
+    expect(table).to_contain_text("fc2.weight")
+    total = table.locator("tr").last.locator("td")
+    plain, decayed = (float(total.nth(k).inner_text()) for k in (1, 2))
+    assert decayed < plain, (plain, decayed)
     lesson.scroll_into_view_if_needed()
     lesson.screenshot(path=str(ed.artifacts / "22_lab_weight_decay.png"))
+
+    # Coming back to the lab shows the lesson's last results again.
+    page.reload()
+    expect(ed.tid("lesson-weight-decay-shown")).to_contain_text("L2 regularization", timeout=30_000)
+    expect(ed.tid("lesson-weight-decay-chart")).to_have_attribute("data-series", "2", timeout=30_000)
+    expect(ed.tid("lesson-weight-decay-norms")).to_be_visible(timeout=30_000)
 
     # The normalization explorer: a GroupNorm picture, and the server's message for a bad config.
     explorer = ed.tid("norm-explorer")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from torchcanvas.codegen import generate
 from torchcanvas.graph.model import Graph
-from torchcanvas.runner.jobs import _LAUNCHER
+from torchcanvas.runner.executor import LAUNCHER as _LAUNCHER
 
 ROOT = Path(__file__).resolve().parents[2]
 

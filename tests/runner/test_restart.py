@@ -1,6 +1,6 @@
-"""A real server (uvicorn in a subprocess) killed with SIGKILL in the middle of a run, then
-started again on the same data dir: the run is marked interrupted, queued work still runs, and
-nothing saved is lost."""
+"""A real server (uvicorn in a subprocess, with its embedded worker) killed with SIGKILL in the
+middle of a run, then started again on the same data dir: the run is marked interrupted once its
+lease expires, queued work still runs, and nothing saved is lost."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    s = LiveServer(tmp_path / "data", env={"TORCHCANVAS_RUN_TORCH_THREADS": "1"})
+    # A short lease: the dead server's run is found within seconds of the restart.
+    env = {"TORCHCANVAS_RUN_TORCH_THREADS": "1", "TORCHCANVAS_RUN_LEASE_S": "2"}
+    s = LiveServer(tmp_path / "data", env=env)
     yield s
     s.kill()
 
@@ -65,8 +67,9 @@ def test_a_killed_server_marks_its_run_interrupted_and_loses_nothing(server: Liv
 
     client = server.start()
     client.post("/auth/login", json={"username": "alice", "password": PASSWORD})
-    after = client.get(f"/runs/{long['id']}").json()
+    after = _wait(client, long["id"], FINISHED, timeout=30)
     assert after["status"] == "interrupted" and after["started_at"] == running["started_at"]
+    assert "stopped answering" in after["error"]
     assert after["final"] is not None  # the epochs it finished are kept
     assert _events(client, long["id"])[-1]["status"] == "interrupted"
     assert _wait(client, queued["id"], FINISHED)["status"] == "succeeded"  # the queue survived

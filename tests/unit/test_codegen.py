@@ -205,3 +205,54 @@ def test_layers_are_registered_in_document_order(tmp_path: Path) -> None:
     assert list(build_model(graph).state_dict()) == expected
     generated = getattr(import_source(generate_model_py(graph), tmp_path), model_class_name(graph))()
     assert list(generated.state_dict()) == expected
+
+
+def test_a_long_description_wraps_between_words() -> None:
+    from torchcanvas.codegen.render import comment, comment_lines
+
+    text = "The seed's LeNet_bn: LeNet with BatchNorm after conv1, conv2 (2d) and fc1 (1d), for two classes."
+    lines = comment_lines(text, width=60)
+    assert " ".join(lines) == text and all(len(x) <= 60 for x in lines)
+    long = comment_lines("word " * 200, width=40, max_lines=3)
+    assert len(long) == 3 and long[-1].endswith("word...")
+    assert comment("for two classes and more", 14) == "for two..."  # never "for two cla..."
+
+
+@pytest.mark.parametrize(
+    ("name", "attr"),
+    [(None, "conv1"), ("features", "features"), ("Stem Conv", "stem_conv"), ("class", "class1"), ("fc1", "fc1")],
+)
+def test_the_checked_name_is_the_code_name(name: str | None, attr: str) -> None:
+    """The editor shows the check's `attr` by the Name field: it is what model.py calls the layer,
+    `self.<attr>`, whether the node is named (as typed, or made a legal unique identifier) or not."""
+    from torchcanvas.shapes import check
+
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 1, 5, 5]},
+             {"id": "conv2d_1", "kind": "layer", "type": "Conv2d", "name": name, "params": {"out_channels": 4, "kernel_size": 3}},
+             {"id": "linear_1", "kind": "layer", "type": "Flatten"},
+             {"id": "y", "kind": "output"}]
+    ids = [n["id"] for n in nodes]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
+    graph = Graph.model_validate({"nodes": nodes, "edges": edges})
+    result = check(graph)
+    assert result.nodes["conv2d_1"].attr == attr
+    assert result.nodes["x"].attr == "x"
+    source = generate_model_py(graph)
+    assert f"self.{attr} = nn.Conv2d(1, 4, 3)" in source
+
+
+@pytest.mark.parametrize("example", [p.stem for p in EXAMPLES])
+def test_every_layers_checked_name_is_in_its_model_py(example: str) -> None:
+    """Differential: over every example (named, unnamed, modules), each layer's and module
+    instance's `attr` in the check result is a `self.<attr> =` line of its class in model.py."""
+    from torchcanvas.shapes import check
+
+    graph = Graph.model_validate_json((ROOT / "examples" / f"{example}.json").read_text())
+    result = check(graph)
+    source = generate_model_py(graph)
+    spec = catalog().layers
+    for body, results in [(graph, result.nodes), *((m, result.modules.get(m.name, {})) for m in graph.modules)]:
+        for n in body.nodes:
+            if n.kind == "module" or (n.kind == "layer" and not spec[n.type].is_op and n.type != "Parameter"):
+                attr = results[n.id].attr
+                assert f"self.{attr} = " in source or f'self.add_module("{attr}"' in source, (n.id, attr)

@@ -88,6 +88,36 @@ def test_torch_errors_are_located() -> None:
     assert issue.fix
 
 
+@pytest.mark.parametrize(
+    ("typ", "params", "shape", "message", "fix"),
+    [
+        # The tour's trap: Conv1d after a 3x32x32 image (torch says "input of size", which read as
+        # a kernel_size problem).
+        ("Conv1d", {"out_channels": 6, "kernel_size": 5}, ["B", 3, 32, 32],
+         "Conv1d 'layer' takes a 3-D input (B, C, L), but its input (B, 3, 32, 32) is 4-D (B, C, H, W)",
+         "use Conv2d for a 4-D (B, C, H, W) input, or reshape the input to 3-D"),
+        ("MaxPool2d", {"kernel_size": 2}, ["B", 4, 8, 8, 8],
+         "MaxPool2d 'layer' takes a 4-D input (B, C, H, W), but its input (B, 4, 8, 8, 8) is 5-D (B, C, D, H, W)",
+         "use MaxPool3d for a 5-D (B, C, D, H, W) input, or reshape the input to 4-D"),
+        ("Conv2d", {"out_channels": 6, "kernel_size": 1}, ["B", 3, 32, 32, 2, 2],
+         "Conv2d 'layer' takes a 4-D input (B, C, H, W), but its input (B, 3, 32, 32, 2, 2) is 6-D",
+         "reshape the input to 4-D (B, C, H, W) (Flatten, Unflatten), or use a layer made for 6-D input"),
+    ],
+)
+def test_a_layer_fed_the_wrong_rank_names_the_rank_and_the_right_layer(
+    typ: str, params: dict[str, Any], shape: list[Any], message: str, fix: str
+) -> None:
+    r = check(chain([("layer", typ, params)], shape))
+    [issue] = r.issues
+    assert (issue.node, issue.message, issue.fix) == ("layer", message, fix)
+    assert "kernel_size" not in issue.fix
+
+
+def test_batchnorm1d_takes_2d_and_3d_input() -> None:
+    for shape in (["B", 8], ["B", 8, 5]):
+        assert check(chain([("bn", "BatchNorm1d", {})], shape)).ok
+
+
 def test_bad_param_type_and_unknown_param() -> None:
     r = check(chain([("fc", "Linear", {"out_features": "ten", "bais": True})], ["B", 4]))
     by_param = {i.param: i for i in r.issues}

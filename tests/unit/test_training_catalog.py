@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import torch
 
@@ -207,3 +209,68 @@ def test_training_issues_name_the_input_and_output():
     g.training.train_transforms = g.training.test_transforms = []
     g.training.test_transforms.append(type(g.training.dataset)(type="CenterCrop", params={"size": 28}))
     assert any("(3, 28, 28)" in i.message for i in training_issues(g, ["B", 3, 32, 32], ["B", 2]))
+
+
+def test_class_names_match_the_classes_and_torchvision() -> None:
+    import torchvision
+
+    from torchcanvas.catalog import catalog
+
+    named = {k: d for k, d in catalog().datasets.items() if d.class_names is not None}
+    assert {"Moons", "Digits", "LFWFaces", "MNIST", "FashionMNIST", "CIFAR10", "SVHN", "STL10"} <= named.keys()
+    for name, d in named.items():
+        assert d.task == "classification" and len(d.class_names or []) == d.num_classes, name
+    # torchvision names these two on the class itself (the others come with the download).
+    assert named["FashionMNIST"].class_names == torchvision.datasets.FashionMNIST.classes
+    assert [c.split(" - ")[0] for c in torchvision.datasets.MNIST.classes] == named["MNIST"].class_names
+
+
+def _tour_model(doc: Graph, classes: int) -> Graph:
+    """What the guided tour builds on a new document: x -> Conv2d -> Flatten -> Linear -> y."""
+    chain = [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3}), ("flat", "Flatten", {}),
+             ("fc", "Linear", {"out_features": classes})]
+    nodes = [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in chain]
+    ids = ["x", *[i for i, _, _ in chain], "y"]
+    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
+    return Graph.model_validate({**doc.model_dump(mode="json"), "nodes": [*doc.model_dump(mode="json")["nodes"], *nodes], "edges": edges})
+
+
+def test_a_new_document_starts_consistent_and_trains_once_it_has_a_head():
+    from torchcanvas.catalog.training import new_document
+    from torchcanvas.codegen import generate_files
+    from torchcanvas.shapes import check
+
+    doc = new_document("Mine")
+    assert doc.name == "Mine"
+    data = build_datasets()[doc.training.dataset.type]
+    assert data.offline, "a new model must train without a download"
+    (x,) = doc.inputs()
+    assert x.shape == ["B", *data.sample_shape]
+    assert build_losses()[doc.training.loss.type].supports(data.task)
+    result = check(doc)
+    assert [i.message for i in result.issues] == ["the output is not connected"]  # no training warning
+    # The model the tour builds on it checks clean, and gets its train.py.
+    model = _tour_model(doc, data.num_classes or 0)
+    result = check(model)
+    assert result.ok and result.issues == [], [i.message for i in result.issues]
+    files, issues = generate_files(model)
+    assert issues == []
+    assert {"model.py", "train.py", "requirements.txt"} <= set(files)
+    # The old default (the seed's 1-D regression) on the same model gave two warnings.
+    old = model.model_copy(update={"training": TrainingConfig()})
+    assert len([i for i in check(old).issues if i.severity == "warning"]) == 2
+
+
+def test_training_issues_name_nodes_by_their_label():
+    from torchcanvas.shapes.training import training_issues
+
+    g = Graph.model_validate(
+        {
+            "nodes": [{"id": "x", "kind": "input", "name": "image", "shape": ["B", 1, 28, 28]},
+                      {"id": "y", "kind": "output", "name": "logits"}],
+            "training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}},
+        }
+    )
+    issues = training_issues(g, ["B", 1, 28, 28], ["B", 10])
+    assert "the input node 'image' expects (1, 28, 28)" in issues[0].message and issues[0].node == "x"
+    assert issues[1].message.startswith("the model's output 'logits' has shape (B, 10)") and issues[1].node == "y"

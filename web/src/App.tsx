@@ -1,5 +1,6 @@
 import { lazy, Suspense, useEffect } from "react";
 import { AuthDialog } from "./components/AuthDialog";
+import { DiscardDialog } from "./components/DiscardDialog";
 import { ShortcutHelp } from "./components/ShortcutHelp";
 import { Toast } from "./components/Toast";
 import { Tour } from "./components/Tour";
@@ -47,6 +48,7 @@ export function App() {
       {route.page === "account" && <Suspense fallback={loading}><AccountPage /></Suspense>}
       {route.page === "use" && <Suspense fallback={loading}><UsePage key={route.runId ?? 0} runId={route.runId} /></Suspense>}
       <AuthDialog />
+      <DiscardDialog />
       <ShortcutHelp />
       <Tour />
       <Toast />

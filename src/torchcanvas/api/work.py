@@ -20,6 +20,7 @@ seconds in the bench): the document limits must refuse such work before it start
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import json
 import threading
@@ -75,7 +76,8 @@ class CpuPool:
         when it takes longer than the request's time budget. Its exceptions propagate."""
         await self._acquire()
         try:
-            future = self._executor.submit(functools.partial(fn, *args, **kwargs))
+            # In the request's context: its log lines carry its request id (torchcanvas.logs).
+            future = self._executor.submit(contextvars.copy_context().run, functools.partial(fn, *args, **kwargs))
         except BaseException:
             self._slots.release()
             raise

@@ -108,12 +108,47 @@ def param_docs(doc: str | None) -> dict[str, str]:
     return {k: _clean(v) for k, v in out.items()}
 
 
+# The LaTeX that torch's docstrings use inside :math:, as plain text.
+_TEX_SYMBOLS = {
+    "times": "×", "cdot": "·", "leq": "≤", "geq": "≥", "le": "≤", "ge": "≥", "neq": "≠", "ldots": "…", "cdots": "…",
+    "dots": "…", "infty": "∞", "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε",
+    "lambda": "λ", "sigma": "σ", "mu": "μ", "rho": "ρ", "theta": "θ", "pi": "π", "eta": "η", "tau": "τ",
+    "log": "log", "exp": "exp", "max": "max", "min": "min", "sum": "Σ", "sqrt": "√", "pm": "±", "in": "∈",
+    "lfloor": "⌊", "rfloor": "⌋", "lceil": "⌈", "rceil": "⌉", "left": "", "right": "", "mathrm": "", "quad": " ",
+}
+
+
+def _tex(text: str) -> str:
+    text = re.sub(r"\\frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
+    # A symbol right before another command (2\pi\text{target}) keeps a space from it.
+    text = re.sub(
+        r"\\(?!(?:text|mathrm|textbf|mathbf|operatorname|texttt)\{)([A-Za-z]+)(\\)?",
+        lambda m: _TEX_SYMBOLS.get(m[1], m[1]) + (" \\" if m[2] else ""),
+        text,
+    )
+    text = re.sub(r"\\(?:text|mathrm|textbf|mathbf|operatorname|texttt)\{([^{}]*)\}", r"\1", text)
+    text = text.replace("\\_", "_").replace("\\{", "{").replace("\\}", "}").replace("\\,", " ")
+    return re.sub(r"_\{([^{}]*)\}", r"_\1", text)  # H_{out} -> H_out
+
+
 def _clean(text: str) -> str:
-    text = re.sub(r":(?:attr|class|func|math|meth|ref):`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", text)
+    """reST and LaTeX markup out, for a panel that shows plain text: roles keep their text, math
+    becomes symbols, directives (.. note::) become a word, link targets (`Beyond`_, .. _x: url) their
+    title only."""
+    text = re.sub(r":(?:attr|class|func|math|meth|ref|obj|mod|data):`~?([^`<]*?)(?:\s*<[^>]*>)?`", r"\1", text)
     # `Title <https://...>`__ links keep their title and the address, in parentheses
     text = re.sub(r"`([^`<]+?)\s*<(https?://[^>]+)>`_{1,2}", r"\1 (\2)", text)
+    text = re.sub(r"\.\. _[^:]+:\s*\S+", "", text)  # a link target's definition
+    text = re.sub(r"\s*\.\. math::", "", text)
+    text = re.sub(r"\.\. (note|warning|seealso)::", lambda m: {"seealso": "See also"}.get(m[1], m[1].capitalize()) + ":", text)
+    text = re.sub(r"\.\. \w+::", "", text)
+    text = re.sub(r"`([^`]+)`_{1,2}", r"\1", text)  # `Title`_ references
+    text = re.sub(r"\b([A-Za-z][\w-]*)__?(?=[\s.,;:)]|$)", r"\1", text)  # Beyond_ (a reference to a link target)
+    text = re.sub(r"\[(\d+)\]_", r"[\1]", text)  # footnotes
     text = text.replace("``", "").replace("`", "")
-    return re.sub(r"\s+", " ", text).strip()
+    text = _tex(text)
+    text = re.sub(r"\s+([.,;)])", r"\1", re.sub(r"\s+", " ", text))
+    return text.replace(": :", ":").strip()
 
 
 def summary(doc: str | None) -> str:

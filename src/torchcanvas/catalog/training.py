@@ -23,7 +23,7 @@ from pydantic import Field, JsonValue
 
 from torchcanvas.catalog.introspect import introspect, summary
 from torchcanvas.catalog.spec import ParamError, ParamSpec, Spec, resolve_params
-from torchcanvas.graph.model import Choice, TrainingConfig
+from torchcanvas.graph.model import Choice, Graph, InputNode, OutputNode, Position, TrainingConfig
 from torchcanvas.graph.validate import GraphError, Issue
 
 Task = Literal["classification", "regression"]
@@ -352,8 +352,12 @@ class DatasetSpec(Spec):
         default_factory=list
     )  # regression targets; classification targets are class indices
     num_classes: int | None = None
+    # What each class index means, in order (a confusion matrix's row and column labels); None where
+    # they are known only once the data is there (CIFAR100's meta file, an ImageFolder's folders).
+    class_names: list[str] | None = None
     task: Task = "classification"
     offline: bool = True  # needs no download
+    download_mb: int | None = None  # what its first run downloads, in MB (10^6 bytes), when not offline
     is_image: bool = False  # accepts torchvision.transforms.v2 image transforms
     requirements: list[str] = Field(
         default_factory=list
@@ -379,18 +383,21 @@ _SPLIT = _p("test_fraction", "float", 0.2, "share of the samples held out for te
 _VISION_DOC = "torchvision.datasets.{}: downloaded into root on the first run."
 
 
+_DIGITS = [str(d) for d in range(10)]
+
+
 @cache  # built once per process; callers must not mutate the result
 def build_datasets() -> dict[str, DatasetSpec]:
     sets = [
         DatasetSpec(
             type="Regression1D",
-            title="Regression 1-D (seed)",
+            title="Regression 1-D (y = 1.5x + noise)",
             category="Synthetic",
             task="regression",
             sample_shape=[1],
             target_shape=[1],
             num_classes=None,
-            doc="The seed's gen_data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
+            doc="The regularization tutorial's data: y = 1.5x plus Gaussian noise (std 0.5 train, 0.3 test), x = torch.linspace over x_range.",
             params=[
                 _p("num_data", "int", 10, "samples per split", minimum=2, maximum=100_000),
                 _p("x_range", "float_list", [-1.0, 1.0], "the interval x is drawn from", length=2, ordered=True,
@@ -418,6 +425,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Synthetic",
             sample_shape=[2],
             num_classes=2,
+            class_names=["upper moon", "lower moon"],
             requirements=["scikit-learn"],
             doc="sklearn.datasets.make_moons: two interleaving half circles, 2 classes.",
             params=[
@@ -432,6 +440,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Offline images",
             sample_shape=[1, 8, 8],
             num_classes=10,
+            class_names=_DIGITS,
             is_image=True,
             requirements=["scikit-learn"],
             doc="sklearn.datasets.load_digits: 1797 handwritten digits, 8x8 grayscale, 10 classes.",
@@ -443,6 +452,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Offline sequences",
             sample_shape=[8, 8],
             num_classes=10,
+            class_names=_DIGITS,
             requirements=["scikit-learn"],
             doc="The digits as a sequence of 8 rows of 8 features (batch first), for RNN and transformer models.",
             params=[_SPLIT],
@@ -453,21 +463,31 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Offline images",
             sample_shape=[3, 32, 32],
             num_classes=2,
+            class_names=["non-face", "face"],  # data_py.py: 1 = face
             is_image=True,
             requirements=["scikit-image"],
-            doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test. "
-            "Stands in for the seed's banknote photos.",
+            doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test.",
         ),
     ]
-    vision = {
-        "MNIST": ([1, 28, 28], 10),
-        "FashionMNIST": ([1, 28, 28], 10),
-        "CIFAR10": ([3, 32, 32], 10),
-        "CIFAR100": ([3, 32, 32], 100),
-        "SVHN": ([3, 32, 32], 10),
-        "STL10": ([3, 96, 96], 10),
+    # torchvision's own `classes` of each data set (CIFAR100's come with its download).
+    names: dict[str, list[str]] = {
+        "MNIST": _DIGITS,
+        "FashionMNIST": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                         "Ankle boot"],
+        "CIFAR10": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
+        "SVHN": _DIGITS,  # torchvision maps the digit 0's label 10 to 0
+        "STL10": ["airplane", "bird", "car", "cat", "deer", "dog", "horse", "monkey", "ship", "truck"],
     }
-    for name, (shape, classes) in vision.items():
+    # sample shape, classes, and the size of the files torchvision 0.29 downloads (MB, rounded up)
+    vision = {
+        "MNIST": ([1, 28, 28], 10, 12),
+        "FashionMNIST": ([1, 28, 28], 10, 31),
+        "CIFAR10": ([3, 32, 32], 10, 171),
+        "CIFAR100": ([3, 32, 32], 100, 170),
+        "SVHN": ([3, 32, 32], 10, 247),
+        "STL10": ([3, 96, 96], 10, 2641),
+    }
+    for name, (shape, classes, download_mb) in vision.items():
         sets.append(
             DatasetSpec(
                 type=name,
@@ -475,7 +495,9 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 category="torchvision",
                 sample_shape=shape,
                 num_classes=classes,
+                class_names=names.get(name),
                 offline=False,
+                download_mb=download_mb,
                 is_image=True,
                 requirements=["scipy"] if name == "SVHN" else [],  # torchvision reads SVHN's .mat files with scipy
                 doc=_VISION_DOC.format(name),
@@ -499,6 +521,27 @@ def build_datasets() -> dict[str, DatasetSpec]:
         )
     )
     return {s.type: s for s in sets}
+
+
+# The data set a new model trains on: offline, quick (200 images), and of the 3x32x32 images the
+# editor's convolution examples are made for.
+NEW_MODEL_DATASET = "LFWFaces"
+
+
+def new_document(name: str = "Net") -> Graph:
+    """The document a new model starts from: an input of the shape of NEW_MODEL_DATASET's samples,
+    an output, and the first loss (in catalog order) that suits the data set's task. Input, data set
+    and loss agree, so a new model starts with no training warning."""
+    spec = build_datasets()[NEW_MODEL_DATASET]
+    loss = next(s for s in build_losses().values() if s.supports(spec.task))
+    return Graph(
+        name=name,
+        nodes=[
+            InputNode(id="x", shape=["B", *spec.sample_shape], position=Position(x=0, y=0)),
+            OutputNode(id="y", position=Position(x=0, y=300)),
+        ],
+        training=TrainingConfig(dataset=Choice(type=spec.type), loss=Choice(type=loss.type)),
+    )
 
 
 def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list[int], int | None]:

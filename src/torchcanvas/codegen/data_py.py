@@ -14,22 +14,24 @@ from torchcanvas.catalog.training import Resolved, ResolvedTraining
 from torchcanvas.codegen.render import literal
 
 VISION = {"MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "SVHN", "STL10"}
+# Data sets held in memory as tensors (a TensorDataset): batched by slicing, not by a DataLoader.
+IN_MEMORY = {"Regression1D", "RandomRegression", "Moons", "DigitsRows"}
 
 
 def data_imports(rt: ResolvedTraining) -> list[str]:
     name = rt.dataset.spec.type
     lines = {
-        "Regression1D": ["from torch.utils.data import DataLoader, TensorDataset"],
-        "RandomRegression": ["from torch.utils.data import DataLoader, TensorDataset"],
+        "Regression1D": ["from torch.utils.data import TensorDataset"],
+        "RandomRegression": ["from torch.utils.data import TensorDataset"],
         "Moons": [
             "from sklearn.datasets import make_moons",
             "from sklearn.model_selection import train_test_split",
-            "from torch.utils.data import DataLoader, TensorDataset",
+            "from torch.utils.data import TensorDataset",
         ],
         "DigitsRows": [
             "from sklearn.datasets import load_digits",
             "from sklearn.model_selection import train_test_split",
-            "from torch.utils.data import DataLoader, TensorDataset",
+            "from torch.utils.data import TensorDataset",
         ],
         "Digits": [
             "from sklearn.datasets import load_digits",
@@ -198,9 +200,14 @@ def _vision(rt: ResolvedTraining) -> str:
         train, test = 'split="train"', 'split="test"'
     else:
         train, test = "train=True", "train=False"
+    size = rt.dataset.spec.download_mb
+    if rt.dataset.values["download"] and size:
+        note = f"# The first run downloads about {size} MB into --data-root; later runs read the files there.\n"
+    else:
+        note = ""
     return (
         _pipelines(rt)
-        + f"""train_set = datasets.{name}(args.data_root, {train}, download={download}, transform=train_transform)
+        + f"""{note}train_set = datasets.{name}(args.data_root, {train}, download={download}, transform=train_transform)
 test_set = datasets.{name}(args.data_root, {test}, download={download}, transform=test_transform)
 """
     )
@@ -230,6 +237,40 @@ _EMITTERS: dict[str, Callable[[ResolvedTraining], str]] = {
 
 def data_section(rt: ResolvedTraining) -> str:
     return _EMITTERS[rt.dataset.spec.type](rt)
+
+
+_TENSOR_BATCHES = '''
+
+class TensorBatches:
+    """Mini-batches sliced from a TensorDataset: a DataLoader without its per-sample indexing and
+    collation, so that thousands of tiny epochs cost little more than their training steps."""
+
+    def __init__(self, dataset, batch_size, shuffle=False):
+        self.x, self.y = dataset.tensors
+        self.batch_size, self.shuffle = batch_size, shuffle
+
+    def __len__(self):
+        return (len(self.y) + self.batch_size - 1) // self.batch_size
+
+    def __iter__(self):
+        order = torch.randperm(len(self.y)) if self.shuffle else torch.arange(len(self.y))
+        for i in range(0, len(order), self.batch_size):
+            batch = order[i : i + self.batch_size]
+            yield self.x[batch], self.y[batch]
+
+
+train_loader = TensorBatches(train_set, args.batch_size, shuffle=True)
+test_loader = TensorBatches(test_set, args.batch_size)
+'''
+
+
+def data_loaders(rt: ResolvedTraining) -> str:
+    """``train_loader`` and ``test_loader``: slices of tensors in memory, or torch's DataLoader."""
+    if rt.dataset.spec.type in IN_MEMORY:
+        return _TENSOR_BATCHES
+    return """train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
+test_loader = DataLoader(test_set, batch_size=args.batch_size)
+"""
 
 
 def data_root_default(rt: ResolvedTraining) -> str:

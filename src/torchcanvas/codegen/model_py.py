@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchcanvas.catalog import LayerSpec, layer_spec, op, parameter
-from torchcanvas.codegen.render import LINE_LENGTH, comment, docstring_text, literal
+from torchcanvas.codegen.render import LINE_LENGTH, comment_lines, docstring_text, literal
 from torchcanvas.codegen.reserved import template_names
 from torchcanvas.graph.model import Graph, InputNode, LayerNode, ModuleNode, OutputNode
 from torchcanvas.graph.names import RESERVED, Namespace, camel, is_module_key
@@ -175,7 +175,7 @@ class _Emitter:
         base = "nn.Sequential" if chain else "nn.Module"
         lines = [f"class {name}({base}):"]
         if doc:
-            lines.append(f"    # {comment(doc, limit=LINE_LENGTH - 6)}")
+            lines += [f"    # {line}" for line in comment_lines(doc, width=LINE_LENGTH - 6)]
         signature = "".join(f", {arg}={literal(self.own.defaults[arg])}" for arg in self.own.names.values())
         lines.append(f"    def __init__(self{signature}):")
         members = [(info, made) for n in member_order(self.body)

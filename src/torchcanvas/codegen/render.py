@@ -40,10 +40,38 @@ def literal(v: Any) -> str:
     raise RenderError(f"cannot render a value of type {type(v).__name__}")
 
 
+def _printable(text: str) -> str:
+    return " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` in at most ``limit`` characters, cut at a word boundary (mid-word only for a word
+    longer than a third of the limit) and marked with "..."."""
+    if len(text) <= limit:
+        return text
+    head = text[: limit - 3]
+    space = head.rfind(" ")
+    if space >= (limit - 3) * 2 // 3:
+        head = head[:space]
+    return head.rstrip(" ,;:.") + "..."
+
+
 def comment(text: str, limit: int = 100) -> str:
-    """Text safe to place after ``#``: printable, one line, bounded."""
-    clean = "".join(c if c.isprintable() else " " for c in str(text)).strip()
-    return clean if len(clean) <= limit else clean[: limit - 3] + "..."
+    """Text safe to place after ``#``: printable, one line, bounded, cut between words."""
+    return _cut(_printable(text), limit)
+
+
+def comment_lines(text: str, width: int, max_lines: int = 4) -> list[str]:
+    """Text safe after ``#``, wrapped at word boundaries into at most ``max_lines`` lines of
+    ``width`` characters; what does not fit ends the last line with "..."."""
+    import textwrap
+
+    clean = _printable(text)
+    lines = textwrap.wrap(clean, width, break_long_words=True, break_on_hyphens=False)
+    if len(lines) <= max_lines:
+        return lines
+    rest = " ".join(lines[max_lines - 1 :])
+    return [*lines[: max_lines - 1], _cut(rest, width)]
 
 
 def docstring_text(text: str, limit: int = 100) -> str:

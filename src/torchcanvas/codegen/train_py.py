@@ -13,7 +13,7 @@ import keyword
 
 from torchcanvas.catalog.spec import Spec
 from torchcanvas.catalog.training import MULTI_IMAGE, Resolved, ResolvedTraining, resolve_training
-from torchcanvas.codegen.data_py import data_imports, data_root_default, data_section
+from torchcanvas.codegen.data_py import data_imports, data_loaders, data_root_default, data_section
 from torchcanvas.codegen.render import docstring_text, literal
 from torchcanvas.graph.model import Graph
 
@@ -127,9 +127,7 @@ def _poisson_rate(rt: ResolvedTraining) -> bool:
 def _data(rt: ResolvedTraining) -> str:
     return f"""
 # ---- 1/5 data ----
-{data_section(rt)}train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
-test_loader = DataLoader(test_set, batch_size=args.batch_size)
-"""
+{data_section(rt)}{data_loaders(rt)}"""
 
 
 def _model(model_class: str, init: str) -> str:
@@ -293,43 +291,47 @@ def evaluate():
 """
     if sched == "batch":
         step += "        scheduler.step()\n"
-    after_epoch = {"epoch": "    scheduler.step()\n", "plateau": "    scheduler.step(test_loss)\n"}.get(sched or "", "")
 
     if classification:
-        test_line = "    test_loss, test_acc, test_pairs = evaluate()\n"
+        test_line = "test_loss, test_acc, test_pairs = evaluate()\n"
         acc_log = '    writer.add_scalar("accuracy/test", test_acc, epoch)\n'
         acc_json = ", test_acc=round(test_acc, 4)"
-        acc_print = ""
     else:
-        test_line = "    test_loss = evaluate()\n"
-        acc_log = acc_json = acc_print = ""
+        test_line = "test_loss = evaluate()\n"
+        acc_log = acc_json = ""
+    # ReduceLROnPlateau steps on the test loss, so that schedule evaluates after every epoch.
+    after_epoch = {
+        "epoch": "    scheduler.step()\n",
+        "plateau": f"    {test_line}    scheduler.step(test_loss)\n",
+    }.get(sched or "", "")
+    report_test = "" if sched == "plateau" else f"    {test_line}"
     return (
         evaluate
         + f"""
 writer = SummaryWriter(args.out)
-last_progress = 0.0
+bar = tqdm(total=args.epochs * len(train_loader), unit="batch", leave=False)
+# Evaluate, log and print an epoch line every `report_every` epochs (about 200 lines a run), sooner
+# when 0.2 s have passed, and after the last epoch: thousands of tiny epochs then cost little more
+# than their training steps, and slow epochs still report each one.
+report_every = max(1, args.epochs // 200)
+last_progress, last_report, reported = 0.0, time.time(), 0
+window_losses = []  # every batch loss since the last epoch line
 for epoch in range(1, args.epochs + 1):
     model.train()
-    t0 = time.time()
     lr = optimizer.param_groups[0]["lr"]
+    bar.set_description(f"epoch {{epoch}}/{{args.epochs}}", refresh=False)
     batch_losses = []
-    for step, (x, y) in enumerate(tqdm(train_loader, desc=f"epoch {{epoch}}/{{args.epochs}}", leave=False), 1):
+    for step, (x, y) in enumerate(train_loader, 1):
 {fold}        x, y = x.to(device), y.to(device)
 {step}        batch_losses.append(loss.item())
+        bar.update()
         # Progress after the first batch, then at most 4 times a second.
         if args.progress and time.time() - last_progress >= 0.25:
             emit(event="progress", epoch=epoch, step=step, steps=len(train_loader), loss=batch_losses[-1])
             last_progress = time.time()
-    train_loss = sum(batch_losses) / len(batch_losses)
-    # The worst batch of the epoch (torch's max keeps a NaN, Python's would not).
-    train_loss_max = torch.tensor(batch_losses).max().item()
-{test_line}{after_epoch}{acc_print}
-    writer.add_scalar("loss/train", train_loss, epoch)
-    writer.add_scalar("loss/test", test_loss, epoch)
-{acc_log}    writer.add_scalar("lr", lr, epoch)
-    # Weight histograms and the checkpoint about 50 times a run and after the last epoch: cheap even
-    # for thousands of short epochs.
-    if epoch % max(1, args.epochs // 50) == 0 or epoch == args.epochs:
+    window_losses += batch_losses
+{after_epoch}    # Weight histograms and the checkpoint about 25 times a run and after the last epoch.
+    if epoch % max(1, args.epochs // 25) == 0 or epoch == args.epochs:
         for name, p in model.named_parameters():
             values = p.detach().cpu()
             # A diverged weight (NaN) has no histogram: TensorBoard would raise.
@@ -337,8 +339,18 @@ for epoch in range(1, args.epochs + 1):
                 writer.add_histogram(name, values, epoch)
         writer.flush()  # so that TensorBoard (and the app's charts) see them while training goes on
         torch.save({{"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": epoch}}, os.path.join(args.out, "checkpoint.pt"))
-    seconds = time.time() - t0
+    if epoch % report_every and epoch < args.epochs and time.time() - last_report < 0.2:
+        continue
+    train_loss = sum(batch_losses) / len(batch_losses)
+    # The worst batch since the last line (torch's max keeps a NaN, Python's would not).
+    train_loss_max = torch.tensor(window_losses).max().item()
+{report_test}    writer.add_scalar("loss/train", train_loss, epoch)
+    writer.add_scalar("loss/test", test_loss, epoch)
+{acc_log}    writer.add_scalar("lr", lr, epoch)
+    seconds = (time.time() - last_report) / (epoch - reported)  # per epoch, over the epochs since the last line
     emit(event="epoch", epoch=epoch, train_loss=train_loss, train_loss_max=train_loss_max, test_loss=test_loss{acc_json}, lr=lr, seconds=round(seconds, 3))
+    last_report, reported, window_losses = time.time(), epoch, []
+bar.close()
 writer.close()
 {_result(rt)}"""
     )

@@ -7,10 +7,13 @@ developers: ``alembic -c src/torchcanvas/db/alembic.ini revision --autogenerate 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -29,3 +32,15 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def downgrade(engine: Engine, revision: str) -> None:
     command.downgrade(alembic_config(engine), revision)
+
+
+@functools.cache
+def head_revisions() -> frozenset[str]:
+    """The revisions this version of the code migrates to (read once: the scripts do not change)."""
+    return frozenset(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads())
+
+
+def current_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database is at (empty before the first migration); raises when it does not answer."""
+    with engine.connect() as conn:
+        return frozenset(MigrationContext.configure(conn).get_current_heads())

@@ -177,8 +177,8 @@ class ModelVersion(Base):
 
 # --- training runs --------------------------------------------------------------------------
 # A run trains one graph snapshot with its generated train.py in a process of its own
-# (torchcanvas.runner). The rows are the runner's queue: queued runs survive a restart; a run
-# that was running when the server stopped is marked "interrupted" at the next start.
+# (torchcanvas.runner). The rows are the queue that workers claim from (torchcanvas.worker): queued
+# runs survive a restart; a run whose worker died is marked "interrupted" once its lease expires.
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled", "interrupted")
 FINISHED_STATUSES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 
@@ -229,6 +229,13 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     exit_code: Mapped[int | None] = mapped_column(Integer, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # The worker that runs it ("host:pid:random"), and its lease: the worker refreshes
+    # heartbeat_at every second or so; a running run whose lease is older than
+    # settings.run_lease_s belongs to a dead worker, and is marked interrupted (torchcanvas.worker).
+    worker_id: Mapped[str | None] = mapped_column(String(80), default=None)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Set by a cancel of a running run (in any API process): its worker stops it.
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
     experiment: Mapped[Experiment | None] = relationship(back_populates="runs")
 

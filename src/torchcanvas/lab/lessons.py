@@ -57,11 +57,11 @@ WEIGHT_DECAY = """\
 
 w ← w − lr·(∂L/∂w + λw) = w(1 − lr·λ) − lr·∂L/∂w
 
-(the seed writes it with the learning rate folded in: w ← w(1 − λ) − ∂L/∂w). That is why it is called
+(the tutorial writes it with the learning rate folded in: w ← w(1 − λ) − ∂L/∂w). That is why it is called
 **weight decay**; in PyTorch it is the optimizer's `weight_decay` argument. (L1, Σ|w|, instead drives
 weights to exactly zero: sparse weights.)
 
-The experiment fits the seed's MLP (3 hidden layers of 200) to 10 noisy points of y = 1.5x with
+The experiment fits the tutorial's MLP (3 hidden layers of 200) to 10 noisy points of y = 1.5x with
 SGD (lr 0.01, momentum 0.9), with `weight_decay` 0 and 1e-2. Without decay the training loss goes
 to almost 0: the curve threads every noisy point (overfitting). With decay the training loss stays
 higher, the fit is closer to a line, and the weights are smaller and more concentrated (compare
@@ -79,15 +79,15 @@ PyTorch scales the kept units by **1/(1 − p) during training**, so that the ex
 next layer is the same in training and evaluation; `model.eval()` turns dropout off and needs no
 scaling. (Switch modes with `model.train()` / `model.eval()`.)
 
-The experiment trains the seed's MLP with a Dropout before each Linear after the first, p = 0 and
+The experiment trains the tutorial's MLP with a Dropout before each Linear after the first, p = 0 and
 p = 0.5, from the same initial weights: with dropout the fitted curve is smoother and the weights
 more concentrated.
 """
 
 DROPOUT_SCALE = """\
-The seed's check of the scaling: `Dropout(0.5)` then `Linear(10000, 1, bias=False)` with every
+The tutorial's check of the scaling: `Dropout(0.5)` then `Linear(10000, 1, bias=False)` with every
 weight 1, on an input of ones. In training mode about half the units are kept and each is
-multiplied by 1/(1 − 0.5) = 2, so the output is *about* 10000 (the seed printed 9942); in eval
+multiplied by 1/(1 − 0.5) = 2, so the output is *about* 10000 (the tutorial printed 9942); in eval
 mode dropout is the identity and the output is exactly 10000.
 """
 
@@ -103,10 +103,10 @@ mode it uses `running_mean` / `running_var`. `BatchNorm1d/2d/3d(num_features)` c
 feature maps or feature volumes: the C of (N, C), (N, C, H, W) or (N, C, D, H, W).
 
 It keeps activations in a stable range, which tolerates larger learning rates and careless
-initializations. The experiment trains the seed's LeNet and LeNet_bn (BatchNorm after conv1, conv2
+initializations. The experiment trains the tutorial's LeNet and LeNet_bn (BatchNorm after conv1, conv2
 and fc1) on a two-class 32×32 task (faces or not, batch 16, SGD momentum 0.9), each with PyTorch's
-default init and with the seed's `initialize_weights` (normal(0, 1) linear weights, far too large).
-Measured over seeds 0–4 (10 epochs; "worst" is the largest loss of any batch):
+default init and with the tutorial's `initialize_weights` (normal(0, 1) linear weights, far too large).
+Measured over random seeds 0–4 (10 epochs; "worst" is the largest loss of any batch):
 
 - with `initialize_weights` (lr 0.01), LeNet_bn's worst batch loss is below plain LeNet's for
   every seed: 25–73 against 119–465,000. Plain LeNet exceeds 1e3 for four seeds of five, not
@@ -134,7 +134,7 @@ sample, so they keep **no running statistics** and behave the same in training a
   `num_channels`. For small batches.
 
 **GroupNorm with num_groups = 1 behaves like LayerNorm over (C, H, W)**, and **num_groups = C like
-InstanceNorm** (up to their affine parameters' shapes). The seed states these the wrong way round.
+InstanceNorm** (up to their affine parameters' shapes). The tutorial states these the wrong way round.
 """
 
 LESSONS: list[Lesson] = [

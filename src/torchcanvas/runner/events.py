@@ -26,13 +26,17 @@ class _Event(BaseModel):
 
 
 class RunQueued(_Event):
+    """Queued, at submit; and again when a stopping worker handed the run back (with a ``note``):
+    the run starts over, and its earlier progress is void."""
+
     type: Literal["queued"] = "queued"
     epochs: int
+    note: str | None = None
 
 
 class RunStarted(_Event):
     type: Literal["started"] = "started"
-    pid: int
+    pid: int | None = Field(description="the process id; null when the run executes on another machine (Ray)")
     command: list[str]
 
 

@@ -1,10 +1,12 @@
 """Experiments: the variants of one graph along a few axes (their cartesian product), one run each.
 
-Three kinds of axis:
+Four kinds of axis:
 - ``{"path": "training.optimizer.params.weight_decay", "values": [0, 0.01]}`` sets a value of the
   training config (missing dicts on the way are created);
 - ``{"layer_type": "Dropout", "param": "p", "values": [0, 0.5]}`` sets a param of every layer of
   that type, in the graph and in its module definitions;
+- ``{"node": "dropout_1", "param": "p", "values": [0, 0.5]}`` sets a param of one layer of the
+  model (by its node id);
 - ``{"toggle": "BatchNorm"}`` gives the graph with and without every layer of that type
   (``BatchNorm`` also names BatchNorm1d/2d/3d). A removed layer must sit on a chain: its one
   input is reconnected to each of its consumers.
@@ -20,7 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, ValidationError
 
-from torchcanvas.graph.model import Graph, TypeName
+from torchcanvas.graph.model import Graph, NodeId, TypeName
 
 MAX_VARIANTS = 32
 AxisPath = Annotated[str, StringConstraints(pattern=r"^training(\.[A-Za-z_][A-Za-z0-9_]*)+$", max_length=200)]
@@ -43,11 +45,17 @@ class LayerAxis(_Strict):
     values: Values
 
 
+class NodeAxis(_Strict):
+    node: NodeId = Field(description="the id of one layer node of the model (not inside a module)")
+    param: ParamName
+    values: Values
+
+
 class ToggleAxis(_Strict):
     toggle: TypeName = Field(description="a layer type; BatchNorm also matches BatchNorm1d/2d/3d")
 
 
-Axis = PathAxis | LayerAxis | ToggleAxis
+Axis = PathAxis | LayerAxis | NodeAxis | ToggleAxis
 
 
 class AxisError(ValueError):
@@ -68,6 +76,8 @@ def axis_name(axis: Axis) -> str:
         return axis.path
     if isinstance(axis, LayerAxis):
         return f"{axis.layer_type}.{axis.param}"
+    if isinstance(axis, NodeAxis):
+        return f"{axis.node}.{axis.param}"
     return axis.toggle
 
 
@@ -112,6 +122,16 @@ def _set_layer_param(doc: dict[str, Any], layer_type: str, param: str, value: An
     return count
 
 
+def _set_node_param(doc: dict[str, Any], node: str, param: str, value: Any) -> None:
+    for n in doc.get("nodes", []):
+        if n.get("id") == node:
+            if n.get("kind") != "layer":
+                raise ValueError(f"'{node}' is not a layer: only a layer's params can vary")
+            n.setdefault("params", {})[param] = value
+            return
+    raise ValueError(f"the model has no node '{node}'")
+
+
 def _remove_layers(doc: dict[str, Any], toggle: str) -> int:
     """Remove every layer matching ``toggle``, reconnecting its input to its consumers."""
     count = 0
@@ -145,6 +165,8 @@ def _apply(doc: dict[str, Any], index: int, axis: Axis, value: Any) -> None:
         elif isinstance(axis, LayerAxis):
             if _set_layer_param(doc, axis.layer_type, axis.param, value) == 0:
                 raise ValueError(f"the graph has no {axis.layer_type} layer")
+        elif isinstance(axis, NodeAxis):
+            _set_node_param(doc, axis.node, axis.param, value)
         elif not value:
             _remove_layers(doc, axis.toggle)
     except ValueError as exc:

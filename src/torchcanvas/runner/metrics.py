@@ -97,7 +97,7 @@ _MISSING = "(absent)"
 
 
 def differences(graphs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The hyperparameters whose values are not the same in every graph: ``[{key, values}]``,
+    """The hyperparameters whose values are not the same in every graph: ``[{key, label, values}]``,
     ``values`` in the order of ``graphs``; a layer missing from a graph shows as "(absent)"."""
     flats = [hyperparameters(g) for g in graphs]
     keys = sorted({k for f in flats for k in f})
@@ -105,12 +105,64 @@ def differences(graphs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for k in keys:
         values = [f.get(k, _MISSING) for f in flats]
         if any(v != values[0] for v in values[1:]):
-            out.append({"key": k, "values": values})
+            out.append({"key": k, "label": hyperparameter_label(k, graphs), "values": values})
     return out
 
 
+# The training config's fields as the Training panel names them.
+_TRAINING_LABELS = {
+    "training.lr": "learning rate",
+    "training.batch_size": "batch size",
+    "training.epochs": "epochs",
+    "training.seed": "random seed",
+    "training.optimizer.type": "optimizer",
+    "training.loss.type": "loss",
+    "training.dataset.type": "dataset",
+    "training.scheduler.type": "LR scheduler",
+}
+_TRAINING_GROUPS = {"optimizer": "optimizer", "loss": "loss", "dataset": "dataset", "scheduler": "LR scheduler"}
+
+
+def _node(graphs: Sequence[dict[str, Any]], module: str | None, node_id: str) -> dict[str, Any] | None:
+    for g in graphs:
+        bodies = [g] if module is None else [m for m in g.get("modules", []) if m.get("name") == module]
+        for body in bodies:
+            for n in body.get("nodes", []):
+                if n.get("id") == node_id:
+                    return n
+    return None
+
+
+def hyperparameter_label(key: str, graphs: Sequence[dict[str, Any]]) -> str:
+    """A flattened key in the words of the editor: ``nodes.bn1.type`` -> "bn1 (BatchNorm2d): layer",
+    ``nodes.drop1.params.p`` -> "drop1 (Dropout): p", ``training.optimizer.params.weight_decay`` ->
+    "optimizer: weight_decay". A node is named as on the canvas (its name, else its id), from the
+    first graph that has it."""
+    if key in _TRAINING_LABELS:
+        return _TRAINING_LABELS[key]
+    parts = key.split(".")
+    if parts[0] == "training":
+        if len(parts) >= 4 and parts[1] in _TRAINING_GROUPS and parts[2] == "params":
+            return f"{_TRAINING_GROUPS[parts[1]]}: {'.'.join(parts[3:])}"
+        return " ".join(parts[1:]).replace("_", " ")
+    module, rest = (None, parts[1:]) if parts[0] == "nodes" else (parts[1], parts[3:])
+    if parts[0] not in ("nodes", "modules") or len(rest) < 2:
+        return key
+    node_id, field = rest[0], rest[1:]
+    n = _node(graphs, module, node_id) or {}
+    name = n.get("name") or node_id
+    what = n.get("type") or n.get("module")
+    where = f"{module}.{name}" if module else name
+    subject = f"{where} ({what})" if what else where
+    if field == ["type"]:
+        return f"{subject}: layer"
+    if field == ["module"]:
+        return f"{subject}: module"
+    return f"{subject}: {'.'.join(field[1:] if field[0] == 'params' else field)}"
+
+
 def histograms(logdir: Path, bins: int = 30, max_steps: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """Per parameter name, per logged epoch: ``{epoch, edges, counts}`` (``len(edges) ==
+    """Per parameter name, per logged epoch: ``{epoch, edges, counts, norm}`` (``len(edges) ==
     len(counts) + 1``), read with TensorBoard's EventAccumulator from ``logdir``. TensorBoard's
     buckets grow exponentially away from 0; ``bins`` > 0 regroups them into that many equal bins
     between the smallest and the largest weight (a bucket's count goes to the bin of its centre)."""
@@ -135,7 +187,9 @@ def histograms(logdir: Path, bins: int = 30, max_steps: int = 200) -> dict[str, 
                 edges = [float(v.min), *limits]
             if bins:
                 edges, counts = _rebin(edges, counts, bins)
-            rows.append({"epoch": int(h.step), "edges": edges, "counts": counts})
+            # TensorBoard keeps the exact sum of squares beside the buckets: the L2 norm needs no rebinning.
+            norm = math.sqrt(v.sum_squares) if v.sum_squares >= 0 else None
+            rows.append({"epoch": int(h.step), "edges": edges, "counts": counts, "norm": norm})
         out[tag] = sorted(rows, key=lambda r: r["epoch"])
     return finite_json(out)  # type: ignore[no-any-return]
 

@@ -25,6 +25,7 @@ def _results(body: BodyAnalysis) -> dict[str, NodeResult]:
         # nodes would cost more than the analysis itself.
         out[nid] = NodeResult.model_construct(
             id=nid,
+            attr=info.attr,
             inputs={p: m.shown() for p, m in info.inputs.items()},
             outputs={p: m.shown() for p, m in info.outputs.items()},
             params=info.n_params,

@@ -409,8 +409,9 @@ class _Analyzer:
         got = compute_node(spec, params, ins, len(out_ports))
         info.n_params, info.flops = got.n_params, got.flops
         if got.error or got.outputs is None:
-            info.issues.append(Issue(f"{spec.type} {_label(n)}: {got.error}", node=n.id, module=module,
-                                     fix=_fix_for(spec, got.error or "")))
+            info.issues.append(_wrong_rank(spec, n, ins, module)
+                               or Issue(f"{spec.type} {_label(n)}: {got.error}", node=n.id, module=module,
+                                        fix=_fix_for(spec, got.error or "")))
             return
         for port, meta in zip(out_ports, got.outputs, strict=False):
             if meta is None:
@@ -475,6 +476,33 @@ def _fmt(v: Any) -> str:
     if isinstance(v, list):
         return "[" + ", ".join(str(x) for x in v) + "]"
     return str(v)
+
+
+# Conv1d, MaxPool2d, BatchNorm3d, ...: the number says how many spatial dimensions the layer takes.
+_SPATIAL = re.compile(r"^(?P<family>[A-Za-z]+?)(?P<d>[123])d$")
+_AXES = {1: "(B, C, L)", 2: "(B, C, H, W)", 3: "(B, C, D, H, W)"}
+
+
+def _wrong_rank(spec: LayerSpec, n: Node, ins: list[TensorMeta], module: str | None) -> Issue | None:
+    """A 1d/2d/3d layer fed a tensor of another rank (a Conv1d after a 3x32x32 image input): say so,
+    and name the layer of the family that takes it, rather than torch's "input of size" (which
+    reads like a kernel_size problem)."""
+    m = _SPATIAL.match(spec.type)
+    if not m or not ins:
+        return None
+    d, rank = int(m["d"]), len(ins[0].shape)
+    takes = {d + 2} | ({2} if spec.type == "BatchNorm1d" else set())  # BatchNorm1d also takes (B, C)
+    if rank in takes:
+        return None
+    shape = show_shape(ins[0].shape)
+    axes = f" {_AXES[rank - 2]}" if rank - 2 in _AXES else ""
+    message = f"{spec.type} {_label(n)} takes a {d + 2}-D input {_AXES[d]}, but its input {shape} is {rank}-D{axes}"
+    other = f"{m['family']}{rank - 2}d"
+    if rank - 2 in _AXES and other in catalog().layers:
+        fix = f"use {other} for a {rank}-D{axes} input, or reshape the input to {d + 2}-D"
+    else:
+        fix = f"reshape the input to {d + 2}-D {_AXES[d]} (Flatten, Unflatten), or use a layer made for {rank}-D input"
+    return Issue(message, node=n.id, module=module, fix=fix)
 
 
 def _fix_for(spec: LayerSpec, error: str) -> str:

@@ -25,6 +25,9 @@ class IssueModel(BaseModel):
 
 class NodeResult(BaseModel):
     id: str
+    # The node's name in model.py, from the same naming pass as the code: `self.<attr>` for a layer
+    # or module, the forward argument for an input. The editor shows it next to the Name field.
+    attr: str = ""
     inputs: dict[str, ShownShape] = Field(default_factory=dict)
     outputs: dict[str, ShownShape] = Field(default_factory=dict)
     params: int = 0  # trainable parameter count

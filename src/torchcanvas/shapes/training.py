@@ -95,6 +95,9 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
     inputs, outputs = graph.inputs(), graph.outputs()
     in_id = inputs[0].id if inputs else None
     out_id = outputs[0].id if outputs else None
+    # Messages name a node as the editor shows it (its name, else its id); `node` locates it by id.
+    in_label = inputs[0].label if inputs else None
+    out_label = outputs[0].label if outputs else None
 
     train_shape, train_issues = sample_shape(rt, rt.train_transforms, "train_transforms")
     test_shape, test_issues = sample_shape(rt, rt.test_transforms, "test_transforms")
@@ -109,7 +112,7 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
         )
     shape = test_shape or train_shape
     if shape is not None and list(input_shape) != ["B", *shape]:
-        where = f"the input node '{in_id}'" if in_id else "the graph's input"
+        where = f"the input node '{in_label}'" if in_label else "the graph's input"
         given = list(input_shape[1:]) if input_shape and input_shape[0] == "B" else list(input_shape)
         issues.append(
             Issue(
@@ -135,5 +138,6 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
             fix = (
                 f"end the model with a layer giving {_fmt(['B', *expected])}, e.g. Linear(out_features={expected[-1]})"
             )
-        issues.append(Issue(f"the model's output has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix))
+        where = f"the model's output '{out_label}'" if out_label else "the model's output"
+        issues.append(Issue(f"{where} has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix))
     return issues

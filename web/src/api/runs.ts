@@ -38,8 +38,8 @@ interface EventBase {
 }
 export type RunEvent = EventBase &
   (
-    | { type: "queued"; epochs: number }
-    | { type: "started"; pid: number; command: string[] }
+    | { type: "queued"; epochs: number; note?: string | null }
+    | { type: "started"; pid: number | null; command: string[] }
     | ({ type: "progress"; step: number; steps: number; loss: Num; elapsed_seconds: number } & ProgressInfo)
     | ({ type: "epoch"; epochs: number; elapsed_seconds: number; eta_seconds: number | null } & EpochRow)
     | ({ type: "fit" } & Fit)
@@ -65,6 +65,13 @@ export interface RunSummary {
   exit_code: number | null;
   error: string | null;
   final: (EpochRow & { epochs?: number }) | null;
+  /** Why it failed, in one line, and the fix (runner/failure.py); also a run that ended with a NaN loss. */
+  failure?: RunFailure | null;
+}
+export interface RunFailure {
+  kind: string;
+  cause: string;
+  fix: string;
 }
 export interface RunRead extends RunSummary {
   graph: Graph;
@@ -90,12 +97,15 @@ export interface ComparedRun {
 }
 export interface Comparison {
   runs: ComparedRun[];
-  differences: { key: string; values: Json[] }[];
+  /** `label`: the key in the editor's words ("learning rate", "drop1 (Dropout): p"). */
+  differences: { key: string; label?: string; values: Json[] }[];
 }
 export interface Histogram {
   epoch: number;
   edges: number[];
   counts: number[];
+  /** The parameter's L2 norm at that epoch (exact). */
+  norm?: number | null;
 }
 export interface Experiment {
   id: number;
@@ -110,6 +120,7 @@ export interface Experiment {
 export type Axis =
   | { path: string; values: Json[] }
   | { layer_type: string; param: string; values: Json[] }
+  | { node: string; param: string; values: Json[] }
   | { toggle: string };
 
 export interface Overrides {
@@ -174,6 +185,8 @@ export const runsApi = {
     json<{ items: RunSummary[]; count: number }>(`/runs?limit=100${modelId ? `&model_id=${encodeURIComponent(modelId)}` : ""}`),
   get: (id: number) => json<RunRead>(`/runs/${id}`),
   cancel: (id: number) => json<RunRead>(`/runs/${id}`, { method: "DELETE" }),
+  /** A run of an unsaved draft joins the model the draft was saved as. */
+  attach: (id: number, modelId: string) => json<RunRead>(`/runs/${id}`, { method: "PATCH", body: JSON.stringify({ model_id: modelId }) }),
   compare: (ids: number[], signal?: AbortSignal) => json<Comparison>(`/runs/compare?ids=${ids.join(",")}`, { signal }),
   histograms: (id: number) => json<{ run_id: number; params: Record<string, Histogram[]> }>(`/runs/${id}/histograms`),
   experiment: (body: Source & Overrides & { name?: string; axes: Axis[] }) => json<Experiment>("/experiments", post(body)),
@@ -183,6 +196,8 @@ export const runsApi = {
 export const labApi = {
   lessons: () => json<Lesson[]>("/lab/lessons"),
   run: (id: string, body: { params: Record<string, Json> } & Overrides) => json<Experiment>(`/lab/lessons/${id}/run`, post(body)),
+  /** Your earlier runs of a lesson's experiment, newest first. */
+  past: (id: string) => json<Pick<Experiment, "id" | "name" | "created_at" | "run_ids">[]>(`/lab/lessons/${id}/experiments`),
   dropoutScale: (body: { p: number; n: number; seed: number }) => json<DropoutScale>("/lab/dropout-scale", post(body)),
   normalizationLayers: () => json<{ layers: string[] }>("/lab/normalization"),
   normalization: (body: NormalizationRequest, signal?: AbortSignal) =>

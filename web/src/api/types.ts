@@ -81,6 +81,8 @@ export interface Graph extends Body {
 /** GET /api/v1/defaults: an empty document with the server's defaults. */
 export interface Defaults {
   graph: Graph;
+  /** The document a new model starts from: an input, an output, a dataset and loss that fit them. */
+  new_graph: Graph;
   /** The values of each TrainingConfig field that is one of a fixed few (device, init). */
   training_choices: Record<string, string[]>;
 }
@@ -126,8 +128,12 @@ export interface DatasetSpec extends Spec {
   sample_shape?: number[];
   target_shape?: number[];
   num_classes?: number | null;
+  /** What each class index means, in order, where known before the data is there. */
+  class_names?: string[] | null;
   task?: "classification" | "regression";
   offline?: boolean;
+  /** What its first run downloads, in MB, when it is not offline. */
+  download_mb?: number | null;
   /** Accepts torchvision.transforms.v2 image transforms. */
   is_image?: boolean;
   /** pip requirements of its generated code, beyond torch and torchvision. */
@@ -174,6 +180,8 @@ export interface Issue {
 }
 export interface NodeResult {
   id: string;
+  /** The node's name in model.py (self.<attr> for a layer or module, the forward argument for an input). */
+  attr?: string;
   inputs: Record<string, Shape>;
   outputs: Record<string, Shape>;
   params: number;

@@ -3,10 +3,12 @@ import {
   Background, Controls, MiniMap, ReactFlow, useReactFlow, useStore,
   type Connection, type EdgeChange, type IsValidConnection, type NodeChange,
 } from "@xyflow/react";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Position } from "../api/types";
 import { connect, insertIntoEdge, moveNodes, setSelection } from "../store/actions";
-import { currentBody, useDoc } from "../store/doc";
+import { currentBody, edgeId, useDoc } from "../store/doc";
+import { nodePorts } from "../graph/ports";
+import { useCatalog } from "../store/catalog";
 import { snapshot } from "../store/history";
 import { openModule } from "../store/modules";
 import { setTab, useUi } from "../store/ui";
@@ -14,7 +16,9 @@ import { WarningChip } from "./WarningChip";
 import { DND_MIME, type PaletteItem } from "./dnd";
 import { InputNode, OutputNode } from "./IoNodes";
 import { LayerNode } from "./LayerNode";
-import { placeItem } from "./place";
+import { placeItem, setMeasuredSizes } from "./place";
+import { edgeEnds, lanes } from "./route";
+import { Overview, boxAt, useOverviewBoxes } from "./Overview";
 import { ShapeEdge } from "./ShapeEdge";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
 import { useFlowEdges, useFlowNodes } from "./useFlowElements";
@@ -30,6 +34,8 @@ const edgeTypes = { shape: ShapeEdge };
  */
 export const MIN_FIT_ZOOM = 0.45;
 const BIG_GRAPH = 300;
+/** Edges are routed around the nodes in their way up to this many nodes (each move re-routes). */
+const ROUTED = 200;
 /** Below this zoom nodes are drawn as plain coloured boxes: no text to lay out or paint. */
 export const LOD_ZOOM = 0.3;
 // A getter, so that every `{ ...FIT }` (the top bar's Fit view button, the F key) reads the
@@ -37,6 +43,8 @@ export const LOD_ZOOM = 0.3;
 export const FIT = {
   maxZoom: 1,
   padding: 0.2,
+  // The overview hides the flow nodes (Overview.tsx): the fit is of all of them all the same.
+  includeHiddenNodes: true,
   get minZoom() {
     return currentBody(useDoc.getState()).nodes.length <= 150 ? MIN_FIT_ZOOM : 0.02;
   },
@@ -45,6 +53,12 @@ const minimapColor = (n: GraphFlowNode) => (n.selected ? "#2563eb" : "#cbd5e1");
 /** Small and translucent, so that it hides little of the canvas (Palette keeps new nodes clear of it). */
 export const MINIMAP = { width: 150, height: 100 };
 const farOut = (s: { transform: [number, number, number] }) => s.transform[2] < LOD_ZOOM;
+/** Far out, a graph of more nodes than this is drawn on one canvas (Overview.tsx), not as DOM nodes. */
+export const OVERVIEW_MIN = 150;
+/** Below this canvas height (1280x720 with the runs drawer open) the minimap would sit on the
+ * fitted nodes: the canvas is too short to spare its corner, so it is not drawn. */
+export const MINIMAP_MIN_HEIGHT = 420;
+const tallEnough = (s: { height: number }) => s.height >= MINIMAP_MIN_HEIGHT;
 
 /** The edge whose shape label is under (or within 24 px of) a screen point, for drop-to-insert. */
 function edgeLabelAt(x: number, y: number): string | null {
@@ -63,14 +77,36 @@ export function Canvas() {
   const selectedEdges = useDoc((s) => s.selectedEdges);
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   const [sizesVersion, setSizesVersion] = useState(0);
-  const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion);
-  const edges = useFlowEdges(body, selectedEdges);
+  const lod = useStore(farOut);
+  const overview = lod && body.nodes.length > OVERVIEW_MIN;
+  const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion, overview);
+  const overviewBoxes = useOverviewBoxes(body, (id) => sizes.current.get(id), sizesVersion);
+  const layers = useCatalog((s) => s.catalog?.layers);
+  const modules = useDoc((s) => s.doc.modules);
+  const edgeLanes = useMemo(() => {
+    if (body.nodes.length > ROUTED) return null;
+    const byId = new Map(body.nodes.map((n) => [n.id, n]));
+    const ports = (id: string) => nodePorts(byId.get(id)!, layers, modules);
+    const sizeOf = (id: string) => sizes.current.get(id);
+    const ls = lanes(body, sizeOf, ports);
+    const out = new Map<string, number>();
+    const known = body.edges.filter((e) => byId.has(e.source.node) && byId.has(e.target.node));
+    edgeEnds(body, sizeOf, ports).forEach((_, i) => {
+      const lane = ls[i];
+      if (lane !== null) out.set(edgeId(known[i]), Math.round(lane));
+    });
+    return out;
+    // sizesVersion: the (mutable) sizes map changed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [body, layers, modules, sizesVersion]);
+  const edges = useFlowEdges(body, selectedEdges, edgeLanes);
   const { screenToFlowPosition, fitView } = useReactFlow();
   const loaded = useDoc((s) => s.loaded);
   const opening = useUi((s) => s.opening);
   const path = useDoc((s) => s.path);
-  const lod = useStore(farOut);
+  const roomForMinimap = useStore(tallEnough);
   const wrapper = useRef<HTMLDivElement>(null);
+  useEffect(() => setMeasuredSizes((id) => sizes.current.get(id)), []);
   useEffect(() => {
     // Auto-layout wraps long chains into columns that fit this size.
     const el = wrapper.current;
@@ -159,12 +195,26 @@ export function Canvas() {
     e.dataTransfer.dropEffect = "copy";
   }, []);
 
+  // The overview has no DOM nodes: a click on a box selects its node.
+  const onPaneClick = useCallback(
+    (e: React.MouseEvent) => {
+      if (!overview) return;
+      const p = screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      const id = boxAt(overviewBoxes, p.x, p.y);
+      if (id) {
+        setSelection({ [id]: true }, {});
+        setTab("params");
+      }
+    },
+    [overview, overviewBoxes, screenToFlowPosition],
+  );
+
   const onNodeDoubleClick = useCallback((_: React.MouseEvent, n: GraphFlowNode) => {
     if (n.data.node.kind === "module") openModule(n.data.node.module);
   }, []);
 
   return (
-    <div className={`tc-canvas${lod ? " lod" : ""}`} data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver} ref={wrapper}>
+    <div className={`tc-canvas${lod ? " lod" : ""}${overview ? " overview" : ""}`} data-testid="canvas" onDrop={onDrop} onDragOver={onDragOver} ref={wrapper}>
       <ReactFlow<GraphFlowNode, GraphFlowEdge>
         nodes={nodes}
         edges={edges}
@@ -178,6 +228,7 @@ export function Canvas() {
         onSelectionDragStart={snapshot}
         onNodeClick={() => setTab("params")}
         onNodeDoubleClick={onNodeDoubleClick}
+        onPaneClick={onPaneClick}
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
@@ -189,8 +240,9 @@ export function Canvas() {
         fitViewOptions={FIT}
       >
         <Background gap={16} color="#e2e8f0" />
-        <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />
+        {roomForMinimap && <MiniMap pannable zoomable nodeColor={minimapColor} data-testid="minimap" style={MINIMAP} />}
         <Controls />
+        {overview && <Overview body={body} boxes={overviewBoxes} selected={selected} />}
       </ReactFlow>
       <WarningChip />
       {opening && <div className="tc-veil" data-testid="opening">Opening model…</div>}

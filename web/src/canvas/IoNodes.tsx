@@ -51,7 +51,7 @@ function InputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
         />
         <span>)</span>
       </label>
-      {errors.length > 0 && <div className="tc-node-error" data-testid={`node-error-${id}`}>{errors[0].message}</div>}
+      {errors.length > 0 && <div className="tc-node-error" data-testid={`node-error-${id}`} title={errors.map((e) => e.message).join("\n")}>{errors[0].message}</div>}
       <PortRow nodeId={id} ports={OUT} kind="out" />
     </div>
   );
@@ -74,7 +74,7 @@ function OutputNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
       <div className="tc-node-foot">
         <span className="tc-node-shape" data-testid={`node-shape-${id}`}>{formatShape(result?.inputs?.in) || "—"}</span>
       </div>
-      {errors.length > 0 && <div className="tc-node-error" data-testid={`node-error-${id}`}>{errors[0].message}</div>}
+      {errors.length > 0 && <div className="tc-node-error" data-testid={`node-error-${id}`} title={errors.map((e) => e.message).join("\n")}>{errors[0].message}</div>}
       {!errors.length && hints.length > 0 && (
         <div className="tc-node-hint" data-testid={`node-hint-${id}`}>Connect your last layer here</div>
       )}

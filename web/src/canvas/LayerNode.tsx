@@ -103,7 +103,9 @@ function LayerNodeView({ id, data, selected }: NodeProps<GraphFlowNode>) {
       </div>
       {unknown && <div className="tc-node-error">unknown {node.kind === "layer" ? "layer" : "module"} {typeName}</div>}
       {errors.length > 0 && (
-        <div className="tc-node-error" data-testid={`node-error-${id}`}>{errors[0].message}</div>
+        // One line, cut with an ellipsis (a longer error would push the node over its neighbour);
+        // the whole message is its tooltip, and the Params tab's.
+        <div className="tc-node-error" data-testid={`node-error-${id}`} title={errors.map((e) => e.message).join("\n")}>{errors[0].message}</div>
       )}
       <PortRow nodeId={id} ports={ports.outputs} kind="out" />
     </div>

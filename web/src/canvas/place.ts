@@ -1,4 +1,5 @@
 import type { Position } from "../api/types";
+import { NODE_H, NODE_W } from "../graph/layout";
 import { nodePorts } from "../graph/ports";
 import { addInput, addLayer, addModuleInstance, addOutput, connect } from "../store/actions";
 import { useCatalog } from "../store/catalog";
@@ -20,11 +21,32 @@ export function placeItem(item: PaletteItem, at: Position): string {
   }
 }
 
-/** The first spot at or below `at` that no node occupies (so added nodes never stack). */
-function freeSpot(at: Position): Position {
-  const nodes = currentBody(useDoc.getState()).nodes;
+type Size = { width?: number; height?: number } | undefined;
+let measured: (id: string) => Size = () => undefined;
+/** The canvas tells placement how big its nodes are on screen (an error or long params make them taller). */
+export function setMeasuredSizes(sizeOf: (id: string) => Size): void {
+  measured = sizeOf;
+}
+const GAP = 24;
+const boxOf = (n: { id: string; position: Position }) => ({
+  x: n.position.x,
+  y: n.position.y,
+  w: measured(n.id)?.width ?? NODE_W,
+  h: measured(n.id)?.height ?? NODE_H,
+});
+
+/**
+ * The first spot at or below `at` where a new node (NODE_W x NODE_H, and a gap around it) covers
+ * no node: added nodes never stack on each other or on the output node.
+ */
+export function freeSpot(at: Position, nodes: { id: string; position: Position }[] = currentBody(useDoc.getState()).nodes): Position {
+  const boxes = nodes.map(boxOf);
   const p = { ...at };
-  for (let i = 0; i < 50 && nodes.some((n) => Math.abs(n.position.x - p.x) < 220 && Math.abs(n.position.y - p.y) < 90); i++) p.y += 100;
+  for (let i = 0; i < 200; i++) {
+    const hit = boxes.filter((b) => p.x < b.x + b.w + GAP && b.x < p.x + NODE_W + GAP && p.y < b.y + b.h + GAP && b.y < p.y + NODE_H + GAP);
+    if (!hit.length) break;
+    p.y = Math.max(...hit.map((b) => b.y + b.h)) + GAP;
+  }
   return p;
 }
 
@@ -37,7 +59,8 @@ export function placeFromPalette(item: PaletteItem, centre: Position): string {
   const body = currentBody(s);
   const ids = Object.keys(s.selected);
   const prev = ids.length === 1 ? body.nodes.find((n) => n.id === ids[0]) : undefined;
-  const id = placeItem(item, freeSpot(prev ? { x: prev.position.x, y: prev.position.y + 110 } : centre));
+  const below = prev && { x: prev.position.x, y: prev.position.y + boxOf(prev).h + 2 * GAP };
+  const id = placeItem(item, freeSpot(below ?? centre));
   if (prev) {
     const layers = useCatalog.getState().catalog?.layers;
     const modules = useDoc.getState().doc.modules;

@@ -7,12 +7,13 @@ import { edgeId } from "../store/doc";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
 
 type Size = { width: number; height: number };
-interface NodeCacheEntry { src: GraphNode; selected: boolean; size?: Size; flow: GraphFlowNode }
+interface NodeCacheEntry { src: GraphNode; selected: boolean; hidden: boolean; size?: Size; flow: GraphFlowNode }
 
 // Not "input"/"output": React Flow styles its built-in node types of those names.
 const nodeType = (n: GraphNode) => (n.kind === "input" ? "tcInput" : n.kind === "output" ? "tcOutput" : "tcLayer");
 
-export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: Map<string, Size>, sizesVersion: number): GraphFlowNode[] {
+/** `hidden`: the overview canvas draws the nodes (Overview.tsx); React Flow keeps them unmounted. */
+export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: Map<string, Size>, sizesVersion: number, hidden = false): GraphFlowNode[] {
   const cache = useRef(new Map<string, NodeCacheEntry>());
   return useMemo(() => {
     const next = new Map<string, NodeCacheEntry>();
@@ -20,7 +21,7 @@ export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: 
       const sel = !!selected[n.id];
       const size = sizes.get(n.id);
       const hit = cache.current.get(n.id);
-      if (hit && hit.src === n && hit.selected === sel && hit.size === size) {
+      if (hit && hit.src === n && hit.selected === sel && hit.size === size && hit.hidden === hidden) {
         next.set(n.id, hit);
         return hit.flow;
       }
@@ -30,27 +31,32 @@ export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: 
         position: n.position,
         data: { node: n },
         selected: sel,
+        ...(hidden ? { hidden } : {}),
         ...(size ? { measured: size } : {}),
       };
-      next.set(n.id, { src: n, selected: sel, size, flow });
+      next.set(n.id, { src: n, selected: sel, hidden, size, flow });
       return flow;
     });
     cache.current = next;
     return out;
     // sizesVersion tells the memo that the (mutable) sizes map changed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [body.nodes, selected, sizesVersion]);
+  }, [body.nodes, selected, sizesVersion, hidden]);
 }
 
-export function useFlowEdges(body: Body, selected: Record<string, true>): GraphFlowEdge[] {
-  const cache = useRef(new Map<string, { src: Body["edges"][number]; selected: boolean; flow: GraphFlowEdge }>());
+interface EdgeCacheEntry { src: Body["edges"][number]; selected: boolean; lane?: number; flow: GraphFlowEdge }
+
+/** `lanes`: the x of the lane an edge takes around the nodes in its way (canvas/route.ts). */
+export function useFlowEdges(body: Body, selected: Record<string, true>, lanes?: Map<string, number> | null): GraphFlowEdge[] {
+  const cache = useRef(new Map<string, EdgeCacheEntry>());
   return useMemo(() => {
-    const next = new Map<string, { src: Body["edges"][number]; selected: boolean; flow: GraphFlowEdge }>();
+    const next = new Map<string, EdgeCacheEntry>();
     const out = body.edges.map((e) => {
       const id = edgeId(e);
       const sel = !!selected[id];
+      const lane = lanes?.get(id);
       const hit = cache.current.get(id);
-      if (hit && hit.src === e && hit.selected === sel) {
+      if (hit && hit.src === e && hit.selected === sel && hit.lane === lane) {
         next.set(id, hit);
         return hit.flow;
       }
@@ -62,12 +68,12 @@ export function useFlowEdges(body: Body, selected: Record<string, true>): GraphF
         targetHandle: e.target.port,
         type: "shape",
         selected: sel,
-        data: { sourcePort: e.source.port },
+        data: { sourcePort: e.source.port, lane },
       };
-      next.set(id, { src: e, selected: sel, flow });
+      next.set(id, { src: e, selected: sel, lane, flow });
       return flow;
     });
     cache.current = next;
     return out;
-  }, [body.edges, selected]);
+  }, [body.edges, selected, lanes]);
 }

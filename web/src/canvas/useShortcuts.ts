@@ -9,7 +9,6 @@ import { redo, undo } from "../store/history";
 import { groupSelection } from "../store/modules";
 import { toggleHelp } from "../store/ui";
 import { saveModel } from "../store/persist";
-import { thumbnail } from "../topbar/imageExport";
 
 export const SHORTCUTS: [string, string][] = [
   ["Delete / Backspace", "Delete selected nodes and edges"],
@@ -37,14 +36,14 @@ export function typing(t: EventTarget | null): boolean {
 }
 
 export function useShortcuts(): void {
-  const { fitView, getInternalNode, getNodes, getNodesBounds } = useReactFlow();
+  const { fitView, getInternalNode } = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const k = e.key.toLowerCase();
       if (mod && k === "s") {
         e.preventDefault();
-        void saveModel(() => thumbnail(getNodes().length, getNodesBounds(getNodes())));
+        void saveModel();
         return;
       }
       if (typing(e.target)) return;
@@ -70,5 +69,5 @@ export function useShortcuts(): void {
     };
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  }, [fitView, getInternalNode, getNodes, getNodesBounds]);
+  }, [fitView, getInternalNode]);
 }

@@ -4,6 +4,7 @@ import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import type { Aligned } from "./align";
+import { formatLegend, formatTicks, lastIndex } from "./ticks";
 
 export interface SeriesSpec {
   label: string;
@@ -24,6 +25,15 @@ interface Props {
   logY?: boolean;
   /** x is an epoch: integer ticks. */
   intX?: boolean;
+  /** After each value in the legend (" %"). */
+  unit?: string;
+}
+
+/** Away from the cursor the legend shows the latest values, not uPlot's "--". */
+function legendAtLast(u: uPlot): void {
+  if (u.cursor.idx !== null && u.cursor.idx !== undefined) return;
+  const i = lastIndex(u.data as (number | null)[][]);
+  if (i !== null) u.setLegend({ idx: i }, false);
 }
 
 function options(p: Props, width: number): uPlot.Options {
@@ -31,6 +41,7 @@ function options(p: Props, width: number): uPlot.Options {
     width,
     height: p.height ?? 170,
     legend: { show: true, live: true },
+    hooks: { setCursor: [legendAtLast], setData: [legendAtLast], ready: [legendAtLast] },
     cursor: { drag: { x: true, y: false } },
     scales: { x: { time: false }, y: p.logY ? { distr: 3 } : {} },
     axes: [
@@ -39,12 +50,16 @@ function options(p: Props, width: number): uPlot.Options {
         label: p.xLabel, labelSize: p.xLabel ? 14 : 0, font: "10px system-ui", labelFont: "10px system-ui",
         ...(p.intX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000] } : {}),
       },
-      { stroke: "#6b7482", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" }, size: 46, font: "10px system-ui" },
+      {
+        stroke: "#6b7482", grid: { stroke: "#eef0f3" }, ticks: { stroke: "#e3e6eb" }, size: 50, font: "10px system-ui",
+        values: (_u, splits) => formatTicks(splits),
+      },
     ],
     series: [
       { label: p.xLabel ?? "x" },
       ...p.series.map((s): uPlot.Series => ({
         label: s.label,
+        value: (_u, v) => formatLegend(v, p.unit),
         stroke: s.color,
         width: s.width ?? 1.5,
         dash: s.dash,
@@ -62,7 +77,7 @@ export function UPlotChart(p: Props) {
   const plot = useRef<uPlot | null>(null);
   const data = useRef(p.data);
   data.current = p.data;
-  const signature = JSON.stringify([p.series, p.logY, p.height, p.xLabel]);
+  const signature = JSON.stringify([p.series, p.logY, p.height, p.xLabel, p.unit]);
 
   useEffect(() => {
     const el = box.current!;

@@ -1,6 +1,7 @@
 // Dropout's 1/(1 − p) scaling, computed by the server (POST /lab/dropout-scale): train vs eval.
 import { useEffect, useState } from "react";
 import { labApi, type DropoutScale } from "../api/runs";
+import { shortNumber } from "./format";
 
 export function DropoutScaleDemo() {
   const [p, setP] = useState("0.5");
@@ -25,7 +26,7 @@ export function DropoutScaleDemo() {
           <div className="tc-stat" data-testid="dropout-train">
             <span className="muted small">model.train()</span>
             <b>{r.train_output.toLocaleString()}</b>
-            <span className="muted small">{r.kept.toLocaleString()} of {r.n.toLocaleString()} units kept, each × {r.scale}; {(r.relative_difference * 100).toFixed(2)}% from {r.expected.toLocaleString()}</span>
+            <span className="muted small">{r.kept.toLocaleString()} of {r.n.toLocaleString()} units kept, each × {shortNumber(r.scale)}; {(r.relative_difference * 100).toFixed(2)}% from {r.expected.toLocaleString()}</span>
           </div>
           <div className="tc-stat" data-testid="dropout-eval">
             <span className="muted small">model.eval()</span>

@@ -1,11 +1,13 @@
 // #/compare?ids=1,2[&experiment=3]: runs overlaid, their final metrics and the hyperparameters
 // that differ. Fills in live while runs are queued or running. Loaded lazily (uPlot).
+import { useEffect, useState } from "react";
+import { runsApi } from "../api/runs";
 import type { Json } from "../api/types";
 import { runColor } from "../charts/palette";
 import { CompareCharts, runLabel } from "../runs/CompareCharts";
 import { RunStatusBadge } from "../runs/RunStatusBadge";
 import { stillActive, useComparison } from "../runs/useComparison";
-import { fmtMetric } from "../store/runEvents";
+import { fmtAccuracy, fmtMetric } from "../store/runEvents";
 
 const METRICS: [key: "epoch" | "train_loss" | "test_loss" | "test_acc", label: string][] = [
   ["epoch", "epochs"], ["train_loss", "train loss"], ["test_loss", "test loss"], ["test_acc", "test acc"],
@@ -13,14 +15,27 @@ const METRICS: [key: "epoch" | "train_loss" | "test_loss" | "test_acc", label: s
 
 const show = (v: Json) => (typeof v === "number" ? fmtMetric(v) : typeof v === "string" ? v : JSON.stringify(v));
 
+/** An experiment's name, once fetched ("" until then, or when it cannot be read). */
+function useExperimentName(id: number | null): string {
+  const [name, setName] = useState("");
+  useEffect(() => {
+    setName("");
+    if (id !== null) runsApi.getExperiment(id).then((e) => setName(e.name), () => setName(""));
+  }, [id]);
+  return name;
+}
+
 export default function ComparePage({ ids, experiment }: { ids: number[]; experiment: number | null }) {
   const { comparison: c, error } = useComparison(ids);
+  const experimentName = useExperimentName(experiment);
   const live = stillActive(c);
   return (
     <div className="tc-page tc-page-wide" data-testid="compare-page" data-live={live}>
       <header className="tc-page-head">
         <a className="tc-logo" href="#/">torch<b>canvas</b></a>
-        <h2>{experiment !== null ? `Experiment #${experiment}` : "Compare runs"}</h2>
+        <h2 data-testid="compare-title">
+          {experiment === null ? "Compare runs" : experimentName ? <>Experiment “{experimentName}” <span className="muted">#{experiment}</span></> : `Experiment #${experiment}`}
+        </h2>
         {live && <span className="tc-run-status s-running">live</span>}
         <span className="spacer" />
         <a href="#/">Editor</a>
@@ -50,7 +65,7 @@ export default function ComparePage({ ids, experiment }: { ids: number[]; experi
                 <tr key={r.id} data-testid={`compare-row-${r.id}`}>
                   <td><i className="tc-dot" style={{ background: runColor(i) }} /> {r.label ? `#${r.id} ${r.label}` : runLabel(r)}</td>
                   <td><RunStatusBadge status={r.status} /></td>
-                  {METRICS.map(([k]) => <td key={k} className="num">{fmtMetric(r.final?.[k] ?? null)}</td>)}
+                  {METRICS.map(([k]) => <td key={k} className="num">{(k === "test_acc" ? fmtAccuracy : fmtMetric)(r.final?.[k] ?? null)}</td>)}
                   <td className="num">{fmtMetric(r.max_train_loss)}</td>
                 </tr>
               ))}
@@ -64,7 +79,7 @@ export default function ComparePage({ ids, experiment }: { ids: number[]; experi
               <thead><tr><th>hyperparameter</th>{c.runs.map((r, i) => <th key={r.id}><i className="tc-dot" style={{ background: runColor(i) }} />#{r.id}</th>)}</tr></thead>
               <tbody>
                 {c.differences.map((d) => (
-                  <tr key={d.key}><td><code>{d.key}</code></td>{d.values.map((v, i) => <td key={i}>{show(v)}</td>)}</tr>
+                  <tr key={d.key} data-testid={`diff-${d.key}`}><td title={d.key}>{d.label ?? d.key}</td>{d.values.map((v, i) => <td key={i}>{show(v)}</td>)}</tr>
                 ))}
               </tbody>
             </table>

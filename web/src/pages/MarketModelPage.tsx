@@ -12,7 +12,7 @@ import { ResultLink, Versions } from "../market/Versions";
 import { formatCount } from "../graph/format";
 import { SummaryTable } from "../panels/SummaryPanel";
 import { navigate } from "../router";
-import { loadDocument } from "../store/actions";
+import { replaceDocument } from "../store/replace";
 import { needsSignIn } from "../store/auth";
 import { normalize, useDoc } from "../store/doc";
 import { toast } from "../store/ui";
@@ -69,9 +69,9 @@ export function MarketModelPage({ id }: { id: string }) {
       (m) => (toast(`Forked into your models as “${m.name}”`), navigate(`#/model/${encodeURIComponent(String(m.id))}`)),
       (e: Error) => needsSignIn(e) || toast(`Fork failed: ${e.message}`, true),
     );
-  const openInEditor = () => {
+  const openInEditor = async () => {
     // An unsaved draft: saving it makes a new model of the user's own, not a change to this one.
-    loadDocument({ ...model.graph, name: model.title }, null);
+    if (!(await replaceDocument({ ...model.graph, name: model.title }, `“${model.title}” from the market`))) return;
     useDoc.setState({ dirty: true });
     navigate("#/");
   };
@@ -98,7 +98,7 @@ export function MarketModelPage({ id }: { id: string }) {
             // The owner edits the model itself; publishing again adds a version.
             <a className="button primary" href={`#/model/${encodeURIComponent(model.id)}`} data-testid="edit-model">Edit your model</a>
           ) : (
-            <button className="primary" onClick={openInEditor} data-testid="open-in-editor" title="Open a copy as an unsaved draft">Open in editor</button>
+            <button className="primary" onClick={() => void openInEditor()} data-testid="open-in-editor" title="Open a copy as an unsaved draft">Open in editor</button>
           )}
         </div>
       </div>

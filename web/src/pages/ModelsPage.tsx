@@ -1,13 +1,13 @@
 // My models: list, open, rename, duplicate, delete, version history, import; visibility,
 // lineage, stars and forks, and Publish to the market.
-import { lazy, Suspense, useCallback, useEffect, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from "react";
 import { api, ApiError, items } from "../api/client";
 import type { ModelVersion, SavedModelSummary, Visibility } from "../api/types";
 import { PageHeader } from "../components/PageHeader";
-import { ForkedFrom } from "../market/MarketCardView";
-import { loadDocument } from "../store/actions";
+import { ForkedFrom, svgDataUrl } from "../market/MarketCardView";
 import { openAuthDialog, useAuth } from "../store/auth";
 import { emptyGraph } from "../store/doc";
+import { replaceDocument } from "../store/replace";
 import { importJson } from "../store/persist";
 import { navigate } from "../router";
 
@@ -47,8 +47,19 @@ function Versions({ id, current, onRestored }: { id: string; current?: number; o
             {n === latest ? (
               <span className="tc-badge" data-testid={`current-${id}-${n}`}>current</span>
             ) : (
-              // Restoring adds a new version with this one's content: nothing is lost, so no confirm.
-              <button className="link" title={`Make a new version v${latest + 1} with the content of v${n} (nothing is lost)`} data-testid={`restore-${id}-${n}`} onClick={() => api.models.restore(id, n).then(onRestored)}>restore</button>
+              // Restoring adds a new version with this one's content (nothing is lost), but it changes
+              // what Open and the market show: asked first, saying so.
+              <button
+                className="link"
+                title={`Make a new version v${latest + 1} with the content of v${n} (nothing is lost)`}
+                data-testid={`restore-${id}-${n}`}
+                onClick={() =>
+                  confirm(`Restore v${n}? The model becomes v${latest + 1} with the content of v${n}; v${latest} stays in the history.`) &&
+                  void api.models.restore(id, n).then(onRestored, (e: Error) => setError(e.message))
+                }
+              >
+                restore
+              </button>
             )}
           </li>
         );
@@ -56,6 +67,29 @@ function Versions({ id, current, onRestored }: { id: string; current?: number; o
     </ul>
   );
 }
+
+export type ModelSort = "updated" | "name" | "created" | "stars";
+export const SORTS: Record<ModelSort, string> = { updated: "Last updated", name: "Name", created: "Newest", stars: "Most stars" };
+
+/** The cards to show: those whose name or description holds every word of `query`, in `sort` order. */
+export function shownModels(models: SavedModelSummary[], query: string, sort: ModelSort): SavedModelSummary[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  const hit = (m: SavedModelSummary) => {
+    const text = `${m.name} ${m.description ?? ""}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  };
+  const time = (t?: string) => (t ? Date.parse(t) : 0);
+  const by: Record<ModelSort, (a: SavedModelSummary, b: SavedModelSummary) => number> = {
+    updated: (a, b) => time(b.updated_at) - time(a.updated_at),
+    created: (a, b) => time(b.created_at) - time(a.created_at),
+    name: (a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: "base", numeric: true }),
+    stars: (a, b) => (b.star_count ?? 0) - (a.star_count ?? 0) || time(b.updated_at) - time(a.updated_at),
+  };
+  return models.filter(hit).sort(by[sort]);
+}
+
+/** A saved picture as an image URL: the server's SVG diagram (as the market draws it), or an older PNG data URL. */
+export const thumbnailUrl = (t: string) => (t.trimStart().startsWith("<svg") ? svgDataUrl(t) : t);
 
 // The publish dialog brings markdown-it and DOMPurify: loaded when it opens.
 const PublishDialog = lazy(() => import("../market/PublishDialog").then((m) => ({ default: m.PublishDialog })));
@@ -81,7 +115,10 @@ export function ModelsPage() {
   const [history, setHistory] = useState<string | null>(null);
   const [publishing, setPublishing] = useState<SavedModelSummary | null>(null);
   const [anonymous, setAnonymous] = useState(false);
+  const [query, setQuery] = useState("");
+  const [sort, setSort] = useState<ModelSort>("updated");
   const user = useAuth((s) => s.user);
+  const shown = useMemo(() => (models ? shownModels(models, query, sort) : null), [models, query, sort]);
   const reload = useCallback(() => {
     api.models.list().then(
       (m) => (setModels(items(m)), setError(null), setAnonymous(false)),
@@ -95,7 +132,7 @@ export function ModelsPage() {
   return (
     <div className="tc-page" data-testid="models-page">
       <PageHeader title="My models">
-        <button className="primary" data-testid="new-model" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>New model</button>
+        <button className="primary" data-testid="new-model" onClick={() => void replaceDocument(emptyGraph(), "a new model").then((ok) => ok && navigate("#/"))}>New model</button>
         <label className="button">
           Import JSON
           <input type="file" accept=".json,application/json" hidden data-testid="models-import" onChange={(e) => e.target.files?.[0] && void importJson(e.target.files[0])} />
@@ -110,12 +147,36 @@ export function ModelsPage() {
       )}
       {!models && !error && !anonymous && <div className="muted pad">Loading…</div>}
       {!anonymous && models?.length === 0 && <div className="muted pad">No saved models yet. Start from a template in <a href="#/quickstart">Quick start</a>.</div>}
+      {!anonymous && !!models?.length && (
+        <div className="tc-row tc-models-tools">
+          <input
+            type="search"
+            placeholder="Search your models by name or description"
+            value={query}
+            onChange={(e) => setQuery(e.target.value)}
+            data-testid="models-search"
+            aria-label="Search your models"
+          />
+          <label className="muted small">
+            Sort by{" "}
+            <select value={sort} onChange={(e) => setSort(e.target.value as ModelSort)} data-testid="models-sort">
+              {Object.entries(SORTS).map(([k, label]) => <option key={k} value={k}>{label}</option>)}
+            </select>
+          </label>
+          <span className="muted small" data-testid="models-count">
+            {shown?.length === models.length ? `${models.length} models` : `${shown?.length} of ${models.length} models`}
+          </span>
+        </div>
+      )}
+      {!!models?.length && shown?.length === 0 && <div className="muted pad" data-testid="models-none">No model matches “{query}”.</div>}
       <div className="tc-cards">
-        {models?.map((m) => {
+        {shown?.map((m) => {
           const id = String(m.id);
           return (
             <div className="tc-card" key={id} data-testid={`model-${id}`}>
-              {m.thumbnail && <div className="tc-thumb"><img src={m.thumbnail} alt="" /></div>}
+              <a className="tc-thumb" href={`#/model/${encodeURIComponent(id)}`} tabIndex={-1} aria-hidden data-testid={`thumb-${id}`}>
+                {m.thumbnail ? <img src={thumbnailUrl(m.thumbnail)} alt="" /> : <span className="muted small">no diagram yet: open and save it</span>}
+              </a>
               <b>{m.name}</b>
               <div className="muted">{m.description}</div>
               {m.updated_at && <div className="muted small">v{m.version} · updated {new Date(m.updated_at).toLocaleString()}</div>}

@@ -2,9 +2,9 @@
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Graph, Template } from "../api/types";
-import { loadDocument } from "../store/actions";
-import { laidOut, readableBody } from "../graph/layout";
+import { laidOut, prewarmLayout, readableBody } from "../graph/layout";
 import { emptyGraph } from "../store/doc";
+import { replaceDocument } from "../store/replace";
 import { setTourStep } from "../store/ui";
 import { navigate } from "../router";
 import { ZooImport } from "./ZooImport";
@@ -16,19 +16,24 @@ export function QuickStartPage() {
   const [templates, setTemplates] = useState<Template[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
+    prewarmLayout(); // a template may be laid out on open: ELK's worker is ready by the click
     api.templates().then((t) => setTemplates([...t].sort(seedFirst)), (e: Error) => setError(e.message));
   }, []);
-  const openGraph = (graph: Graph, name: string, relayout: boolean) => {
+  const openGraph = async (graph: Graph, name: string, relayout: boolean, what: string) => {
     // A template stored as one long column (LeNet: 17 nodes) would fit the canvas only at a zoom
     // where nothing is readable: lay it out in columns for this window (the palette and side
     // panel take about 560 px of its width). An imported model's rows are spaced for the
     // server's guess of a node's size: laid out here, with the editor's own.
     const view = { width: Math.max(400, window.innerWidth - 560), height: Math.max(300, window.innerHeight - 45) };
-    const body = relayout ? laidOut(graph, view) : readableBody(graph, view);
-    loadDocument({ ...body, name: graph.name ?? name });
-    navigate("#/");
+    const body = await (relayout ? laidOut(graph, view) : readableBody(graph, view));
+    if (await replaceDocument({ ...body, name: graph.name ?? name }, what)) navigate("#/");
   };
-  const open = (t: Template) => openGraph(t.graph, t.title, false);
+  const open = (t: Template) => void openGraph(t.graph, t.title, false, `the template “${t.title}”`);
+  const fresh = async (what: string, tour: boolean) => {
+    if (!(await replaceDocument(emptyGraph(), what))) return;
+    navigate("#/");
+    if (tour) setTourStep(0);
+  };
   return (
     <div className="tc-page" data-testid="quickstart-page">
       <header className="tc-page-head">
@@ -42,8 +47,8 @@ export function QuickStartPage() {
           <h3>New here?</h3>
           <p>Take the two-minute tour: add a layer, connect it, edit its params and see the generated PyTorch code.</p>
         </div>
-        <button className="primary" data-testid="quickstart-tour" onClick={() => (loadDocument(emptyGraph()), navigate("#/"), setTourStep(0))}>Start the guided tour</button>
-        <button data-testid="quickstart-blank" onClick={() => (loadDocument(emptyGraph()), navigate("#/"))}>Blank model</button>
+        <button className="primary" data-testid="quickstart-tour" onClick={() => void fresh("the guided tour's new model", true)}>Start the guided tour</button>
+        <button data-testid="quickstart-blank" onClick={() => void fresh("a blank model", false)}>Blank model</button>
       </section>
       <section className="tc-hero tc-hero-lab">
         <div>
@@ -52,7 +57,7 @@ export function QuickStartPage() {
         </div>
         <button className="primary" data-testid="quickstart-lab" onClick={() => navigate("#/lab")}>Open the lab</button>
       </section>
-      <ZooImport onOpen={(g) => openGraph(g, "imported", true)} />
+      <ZooImport onOpen={(g) => void openGraph(g, "imported", true, `the imported model “${g.name ?? "imported"}”`)} />
       <h3>Templates</h3>
       {error && <div className="tc-error-box">{error}</div>}
       {!templates && !error && <div className="muted pad">Loading…</div>}
@@ -60,7 +65,7 @@ export function QuickStartPage() {
         {templates?.map((t) => (
           <button className="tc-card tc-template" key={t.name} onClick={() => open(t)} data-testid={`template-${t.name}`}>
             <b>{t.title}</b>
-            {t.name.startsWith("seed_") && <span className="tc-badge">seed</span>}
+            {t.name.startsWith("seed_") && <span className="tc-badge" title="From the regularization tutorial the Lab follows">lab</span>}
             <span className="muted">{t.description}</span>
             <span className="muted small">{t.graph.nodes?.length ?? 0} nodes</span>
           </button>

@@ -28,19 +28,31 @@ function IssueList({ issues }: { issues: Issue[] }) {
   );
 }
 
+/** What model.py calls the node, as the server's naming pass (the code's own) says. */
+function CodeName({ node, attr, isOp }: { node: GraphNode; attr: string | undefined; isOp: boolean }) {
+  if (!attr) return <>model.py names it once the check comes back (id: {node.id}).</>;
+  if (node.kind === "input") return <>In model.py: the argument <code data-testid="node-attr">{attr}</code> of forward (id: {node.id}).</>;
+  if (node.kind === "output" || isOp)
+    return <>A label for the canvas and messages: model.py keeps no attribute for {node.kind === "output" ? "an output" : "this op"} (id: {node.id}).</>;
+  return <>In model.py: <code data-testid="node-attr">self.{attr}</code> (id: {node.id}).</>;
+}
+
 function NameField({ node }: { node: GraphNode }) {
+  const attr = useNodeResult(node.id)?.attr;
+  const spec = useLayerSpec(node.kind === "layer" ? node.type : "");
+  const isOp = node.kind === "layer" && !!spec?.is_op;
   return (
     <div className="tc-field">
       <label><span className="tc-field-name">Name</span></label>
       <input
         key={node.id + (node.name ?? "")}
         defaultValue={node.name ?? ""}
-        placeholder={node.id}
+        placeholder={attr || node.id}
         data-testid="node-name"
         onBlur={(e) => e.target.value !== (node.name ?? "") && setDisplayName(node.id, e.target.value)}
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
       />
-      <div className="tc-field-doc">The Python attribute name in model.py (id: {node.id}).</div>
+      <div className="tc-field-doc" data-testid="node-code-name"><CodeName node={node} attr={attr} isOp={isOp} /></div>
     </div>
   );
 }

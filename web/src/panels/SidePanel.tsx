@@ -1,4 +1,5 @@
-import { useCheck } from "../store/check";
+import { checkStatus, useCheck, useIssues } from "../store/check";
+import { currentBody, useDoc } from "../store/doc";
 import { setTab, useUi, type Tab } from "../store/ui";
 import { CodePanel } from "./CodePanel";
 import { ParamsPanel } from "./ParamsPanel";
@@ -11,16 +12,25 @@ export function SidePanel() {
   const tab = useUi((s) => s.tab);
   const pending = useCheck((s) => s.pending);
   const error = useCheck((s) => s.error);
+  const issues = useIssues();
+  const edgeCount = useDoc((s) => currentBody(s).edges.length);
+  const status = checkStatus(issues, edgeCount, pending, error);
   return (
     <aside className="tc-side" data-testid="side-panel">
       <div className="tc-tabs" data-tour="tabs">
         {TABS.map(([id, label]) => (
-          <button key={id} className={tab === id ? "on" : ""} onClick={() => setTab(id)} data-testid={`tab-${id}`}>{label}</button>
+          <button key={id} className={tab === id ? "on" : ""} onClick={() => setTab(id)} data-testid={`tab-${id}`} data-tour={`tab-${id}`}>{label}</button>
         ))}
         <span className="spacer" />
-        <span className={`tc-status${error ? " bad" : ""}`} data-testid="check-status" title={error ?? ""}>
-          {error ? "check failed" : pending ? "checking…" : "✓"}
-        </span>
+        <button
+          className={`tc-status ${status.level}`}
+          data-testid="check-status"
+          data-state={status.state}
+          title={status.title}
+          onClick={() => setTab(status.level === "warning" ? "training" : "params")}
+        >
+          {status.text}
+        </button>
       </div>
       <div className="tc-side-body">
         {tab === "params" && <ParamsPanel />}

@@ -5,14 +5,15 @@ import { trainingChoices } from "../store/defaults";
 import { useDoc } from "../store/doc";
 import { AugmentPreview } from "./AugmentPreview";
 import { ChoiceForm } from "./ChoiceForm";
+import { DownloadNote } from "./DownloadNote";
 import { TransformList } from "./TransformList";
 import { WarningList } from "./TrainingWarnings";
 import { useWarnings } from "../canvas/WarningChip";
 
-function NumberField({ name, value, int, onChange }: { name: string; value: number; int?: boolean; onChange: (v: number) => void }) {
+function NumberField({ name, label = name, title, value, int, onChange }: { name: string; label?: string; title?: string; value: number; int?: boolean; onChange: (v: number) => void }) {
   return (
-    <div className="tc-field">
-      <label><span className="tc-field-name">{name}</span></label>
+    <div className="tc-field" title={title}>
+      <label><span className="tc-field-name">{label}</span></label>
       <input
         key={value}
         type="number"
@@ -40,6 +41,7 @@ export function TrainingPanel() {
       <h4>Dataset</h4>
       <WarningList warnings={warnings} field="dataset" />
       <ChoiceForm kind="datasets" value={t.dataset} testId="dataset" onChange={(c) => c && set({ dataset: c })} />
+      <DownloadNote />
       <h4>Augmentation (training split)</h4>
       <TransformList />
       <AugmentPreview />
@@ -55,7 +57,7 @@ export function TrainingPanel() {
         <NumberField name="epochs" int value={t.epochs} onChange={(epochs) => set({ epochs })} />
         <NumberField name="batch_size" int value={t.batch_size} onChange={(batch_size) => set({ batch_size })} />
         <NumberField name="lr" value={t.lr} onChange={(lr) => set({ lr })} />
-        <NumberField name="seed" int value={t.seed} onChange={(seed) => set({ seed })} />
+        <NumberField name="seed" label="random seed" title="The same seed gives the same initial weights and data order: runs that differ only in it show the noise" int value={t.seed} onChange={(seed) => set({ seed })} />
       </div>
       <div className="tc-field">
         <label><span className="tc-field-name">device</span></label>

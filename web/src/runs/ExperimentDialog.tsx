@@ -1,5 +1,6 @@
-// Define an experiment on the open model: axes (training fields, a param of every layer of a
-// type, with/without a layer type), every combination one run; then open the comparison.
+// Define an experiment on the open model: axes (training fields, a param of one layer, a param of
+// every layer of a type, with/without a layer type), every combination one run; then open the
+// comparison. Every axis is picked from lists (field, layer, param): no path to type.
 import { useMemo, useState } from "react";
 import { runsApi } from "../api/runs";
 import { navigate } from "../router";
@@ -7,7 +8,7 @@ import { needsSignIn } from "../store/auth";
 import { useCatalog } from "../store/catalog";
 import { useDoc } from "../store/doc";
 import { currentSource, setExperimentDialog } from "../store/runActions";
-import { layerTypes, toAxis, toggleTypes, trainingPaths, variantCount, type AxisDraft, type AxisKind } from "./axes";
+import { layerNodes, layerTypes, toAxis, toggleTypes, trainingLabel, trainingPaths, variantCount, type AxisDraft, type AxisKind } from "./axes";
 
 const MAX_VARIANTS = 32;
 
@@ -15,14 +16,17 @@ export function ExperimentDialog() {
   const doc = useDoc((s) => s.doc);
   const catalog = useCatalog((s) => s.catalog);
   const types = useMemo(() => layerTypes(doc), [doc]);
+  const layers = useMemo(() => layerNodes(doc), [doc]);
+  const typeOf = (id: string | undefined) => layers.find((l) => l.id === id)?.type ?? "";
   const toggles = useMemo(() => toggleTypes(doc), [doc]);
   const optimizerParams = catalog?.optimizers[doc.training.optimizer.type]?.params.map((p) => p.name) ?? [];
   const paths = useMemo(() => trainingPaths(doc, optimizerParams), [doc, optimizerParams.join()]); // eslint-disable-line react-hooks/exhaustive-deps
   const paramsOf = (type: string) => catalog?.layers[type]?.params.filter((p) => p.type === "float" || p.type === "int" || p.type === "bool").map((p) => p.name) ?? [];
 
   const blank = (kind: AxisKind): AxisDraft => {
-    const layerType = kind === "toggle" ? toggles[0] ?? "" : types[0] ?? "";
-    return { kind, path: "training.lr", layerType, param: paramsOf(layerType)[0] ?? "", values: kind === "path" ? `${doc.training.lr}, ${doc.training.lr * 10}` : "" };
+    const node = layers[0]?.id;
+    const layerType = kind === "toggle" ? toggles[0] ?? "" : kind === "node" ? typeOf(node) : types[0] ?? "";
+    return { kind, path: "training.lr", node, layerType, param: paramsOf(layerType)[0] ?? "", values: kind === "path" ? `${doc.training.lr}, ${doc.training.lr * 10}` : "" };
   };
   const [name, setName] = useState(`${doc.name} experiment`);
   const [epochs, setEpochs] = useState(String(doc.training.epochs));
@@ -57,23 +61,34 @@ export function ExperimentDialog() {
           <label className="tc-field"><span className="tc-field-name">name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="experiment-name" /></label>
           <label className="tc-field"><span className="tc-field-name">epochs (every run)</span><input type="number" value={epochs} onChange={(e) => setEpochs(e.target.value)} data-testid="experiment-epochs" /></label>
         </div>
-        <datalist id="tc-training-paths">{paths.map((p) => <option key={p} value={p} />)}</datalist>
         {axes.map((a, i) => (
           <div className="tc-axis" key={i} data-testid={`experiment-axis-${i}`}>
             <select value={a.kind} onChange={(e) => setAxes(axes.map((x, k) => (k === i ? blank(e.target.value as AxisKind) : x)))} data-testid={`experiment-axis-${i}-kind`}>
               <option value="path">training field</option>
+              <option value="node" disabled={!layers.length}>param of one layer</option>
               <option value="layer" disabled={!types.length}>param of every layer of a type</option>
               <option value="toggle" disabled={!toggles.length}>with / without a layer type</option>
             </select>
             {a.kind === "path" && (
-              <input list="tc-training-paths" value={a.path} onChange={(e) => set(i, { path: e.target.value })} placeholder="training.optimizer.params.weight_decay" data-testid={`experiment-axis-${i}-path`} />
+              <select value={a.path} onChange={(e) => set(i, { path: e.target.value })} title={a.path} data-testid={`experiment-axis-${i}-path`}>
+                {paths.map((p) => <option key={p} value={p}>{trainingLabel(p)}</option>)}
+              </select>
             )}
-            {a.kind !== "path" && (
+            {a.kind === "node" && (
+              <select
+                value={a.node}
+                onChange={(e) => set(i, { node: e.target.value, layerType: typeOf(e.target.value), param: paramsOf(typeOf(e.target.value))[0] ?? "" })}
+                data-testid={`experiment-axis-${i}-node`}
+              >
+                {layers.map((l) => <option key={l.id} value={l.id}>{l.label}</option>)}
+              </select>
+            )}
+            {(a.kind === "layer" || a.kind === "toggle") && (
               <select value={a.layerType} onChange={(e) => set(i, { layerType: e.target.value, param: paramsOf(e.target.value)[0] ?? "" })} data-testid={`experiment-axis-${i}-type`}>
                 {(a.kind === "toggle" ? toggles : types).map((t) => <option key={t} value={t}>{t}</option>)}
               </select>
             )}
-            {a.kind === "layer" && (
+            {(a.kind === "layer" || a.kind === "node") && (
               <select value={a.param} onChange={(e) => set(i, { param: e.target.value })} data-testid={`experiment-axis-${i}-param`}>
                 {paramsOf(a.layerType).map((p) => <option key={p} value={p}>{p}</option>)}
               </select>

@@ -4,12 +4,14 @@ import { useMemo, useState } from "react";
 import type { Aligned } from "../charts/align";
 import { ConfusionGrid } from "../charts/ConfusionGrid";
 import { FitChart } from "../charts/FitChart";
+import { toPercent } from "../charts/ticks";
 import { UPlotChart, type SeriesSpec } from "../charts/UPlotChart";
 import { column, hasValues, type RunLive } from "../store/runEvents";
 
 const positive = (xs: (number | null)[]) => xs.map((v) => (v !== null && v > 0 ? v : null));
 
-export function RunCharts({ run }: { run: RunLive }) {
+/** `classNames`: the data set's classes, to label the confusion matrix (the catalog's class_names). */
+export function RunCharts({ run, classNames }: { run: RunLive; classNames?: string[] | null }) {
   const [logLoss, setLogLoss] = useState(false);
   const c = useMemo(() => {
     const rows = run.epochs;
@@ -29,7 +31,7 @@ export function RunCharts({ run }: { run: RunLive }) {
     return { series, data: [c.epoch, ...data] as Aligned };
   }, [c, logLoss]);
   const one = (ys: (number | null)[]) => [c.epoch, ys] as Aligned;
-  const accData = useMemo(() => one(c.acc.map((v) => (v === null ? null : v * (v <= 1 ? 100 : 1)))), [c]); // eslint-disable-line react-hooks/exhaustive-deps
+  const accData = useMemo(() => one(c.acc.map(toPercent)), [c]); // eslint-disable-line react-hooks/exhaustive-deps
   const lrData = useMemo(() => one(c.lr), [c]); // eslint-disable-line react-hooks/exhaustive-deps
   const timeData = useMemo(() => one(c.seconds), [c]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -42,12 +44,12 @@ export function RunCharts({ run }: { run: RunLive }) {
         <UPlotChart testId="chart-loss" title="Loss" data={loss.data} series={loss.series} intX xLabel="epoch" logY={logLoss} />
       </div>
       {hasValues(c.acc) && (
-        <UPlotChart testId="chart-accuracy" title="Test accuracy (%)" data={accData} series={[{ label: "accuracy", color: "#16a34a" }]} intX xLabel="epoch" />
+        <UPlotChart testId="chart-accuracy" title="Test accuracy (%)" data={accData} series={[{ label: "accuracy", color: "#16a34a" }]} intX xLabel="epoch" unit=" %" />
       )}
       <UPlotChart testId="chart-lr" title="Learning rate" data={lrData} series={[{ label: "lr", color: "#9333ea" }]} intX xLabel="epoch" />
       <UPlotChart testId="chart-time" title="Seconds per epoch" data={timeData} series={[{ label: "seconds", color: "#64748b" }]} intX xLabel="epoch" />
       {run.fit && <FitChart fit={run.fit} />}
-      {run.confusion && <ConfusionGrid matrix={run.confusion} />}
+      {run.confusion && <ConfusionGrid matrix={run.confusion} classNames={classNames} />}
     </div>
   );
 }

@@ -1,7 +1,8 @@
 // One run in the drawer: status, progress, cancel, downloads, charts and weight histograms.
 import { useState } from "react";
-import { ACTIVE, runUrl } from "../api/runs";
+import { ACTIVE, runUrl, type RunFailure } from "../api/runs";
 import { UsePanel } from "../inference/UsePanel";
+import { useCatalog } from "../store/catalog";
 import { cancelRun } from "../store/runActions";
 import { duration } from "../store/runEvents";
 import { useRuns } from "../store/runs";
@@ -15,6 +16,8 @@ const DOWNLOADS = [["log", "Log"], ["tensorboard", "TensorBoard"], ["checkpoint"
 export function RunDetail({ id }: { id: number }) {
   const run = useRuns((s) => s.live[id]);
   const summary = useRuns((s) => s.list.find((r) => r.id === id));
+  const dataset = (summary?.config?.dataset as { type?: string } | undefined)?.type;
+  const classNames = useCatalog((s) => (dataset ? s.catalog?.datasets[dataset]?.class_names : null));
   const [tab, setTab] = useState<"training" | "use">("training");
   if (!run) return <div className="muted pad">Loading run {id}…</div>;
   const active = ACTIVE.has(run.status);
@@ -42,15 +45,34 @@ export function RunDetail({ id }: { id: number }) {
           ))}
         </span>
       </div>
-      {run.error && <div className="tc-error-box" data-testid="run-error">{run.error}</div>}
+      {summary?.failure ? (
+        <RunFailureBox id={id} failure={summary.failure} log={run.error} />
+      ) : (
+        run.error && <div className="tc-error-box" data-testid="run-error">{run.error}</div>
+      )}
       {usable && tab === "use" ? (
         <div className="tc-run-scroll"><UsePanel key={id} runId={id} /></div>
       ) : (
         <div className="tc-run-scroll">
-          <RunCharts run={run} />
+          <RunCharts run={run} classNames={classNames} />
           <Histograms runId={id} active={active} />
         </div>
       )}
+    </div>
+  );
+}
+
+/** A failed run: the cause and the fix in a line each; the log's tail one click away. */
+function RunFailureBox({ id, failure, log }: { id: number; failure: RunFailure; log: string | null }) {
+  return (
+    <div className="tc-error-box tc-run-failure" data-testid="run-failure" data-kind={failure.kind}>
+      <b data-testid="run-failure-cause">{failure.cause}</b>
+      <div data-testid="run-failure-fix"><span className="muted">Fix:</span> {failure.fix}</div>
+      <details data-testid="run-failure-log">
+        <summary>Show the log</summary>
+        {log && <pre className="tc-run-log" data-testid="run-error">{log}</pre>}
+        <a className="small" href={runUrl(id, "log")} download>⤓ Download the whole log</a>
+      </details>
     </div>
   );
 }

@@ -13,16 +13,17 @@ export default function RunDrawer() {
   const shown = useRuns((s) => s.shown);
   const dialog = useRuns((s) => s.experimentDialog);
   const modelId = useDoc((s) => s.modelId);
+  const loaded = useDoc((s) => s.loaded);
   useEffect(() => {
     if (open) void refreshList();
-  }, [open, modelId]);
+  }, [open, modelId, loaded]);
   return (
     <>
       {open && (
         <section className="tc-drawer" data-testid="runs-drawer">
           <div className="tc-drawer-head">
             <b>Runs</b>
-            <span className="muted small">{modelId ? "of this saved model" : "started from this tab (save the model to keep its runs together)"}</span>
+            <span className="muted small">{modelId ? "of this saved model" : "of this unsaved draft: Save keeps them with the model"}</span>
             <span className="spacer" />
             <button className="small" onClick={() => setExperimentDialog(true)} data-testid="experiment-open">New experiment…</button>
             <button className="icon" onClick={() => setDrawer(false)} data-testid="runs-close" title="Close">×</button>

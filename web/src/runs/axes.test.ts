@@ -32,3 +32,26 @@ describe("experiment axes", () => {
     expect(paths).toContain("training.init");
   });
 });
+
+describe("pickers instead of paths", () => {
+  it("names training fields as the Training panel does", async () => {
+    const { trainingLabel } = await import("./axes");
+    expect(trainingLabel("training.lr")).toBe("learning rate");
+    expect(trainingLabel("training.optimizer.params.weight_decay")).toBe("optimizer: weight_decay");
+    expect(trainingLabel("training.dataset.params.n_samples")).toBe("dataset: n_samples");
+    expect(trainingLabel("training.init")).toBe("init");
+  });
+  it("lists the model's layers by their canvas label, and makes a node axis", async () => {
+    const { layerNodes } = await import("./axes");
+    const g = emptyGraph();
+    g.nodes.push(
+      { id: "dropout_1", name: "drop", kind: "layer", type: "Dropout", params: {}, position: { x: 0, y: 0 } },
+      { id: "linear_1", kind: "layer", type: "Linear", params: {}, position: { x: 0, y: 0 } },
+    );
+    expect(layerNodes(g)).toEqual([
+      { id: "dropout_1", type: "Dropout", label: "drop (Dropout)" },
+      { id: "linear_1", type: "Linear", label: "linear_1 (Linear)" },
+    ]);
+    expect(toAxis(draft({ kind: "node", node: "dropout_1", param: "p", values: "0.1, 0.3" }))).toEqual({ node: "dropout_1", param: "p", values: [0.1, 0.3] });
+  });
+});

@@ -3,10 +3,12 @@
 import type { Axis } from "../api/runs";
 import type { Graph, Json } from "../api/types";
 
-export type AxisKind = "path" | "layer" | "toggle";
+export type AxisKind = "path" | "node" | "layer" | "toggle";
 export interface AxisDraft {
   kind: AxisKind;
   path: string;
+  /** kind "node": the node's id. */
+  node?: string;
   layerType: string;
   param: string;
   values: string;
@@ -30,6 +32,7 @@ export function parseValues(text: string): Json[] {
 export function toAxis(d: AxisDraft): Axis {
   if (d.kind === "toggle") return { toggle: d.layerType };
   if (d.kind === "layer") return { layer_type: d.layerType, param: d.param, values: parseValues(d.values) };
+  if (d.kind === "node") return { node: d.node ?? "", param: d.param, values: parseValues(d.values) };
   return { path: d.path, values: parseValues(d.values) };
 }
 
@@ -61,4 +64,32 @@ export function trainingPaths(g: Graph, optimizerParams: string[]): string[] {
   walk(g.training, "training");
   for (const p of optimizerParams) out.add(`training.optimizer.params.${p}`);
   return [...out].filter((p) => !p.includes("transforms")).sort();
+}
+
+/** The model's layers (top level), to vary one param of one of them: id, type and the label the canvas shows. */
+export function layerNodes(g: Graph): { id: string; type: string; label: string }[] {
+  return g.nodes
+    .filter((n): n is Extract<Graph["nodes"][number], { kind: "layer" }> => n.kind === "layer")
+    .map((n) => ({ id: n.id, type: n.type, label: `${n.name || n.id} (${n.type})` }));
+}
+
+// The training fields in the Training panel's words; the others show their path's last words.
+const FIELD_LABELS: Record<string, string> = {
+  "training.lr": "learning rate",
+  "training.batch_size": "batch size",
+  "training.epochs": "epochs",
+  "training.seed": "random seed",
+  "training.optimizer.type": "optimizer",
+  "training.loss.type": "loss",
+  "training.dataset.type": "dataset",
+  "training.scheduler.type": "LR scheduler",
+};
+const GROUPS: Record<string, string> = { optimizer: "optimizer", loss: "loss", dataset: "dataset", scheduler: "LR scheduler" };
+
+/** "training.optimizer.params.weight_decay" -> "optimizer: weight_decay" (as the comparison's table says it). */
+export function trainingLabel(path: string): string {
+  if (FIELD_LABELS[path]) return FIELD_LABELS[path];
+  const parts = path.split(".").slice(1);
+  if (parts.length >= 3 && GROUPS[parts[0]] && parts[1] === "params") return `${GROUPS[parts[0]]}: ${parts.slice(2).join(".")}`;
+  return parts.join(" ").replaceAll("_", " ");
 }

@@ -4,8 +4,9 @@ import { freshId } from "../graph/ids";
 import { autoLayout } from "../graph/layout";
 import { nodePorts } from "../graph/ports";
 import { useCatalog } from "./catalog";
+import { newInputShape } from "./defaults";
 import { currentBody, edgeId, normalize, useDoc } from "./doc";
-import { commit, commitBody } from "./history";
+import { commit, commitBody, markOwner } from "./history";
 import { useUi } from "./ui";
 
 const bodyIds = () => new Set(currentBody(useDoc.getState()).nodes.map((n) => n.id));
@@ -31,7 +32,7 @@ export function addLayer(type: string, position: Position): string {
 
 export function addInput(position: Position): string {
   const id = freshId("x", bodyIds());
-  addNode({ id, kind: "input", shape: ["B", 3, 32, 32], position });
+  addNode({ id, kind: "input", shape: newInputShape(), position });
   return id;
 }
 
@@ -144,9 +145,23 @@ export function moveNodes(positions: Record<string, Position>, history = false):
   );
 }
 
-export function layout(sizeOf?: (id: string) => { width?: number; height?: number } | undefined): void {
+/** Lay the open body out anew (elkjs, in a worker: it answers later). */
+export async function layout(sizeOf?: (id: string) => { width?: number; height?: number } | undefined): Promise<void> {
   const view = useUi.getState().canvasSize ?? undefined;
-  moveNodes(autoLayout(currentBody(useDoc.getState()), sizeOf, view), true);
+  const s = useDoc.getState();
+  const body = currentBody(s);
+  const layers = useCatalog.getState().catalog?.layers;
+  const byId = new Map(body.nodes.map((n) => [n.id, n]));
+  const ports = (id: string) => {
+    const n = byId.get(id);
+    return n ? nodePorts(n, layers, s.doc.modules) : { inputs: [], outputs: [] };
+  };
+  const positions = await autoLayout(body, sizeOf, view, ports);
+  // Another model opened (or nodes added or removed) meanwhile: this layout is not for it.
+  const now = useDoc.getState();
+  const ids = (b: Body) => b.nodes.map((n) => n.id).join("\n");
+  if (now.path !== s.path || now.doc.name !== s.doc.name || ids(currentBody(now)) !== ids(body)) return;
+  moveNodes(positions, true);
 }
 
 export function select(ids: string[], additive = false): void {
@@ -170,12 +185,22 @@ export function setTraining(patch: Partial<TrainingConfig>): void {
 }
 
 /** Replace the whole document (open a model, template or imported file); clears history. */
-export function loadDocument(g: Partial<Graph>, modelId: string | null = null): void {
+/**
+ * Open a whole document. `undoable`: the document it replaces stays in the history, one Undo
+ * away, as the model it was (store/replace.ts asks before a replace that would lose edits).
+ */
+export function loadDocument(g: Partial<Graph>, modelId: string | null = null, opts: { undoable?: boolean } = {}): void {
+  const doc = normalize(g);
+  if (opts.undoable) {
+    const s = useDoc.getState();
+    markOwner(s.doc, s.modelId);
+    markOwner(doc, modelId);
+  }
   useDoc.setState((s) => ({
-    doc: normalize(g),
+    doc,
     modelId,
     path: null,
-    past: [],
+    past: opts.undoable ? [...s.past, s.doc] : [],
     future: [],
     selected: {},
     selectedEdges: {},

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { CheckResult, NodeResult } from "../api/types";
 import { loadDocument } from "./actions";
-import { mergeResult, runCheck, startLiveCheck, useCheck } from "./check";
+import { checkStatus, mergeResult, runCheck, startLiveCheck, useCheck } from "./check";
 
 const node = (id: string, out: (number | string)[]): NodeResult => ({
   id, inputs: {}, outputs: { out }, params: 0, flops: 0, inferred: {}, errors: [],
@@ -46,5 +46,29 @@ describe("startLiveCheck", () => {
     loadDocument({ name: "Other" });
     expect(useCheck.getState().result).toBeNull();
     stop();
+  });
+});
+
+describe("checkStatus", () => {
+  const err = { message: "Conv1d expects a 3-D input", node: "conv1d_1", severity: "error" };
+  const unwired = { message: "the output is not connected", node: "y", severity: "error" };
+  const warn = { message: "no train.py for this loss", severity: "warning" };
+  it("shows ✓ only for a model with no errors and no warnings", () => {
+    expect(checkStatus([], 3, false, null)).toMatchObject({ state: "done", level: "ok", text: "✓" });
+  });
+  it("counts red nodes' errors instead of showing ✓", () => {
+    expect(checkStatus([err, err], 3, false, null)).toMatchObject({ state: "done", level: "error", text: "✗ 2" });
+    expect(checkStatus([err, err], 3, false, null).title).toMatch(/^2 errors: the model does not build/);
+    expect(checkStatus([err, warn], 3, false, null).title).toMatch(/^1 error:/);
+  });
+  it("an unwired output in a new model (no edges yet) is a hint, not an error", () => {
+    expect(checkStatus([unwired], 0, false, null).level).toBe("ok");
+    expect(checkStatus([unwired], 2, false, null).level).toBe("error");
+  });
+  it("shows warnings, pending and failed checks apart", () => {
+    expect(checkStatus([warn], 3, false, null)).toMatchObject({ level: "warning", text: "⚠ 1" });
+    expect(checkStatus([warn], 3, false, null).title).toMatch(/^1 warning:/);
+    expect(checkStatus([], 3, true, null)).toMatchObject({ state: "checking", text: "checking…" });
+    expect(checkStatus([], 3, false, "network down")).toMatchObject({ state: "failed", text: "check failed", title: "network down" });
   });
 });

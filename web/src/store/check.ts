@@ -119,3 +119,31 @@ export function issueLevel(i: Issue, edgeCount: number): "error" | "warning" | "
 const NO_ISSUES: Issue[] = [];
 /** The check's issues (all severities); a stable array between checks. */
 export const useIssues = () => useCheck((s) => s.result?.issues ?? NO_ISSUES);
+
+export interface CheckStatus {
+  /** "checking" until the check comes back, then "done" (or "failed" when it could not run). */
+  state: "checking" | "done" | "failed";
+  level: "ok" | "warning" | "error";
+  text: string;
+  title: string;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * The side panel's one-glance status. "✓" only when the model has no error and no warning: a
+ * check that merely came back is not a model that builds (the red nodes would say otherwise).
+ */
+export function checkStatus(issues: Issue[], edgeCount: number, pending: boolean, error: string | null): CheckStatus {
+  if (error) return { state: "failed", level: "error", text: "check failed", title: error };
+  const errors = issues.filter((i) => issueLevel(i, edgeCount) === "error").length;
+  const warnings = issues.filter(isWarning).length;
+  const state = pending ? "checking" : "done";
+  if (pending) return { state, level: errors ? "error" : "ok", text: "checking…", title: "" };
+  // Short, to fit beside the tabs at 1280 px; the title says it in words.
+  if (errors)
+    return { state, level: "error", text: `✗ ${errors}`, title: `${plural(errors, "error")}: the model does not build (the issues are under Params)` };
+  if (warnings)
+    return { state, level: "warning", text: `⚠ ${warnings}`, title: `${plural(warnings, "warning")}: the training settings do not fit the model (see Training)` };
+  return { state, level: "ok", text: "✓", title: "The model builds and its shapes check out" };
+}

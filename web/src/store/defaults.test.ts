@@ -1,25 +1,39 @@
 import { afterEach, describe, expect, it } from "vitest";
 import served from "../../../tests/shared/defaults.json";
 import type { Defaults } from "../api/types";
-import { setDefaults, trainingChoices } from "./defaults";
+import { newInputShape, setDefaults, trainingChoices } from "./defaults";
 import { emptyGraph, normalize } from "./doc";
 
 const shared = served as Defaults;
 // Other defaults than the shared file's, so a value copied into the front end would show.
+const otherTraining = { ...shared.graph.training, epochs: 3, lr: 0.5, loss: { type: "L1Loss", params: {} } };
 const other: Defaults = {
   training_choices: { device: ["auto", "cpu", "mps"] },
-  graph: { ...shared.graph, name: "Model", training: { ...shared.graph.training, epochs: 3, lr: 0.5, loss: { type: "L1Loss", params: {} } } },
+  graph: { ...shared.graph, name: "Model", training: otherTraining },
+  new_graph: {
+    ...shared.new_graph, name: "Model", training: { ...otherTraining, dataset: { type: "Digits", params: {} } },
+    nodes: [{ id: "x", kind: "input", shape: ["B", 1, 8, 8], position: { x: 0, y: 0 } }, { id: "y", kind: "output", position: { x: 0, y: 300 } }],
+  },
 };
 
 describe("documents derive from the served defaults", () => {
   afterEach(() => setDefaults(shared));
 
-  it("a new document takes the served training config", () => {
+  it("a new document is the served new document: its input, dataset and loss", () => {
     setDefaults(other);
     const g = emptyGraph();
-    expect(g.training).toEqual(other.graph.training);
+    expect(g.training).toEqual(other.new_graph.training);
     expect(g.name).toBe("Model");
     expect(g.nodes.map((n) => n.kind)).toEqual(["input", "output"]);
+    expect(g.nodes[0]).toMatchObject({ shape: ["B", 1, 8, 8] });
+    expect(newInputShape()).toEqual(["B", 1, 8, 8]); // an input added later takes the same shape
+  });
+
+  it("the shared new document's input fits its dataset and loss (the server checks it: test_catalog.py)", () => {
+    const g = emptyGraph();
+    expect(g.nodes[0]).toMatchObject({ kind: "input", shape: ["B", 3, 32, 32] });
+    expect(g.training.dataset.type).toBe("LFWFaces");
+    expect(g.training.loss.type).toBe("CrossEntropyLoss");
   });
 
   it("a new document is a copy: editing it leaves the defaults alone", () => {

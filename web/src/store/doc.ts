@@ -3,19 +3,12 @@
 // from the server (./defaults.ts), which main.tsx loads before this module is imported.
 import { create } from "zustand";
 import type { Body, Choice, Graph } from "../api/types";
-import { defaultGraph } from "./defaults";
+import { defaultGraph, newGraph } from "./defaults";
 
-/** A new document: the served defaults, with an input and an output to start from. */
+/** A new document, as the server serves it: an input and an output, and a dataset and loss that fit them. */
 export function emptyGraph(name?: string): Graph {
-  const g = defaultGraph();
-  return {
-    ...g,
-    name: name ?? g.name,
-    nodes: [
-      { id: "x", kind: "input", shape: ["B", 3, 32, 32], position: { x: 0, y: 0 } },
-      { id: "y", kind: "output", position: { x: 0, y: 300 } },
-    ],
-  };
+  const g = newGraph();
+  return { ...g, name: name ?? g.name };
 }
 
 const withParams = (c: Choice): Choice => ({ type: c.type, params: c.params ?? {} });

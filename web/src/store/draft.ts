@@ -66,5 +66,5 @@ export function keepDraft(): () => void {
 export async function saveDraftToAccount(): Promise<void> {
   if (!hasUnsavedDraft()) return;
   const name = useDoc.getState().doc.name;
-  await saveModel(undefined, `Your draft “${name}” was saved to your account`);
+  await saveModel(`Your draft “${name}” was saved to your account`);
 }

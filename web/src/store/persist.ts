@@ -4,21 +4,25 @@ import type { Graph } from "../api/types";
 import { parseRoute, replaceHash } from "../router";
 import { loadDocument } from "./actions";
 import { needsSignIn } from "./auth";
+import { attachDraftRuns } from "./runActions";
+import { replaceDocument } from "./replace";
 import { useDoc } from "./doc";
 import { toast, useUi } from "./ui";
 
 /**
- * Save the open document; `makeThumbnail` renders a preview (the editor passes one in), `said`
- * replaces the toast. Anonymous: the sign-in dialog opens (the draft is saved once signed in).
- * Returns whether it saved.
+ * Save the open document; `said` replaces the toast. Anonymous: the sign-in dialog opens (the
+ * draft is saved once signed in). Returns whether it saved. No picture is sent: the server draws
+ * the card's diagram from the graph (as the market does), readable at card size.
  */
-export async function saveModel(makeThumbnail?: () => Promise<string | null>, said?: string): Promise<boolean> {
+export async function saveModel(said?: string): Promise<boolean> {
   const { doc, modelId } = useDoc.getState();
   try {
-    const thumbnail = makeThumbnail ? await makeThumbnail().catch(() => null) : null;
-    const body = { name: doc.name, description: doc.description, graph: doc, thumbnail };
+    const body = { name: doc.name, description: doc.description, graph: doc };
     const saved = modelId ? await api.models.update(modelId, body) : await api.models.create(body);
     const id = String(saved.id ?? modelId);
+    // The runs of the draft belong to the model it became (before the store takes the id, so
+    // that the runs drawer keeps showing them).
+    if (!modelId) await attachDraftRuns(id);
     // Only clear the dirty flag if nothing changed while the request was in flight.
     useDoc.setState((s) => ({ modelId: id, dirty: s.doc === doc ? false : s.dirty }));
     // A draft saved on sign-in from another page stays on that page.
@@ -50,16 +54,31 @@ export async function openModel(id: string, fresh: boolean): Promise<void> {
   }
 }
 
-export function importJson(file: File): Promise<void> {
-  return file.text().then((text) => {
+/**
+ * Open a graph document from a file as a new, unsaved model. Replacing unsaved work asks first
+ * (replaceDocument); then the toast says what came in (its name and size) with a Save button.
+ * Resolves to whether it was imported.
+ */
+export function importJson(file: File): Promise<boolean> {
+  return file.text().then(async (text) => {
+    let g: Graph;
     try {
-      const g = JSON.parse(text) as Graph;
-      if (!Array.isArray(g.nodes)) throw new Error("no nodes array");
-      loadDocument(g, null);
-      replaceHash("#/");
-      toast(`Imported ${file.name}`);
+      g = JSON.parse(text) as Graph;
+      if (!g || typeof g !== "object" || !Array.isArray(g.nodes)) throw new Error("it has no nodes array");
     } catch (e) {
-      toast(`Not a graph document: ${(e as Error).message}`, true);
+      toast(`${file.name} is not a graph document: ${(e as Error).message}. Export one with Export → Graph JSON.`, true);
+      return false;
     }
+    if (!(await replaceDocument(g, file.name))) return false;
+    replaceHash("#/");
+    // replaceDocument's own toast ("... is one Undo away") matters more when work was replaced.
+    if (useUi.getState().toast?.action?.label !== "Undo") {
+      const name = useDoc.getState().doc.name;
+      const n = g.nodes.length;
+      toast(`Imported “${name}” from ${file.name} (${n} node${n === 1 ? "" : "s"}): a new model, not saved yet`, false, {
+        action: { label: "Save", run: () => void saveModel() },
+      });
+    }
+    return true;
   });
 }

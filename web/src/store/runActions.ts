@@ -25,11 +25,28 @@ export function currentSource(): Source {
   return modelId ? { model_id: modelId } : { graph: doc };
 }
 
+/** Which document a runs list is of: a saved model, or the unsaved document opened as the N-th. */
+function listKey(): string {
+  const { modelId, loaded } = useDoc.getState();
+  return modelId ? `model:${modelId}` : `draft:${loaded}`;
+}
+
+/** The runs started from the open unsaved document (none once another document is opened). */
+function draftRuns(): number[] {
+  const { mine, mineOf } = useRuns.getState();
+  return mineOf === useDoc.getState().loaded ? mine : [];
+}
+
 /** Start a run; throws ApiError (e.g. 422 when the training config does not fit the model). */
 export async function startRun(overrides: Overrides): Promise<number> {
   const run = await runsApi.create({ ...currentSource(), ...overrides });
+  const loaded = useDoc.getState().loaded;
+  const key = listKey();
   useRuns.setState((s) => ({
-    drawer: true, shown: run.id, mine: [run.id, ...s.mine], live: { ...s.live, [run.id]: fromRead(run) },
+    drawer: true, shown: run.id, mine: [run.id, ...(s.mineOf === loaded ? s.mine : [])], mineOf: loaded,
+    live: { ...s.live, [run.id]: fromRead(run) },
+    // The list is now of this document (the run shown stays when refreshList comes).
+    ...(s.listOf !== key ? { list: [], listOf: key, ticked: {} } : {}),
   }));
   follow(run.id);
   void refreshList();
@@ -94,14 +111,34 @@ export async function cancelRun(id: number): Promise<void> {
   void refreshList();
 }
 
-/** The runs of the saved model, or (unsaved) the runs started from this tab. */
+/**
+ * The runs of the saved model, or (unsaved) those started from this document in this tab. The
+ * list of another document is dropped at once (with the run shown from it), and an answer that
+ * comes back after another model was opened is ignored.
+ */
 export async function refreshList(): Promise<void> {
+  const key = listKey();
   const { modelId } = useDoc.getState();
+  if (useRuns.getState().listOf !== key) useRuns.setState({ list: [], listOf: key, listError: null, shown: null, ticked: {} });
   try {
     const page = await runsApi.list(modelId);
-    const mine = new Set(useRuns.getState().mine);
+    if (listKey() !== key) return;
+    const mine = new Set(draftRuns());
     useRuns.setState({ list: modelId ? page.items : page.items.filter((r) => mine.has(r.id)), listError: null });
   } catch (e) {
-    useRuns.setState({ listError: (e as Error).message });
+    if (listKey() === key) useRuns.setState({ listError: (e as Error).message });
   }
+}
+
+/**
+ * The draft was just saved as `modelId` (its first save): its runs join that model on the
+ * server, and the list (with the run shown) carries over. Call before the store takes the id.
+ */
+export async function attachDraftRuns(modelId: string): Promise<void> {
+  const ids = draftRuns();
+  if (!ids.length) return;
+  const failed: number[] = [];
+  await Promise.all(ids.map((id) => runsApi.attach(id, modelId).catch(() => failed.push(id))));
+  if (failed.length) toast(`Run${failed.length > 1 ? "s" : ""} #${failed.join(", #")} stayed apart from the saved model`, true);
+  if (useRuns.getState().listOf === listKey()) useRuns.setState({ listOf: `model:${modelId}` });
 }

@@ -26,6 +26,20 @@ describe("run event reducer", () => {
     expect(s.seconds).toBe(9);
   });
 
+  it("starts over when a stopping worker hands the run back to the queue", () => {
+    const s = applyEvents(emptyRun(7), [
+      { run_id: 7, seq: 1, type: "queued", epochs: 4 },
+      { run_id: 7, seq: 2, type: "started", pid: 1, command: [] },
+      epoch(3, 1, 1.5),
+      { run_id: 7, seq: 4, type: "queued", epochs: 4, note: "the worker running this run was stopped" },
+    ]);
+    expect(s.status).toBe("queued");
+    expect(s.epochs).toEqual([]);
+    expect(s.progress).toBeNull();
+    expect(s.seq).toBe(4);
+    expect(applyEvent(s, epoch(6, 1, 1.4)).epochs.map((r) => r.train_loss)).toEqual([1.4]);
+  });
+
   it("is running on the first epoch and takes progress from the furthest of epoch and batch events", () => {
     let s = applyEvent(emptyRun(7), { run_id: 7, seq: 4, type: "progress", epoch: 2, epochs: 4, step: 1, steps: 2, loss: 1, fraction: 0.375, elapsed_seconds: 2, eta_seconds: 3 });
     expect(s.status).toBe("running");

@@ -33,6 +33,8 @@ export function applyEvent(s: RunLive, e: RunEvent): RunLive {
   const seq = Math.max(s.seq, e.seq || 0);
   switch (e.type) {
     case "queued":
+      // With a note: a stopping worker handed the run back to the queue; it starts over.
+      if (e.note) return { ...emptyRun(s.id), seq, epochsTotal: e.epochs };
       return { ...s, seq, epochsTotal: e.epochs };
     case "started":
       return { ...s, seq, status: "running" };
@@ -98,6 +100,13 @@ export function duration(seconds: number | null | undefined): string {
 }
 
 /** A metric for a table cell: 4 significant digits, "NaN" / "∞" for a diverged value. */
+/** Accuracy as every view shows it: a percentage with one decimal ("95.3 %"). Runs report a fraction. */
+export function fmtAccuracy(v: Num | undefined): string {
+  const n = num(v ?? null);
+  if (n === null) return v === null || v === undefined ? "–" : fmtMetric(v);
+  return `${(n <= 1 ? n * 100 : n).toFixed(1)} %`;
+}
+
 export function fmtMetric(v: Num | undefined): string {
   if (v === null || v === undefined) return "–";
   const n = typeof v === "number" ? v : Number(v);

@@ -11,15 +11,19 @@ export interface RunsState {
   shown: number | null;
   live: Record<number, RunLive>;
   list: RunSummary[];
+  /** Which document the list is of (runActions.listKey): a list of another one is never shown. */
+  listOf: string | null;
   listError: string | null;
   /** Runs ticked in the list, for the comparison page. */
   ticked: Record<number, true>;
   /** Runs started from this tab: the list of an unsaved model shows these. */
   mine: number[];
+  /** The document (useDoc's `loaded` count) the runs in `mine` were started from. */
+  mineOf: number | null;
   /** The experiment dialog is open. */
   experimentDialog: boolean;
 }
 
 export const useRuns = create<RunsState>(() => ({
-  drawer: false, shown: null, live: {}, list: [], listError: null, ticked: {}, mine: [], experimentDialog: false,
+  drawer: false, shown: null, live: {}, list: [], listOf: null, listError: null, ticked: {}, mine: [], mineOf: null, experimentDialog: false,
 }));

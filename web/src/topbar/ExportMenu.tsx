@@ -9,9 +9,11 @@ import { exportImage } from "./imageExport";
 export function ExportMenu() {
   const [open, setOpen] = useState(false);
   const file = useRef<HTMLInputElement>(null);
-  const { getNodes, getNodesBounds } = useReactFlow();
+  const { getInternalNode } = useReactFlow();
   const image = (kind: "png" | "svg") =>
-    exportImage(kind, getNodes().length, getNodesBounds(getNodes()), useDoc.getState().doc.name).catch((e: Error) => toast(`Image export failed: ${e.message}`, true));
+    exportImage(kind, useDoc.getState().doc.name.replace(/[^A-Za-z0-9_-]+/g, "_") || "model", (id) => getInternalNode(id)?.measured).catch((e: Error) =>
+      toast(`Image export failed: ${e.message}`, true),
+    );
   const item = (id: string, label: string, run: () => void) => (
     <button data-testid={`export-${id}`} onClick={() => (setOpen(false), run())}>{label}</button>
   );

@@ -10,7 +10,6 @@ import { saveModel } from "../store/persist";
 import { setTourStep, toggleHelp } from "../store/ui";
 import { ExportMenu } from "./ExportMenu";
 import { TrainButton } from "./TrainButton";
-import { thumbnail } from "./imageExport";
 
 export function TopBar() {
   const name = useDoc((s) => s.doc.name);
@@ -18,8 +17,7 @@ export function TopBar() {
   const canUndo = useDoc((s) => s.past.length > 0);
   const canRedo = useDoc((s) => s.future.length > 0);
   const canGroup = useDoc((s) => Object.keys(s.selected).length > 0);
-  const { fitView, getInternalNode, getNodes, getNodesBounds } = useReactFlow();
-  const makeThumbnail = () => thumbnail(getNodes().length, getNodesBounds(getNodes()));
+  const { fitView, getInternalNode } = useReactFlow();
   return (
     <header className="tc-topbar" data-testid="topbar">
       <a className="tc-logo" href="#/">torch<b>canvas</b></a>
@@ -32,17 +30,17 @@ export function TopBar() {
         onKeyDown={(e) => e.key === "Enter" && (e.target as HTMLInputElement).blur()}
       />
       {dirty && <span className="muted" data-testid="dirty">unsaved</span>}
-      <button className="primary" onClick={() => void saveModel(makeThumbnail)} data-testid="save" title="Ctrl+S">Save</button>
+      <button className="primary" onClick={() => void saveModel()} data-testid="save" title="Ctrl+S">Save</button>
       <span className="sep" />
-      <button onClick={undo} disabled={!canUndo} data-testid="undo" title="Ctrl+Z">↶ Undo</button>
-      <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Ctrl+Shift+Z">↷ Redo</button>
+      <button onClick={undo} disabled={!canUndo} data-testid="undo" title="Undo (Ctrl+Z)" aria-label="Undo">↶<span className="tc-wide"> Undo</span></button>
+      <button onClick={redo} disabled={!canRedo} data-testid="redo" title="Redo (Ctrl+Shift+Z)" aria-label="Redo">↷<span className="tc-wide"> Redo</span></button>
       <span className="sep" />
       <button onClick={() => layout((id) => getInternalNode(id)?.measured)} data-testid="auto-layout" title="L">Auto-layout</button>
       <button onClick={() => void fitView({ ...FIT, duration: 200 })} data-testid="fit-view" title="F">Fit view</button>
       <button onClick={() => groupSelection()} disabled={!canGroup} data-testid="group" title="Group the selection into a module (Ctrl+G)">Group</button>
       <ExportMenu />
       <span className="sep" />
-      <TrainButton makeThumbnail={makeThumbnail} />
+      <TrainButton />
       <span className="spacer" />
       <a href="#/market" data-testid="nav-market">Market</a>
       <a href="#/quickstart" data-testid="nav-quickstart">Quick start</a>

@@ -4,6 +4,7 @@
 import { useState } from "react";
 import type { Issue } from "../api/types";
 import { ApiError } from "../api/client";
+import { DownloadNote } from "../panels/DownloadNote";
 import { needsSignIn } from "../store/auth";
 import { useCheck } from "../store/check";
 import { useDoc } from "../store/doc";
@@ -14,7 +15,12 @@ import { useRuns } from "../store/runs";
 // One empty list for "no result yet": a selector must not return a new array on every call.
 const NO_ISSUES: Issue[] = [];
 
-const describe = (i: Issue) => `${i.node ? `${i.node}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
+/** An issue as the editor names its node: by its Name, else its id (the top level's nodes). */
+function describe(i: Issue): string {
+  const node = i.node ? useDoc.getState().doc.nodes.find((n) => n.id === i.node) : undefined;
+  const label = node?.name || i.node;
+  return `${label ? `${label}: ` : ""}${i.message}${i.fix ? ` (${i.fix})` : ""}`;
+}
 
 function Field({ name, value, onChange }: { name: string; value: string; onChange: (v: string) => void }) {
   return (
@@ -25,7 +31,7 @@ function Field({ name, value, onChange }: { name: string; value: string; onChang
   );
 }
 
-export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<string | null> }) {
+export function TrainButton() {
   const [open, setOpen] = useState(false);
   const t = useDoc((s) => s.doc.training);
   const [form, setForm] = useState({ epochs: "", lr: "", batch_size: "" });
@@ -49,7 +55,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
     try {
       const { modelId, dirty } = useDoc.getState();
       // A saved model runs as saved: save the edits first so the run is of what is on screen.
-      if (modelId && dirty) await saveModel(makeThumbnail);
+      if (modelId && dirty) await saveModel();
       await startRun({ epochs, lr, batch_size });
       setOpen(false);
     } catch (e) {
@@ -60,7 +66,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
     }
   };
   return (
-    <div className="tc-menu">
+    <div className="tc-menu" data-tour="train">
       <button className="tc-train" onClick={toggle} data-testid="train-button" title="Train this model">▶ Train</button>
       <button onClick={() => setDrawer(!drawer)} className={drawer ? "on" : ""} data-testid="runs-toggle" title="Runs of this model">Runs</button>
       {open && (
@@ -72,6 +78,7 @@ export function TrainButton({ makeThumbnail }: { makeThumbnail: () => Promise<st
             <Field name="lr" value={form.lr} onChange={(lr) => setForm({ ...form, lr })} />
             <Field name="batch_size" value={form.batch_size} onChange={(batch_size) => setForm({ ...form, batch_size })} />
           </div>
+          <DownloadNote testId="train-download-note" offer={false} />
           {blocking.length > 0 && (
             <div className="tc-error-box" data-testid="train-warnings">
               {blocking.some((i) => i.severity !== "warning") ? "Fix the model first:" : "The training config does not fit the model:"}

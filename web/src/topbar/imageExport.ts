@@ -1,43 +1,77 @@
-// Export the diagram as PNG or SVG by rendering the React Flow viewport with html-to-image.
-import { getViewportForBounds, type Rect } from "@xyflow/react";
-import { toPng, toSvg } from "html-to-image";
+// Export the diagram as SVG (drawn from the document: canvas/diagram.ts) or as PNG (that SVG
+// rasterised). My models' thumbnails are drawn by the server from the graph (market/thumbnail.py).
 import { downloadBlob } from "../api/client";
+import { categoryColor, IO_COLOR, MODULE_COLOR } from "../canvas/colors";
+import { diagramSvg, type Diagram, type DiagramEdge, type DiagramNode } from "../canvas/diagram";
+import { keyParamTexts } from "../canvas/LayerNode";
+import { formatShape } from "../graph/format";
+import { NODE_H, NODE_W } from "../graph/layout";
+import { nodePorts } from "../graph/ports";
+import { useCatalog } from "../store/catalog";
+import { useCheck } from "../store/check";
+import { currentBody, useDoc } from "../store/doc";
 
-/** A small PNG of the whole diagram for My models (skipped for very large graphs: it is slow). */
-export async function thumbnail(count: number, bounds: Rect): Promise<string | null> {
-  const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
-  if (!viewport || count === 0 || count > 300) return null;
-  const width = 320, height = 200;
-  let vp = getViewportForBounds(bounds, width, height, 0.02, 1, 0.1);
-  // A tall model (one long column) would be a sliver: show its top (the input side) at a zoom
-  // where the nodes can still be told apart, centred across.
-  const minZoom = Math.min(0.25, (width * 0.9) / bounds.width);
-  if (vp.zoom < minZoom) {
-    const zoom = minZoom;
-    vp = { zoom, x: width / 2 - (bounds.x + bounds.width / 2) * zoom, y: 10 - bounds.y * zoom };
-  }
-  const url = await toPng(viewport, {
-    backgroundColor: "#ffffff",
-    width,
-    height,
-    pixelRatio: 1,
-    style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` },
+/** The open body as diagram nodes and edges: positions from the document, sizes as measured on the canvas. */
+export function diagramOfOpenBody(sizeOf: (id: string) => { width?: number; height?: number } | undefined): Diagram {
+  const s = useDoc.getState();
+  const body = currentBody(s);
+  const result = useCheck.getState().result;
+  const results = (s.path === null ? result?.nodes : result?.modules?.[s.path]) ?? {};
+  const layers = useCatalog.getState().catalog?.layers;
+  const nodes: DiagramNode[] = body.nodes.map((n) => {
+    const r = results[n.id];
+    const ports = nodePorts(n, layers, s.doc.modules);
+    const spec = n.kind === "layer" ? layers?.[n.type] : undefined;
+    const size = sizeOf(n.id);
+    const shape =
+      n.kind === "input" ? formatShape(n.shape) : n.kind === "output" ? formatShape(r?.inputs?.in) : formatShape(ports.outputs[0] ? r?.outputs?.[ports.outputs[0]] : undefined);
+    return {
+      id: n.id,
+      x: n.position.x,
+      y: n.position.y,
+      w: size?.width ?? NODE_W,
+      h: size?.height ?? NODE_H,
+      title: n.name || n.id,
+      type: n.kind === "layer" ? n.type : n.kind === "module" ? `◆ ${n.module}` : n.kind === "input" ? "Input" : "Output",
+      color: n.kind === "module" ? MODULE_COLOR : n.kind === "layer" ? categoryColor(spec?.category) : IO_COLOR,
+      params: n.kind === "layer" && spec ? keyParamTexts(spec, n.params, r?.inferred) : [],
+      shape,
+      error: r?.errors?.[0]?.message,
+      inputs: ports.inputs,
+      outputs: ports.outputs,
+    };
   });
-  return url.length < 200_000 ? url : null;
+  const edges: DiagramEdge[] = body.edges.map((e) => ({
+    source: e.source.node,
+    sourcePort: e.source.port,
+    target: e.target.node,
+    targetPort: e.target.port,
+    label: formatShape(results[e.source.node]?.outputs?.[e.source.port]),
+  }));
+  return diagramSvg(nodes, edges);
 }
 
-export async function exportImage(kind: "png" | "svg", count: number, bounds: Rect, name: string): Promise<void> {
-  const viewport = document.querySelector<HTMLElement>(".react-flow__viewport");
-  if (!viewport || count === 0) return;
-  const pad = 40;
-  const width = Math.min(8000, bounds.width + pad * 2), height = Math.min(8000, bounds.height + pad * 2);
-  const vp = getViewportForBounds(bounds, width, height, 0.05, 2, 0.05);
-  const options = {
-    backgroundColor: "#ffffff",
-    width,
-    height,
-    style: { width: `${width}px`, height: `${height}px`, transform: `translate(${vp.x}px, ${vp.y}px) scale(${vp.zoom})` },
-  };
-  const url = kind === "png" ? await toPng(viewport, options) : await toSvg(viewport, options);
-  downloadBlob(await (await fetch(url)).blob(), `${name}.${kind}`);
+/** The SVG rasterised at `scale` (2: sharp on a high-density screen), on white. */
+export async function svgToPng(d: Diagram, scale = 2): Promise<Blob> {
+  const k = Math.min(scale, 16000 / Math.max(d.width, d.height, 1));
+  const img = new Image();
+  img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(d.svg)}`;
+  await img.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = Math.round(d.width * k);
+  canvas.height = Math.round(d.height * k);
+  const ctx = canvas.getContext("2d");
+  if (!ctx) throw new Error("this browser cannot draw on a canvas");
+  ctx.fillStyle = "#ffffff";
+  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error("the PNG could not be encoded"))), "image/png"));
+}
+
+/** Download the open body's diagram: a real SVG (paths and text), or the PNG drawn from it. */
+export async function exportImage(kind: "png" | "svg", name: string, sizeOf: (id: string) => { width?: number; height?: number } | undefined): Promise<void> {
+  const d = diagramOfOpenBody(sizeOf);
+  if (!currentBody(useDoc.getState()).nodes.length) return;
+  const blob = kind === "svg" ? new Blob([d.svg], { type: "image/svg+xml" }) : await svgToPng(d);
+  downloadBlob(blob, `${name}.${kind}`);
 }

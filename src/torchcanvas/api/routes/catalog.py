@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from torchcanvas.catalog import Catalog, catalog
+from torchcanvas.catalog.training import new_document
 from torchcanvas.graph.model import Graph, TrainingConfig
 
 router = APIRouter(tags=["catalog"])
@@ -43,6 +44,9 @@ async def get_catalog(request: Request) -> Response:
 
 class Defaults(BaseModel):
     graph: Graph = Field(description="an empty document: its name, schema version and training config")
+    new_graph: Graph = Field(
+        description="the document a new model starts from: an input, an output, and a data set and loss that fit them"
+    )
     training_choices: dict[str, list[str]] = Field(
         description="the values of each TrainingConfig field that is one of a fixed few (device, init)"
     )
@@ -55,7 +59,7 @@ def _defaults() -> Defaults:
         for name, field in TrainingConfig.model_fields.items()
         if get_origin(field.annotation) is Literal
     }
-    return Defaults(graph=Graph(), training_choices=choices)
+    return Defaults(graph=Graph(), new_graph=new_document(), training_choices=choices)
 
 
 @router.get("/defaults", response_model=Defaults, summary="The defaults a new document starts with")

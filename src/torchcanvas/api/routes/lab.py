@@ -6,15 +6,22 @@ from typing import Annotated, get_args
 
 from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from torchcanvas.api.deps import SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
-from torchcanvas.api.routes.experiments import ExperimentRead, _read, create_experiment_runs
+from torchcanvas.api.routes.experiments import (
+    ExperimentRead,
+    ExperimentSummary,
+    _read,
+    _run_ids,
+    create_experiment_runs,
+)
 from torchcanvas.api.routes.runs import Overrides, RunnerDep, with_overrides
 from torchcanvas.api.work import CpuDep
 from torchcanvas.auth.deps import CurrentUser
-from torchcanvas.db.models import User
+from torchcanvas.db.models import Experiment, User
 from torchcanvas.lab import (
     LESSONS,
     Lesson,
@@ -100,6 +107,46 @@ def _run_lesson(
     suffix = "".join(f", {p.name}={body.params.get(p.name, p.default)}" for p in exp.params)
     experiment = create_experiment_runs(session, runner, graph, axes, f"{found.title}{suffix}", None, user)
     return _read(session, experiment)
+
+
+PAST_EXPERIMENTS = 10
+
+
+@router.get(
+    "/lessons/{lesson_id}/experiments",
+    response_model=list[ExperimentSummary],
+    summary="your earlier runs of a lesson's experiment, newest first",
+)
+def list_lesson_experiments(lesson_id: str, session: SessionDep, user: CurrentUser) -> list[ExperimentSummary]:
+    """The lab shows the newest one again when you come back to the lesson. A lesson's experiment
+    is named after the lesson's title (with its params: "Batch normalization, lr=0.1") and belongs
+    to no saved model."""
+    found = lesson(lesson_id)
+    if found is None or found.experiment is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no lesson {lesson_id!r} with an experiment")
+    title = found.title
+    like = title.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + ", %"
+    rows = session.scalars(
+        select(Experiment)
+        .where(
+            Experiment.owner_id == user.id,
+            Experiment.model_id.is_(None),
+            or_(Experiment.name == title, Experiment.name.like(like, escape="\\")),
+        )
+        .order_by(Experiment.id.desc())
+        .limit(PAST_EXPERIMENTS)
+    ).all()
+    return [
+        ExperimentSummary(
+            id=e.id,
+            name=e.name,
+            model_id=e.model_id,
+            axes=e.axes,
+            created_at=e.created_at,
+            run_ids=_run_ids(session, e.id),
+        )
+        for e in rows
+    ]
 
 
 def _axis(data: dict) -> Axis:  # type: ignore[type-arg]

@@ -8,7 +8,16 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Response, status
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, JsonValue, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    ValidationError,
+    model_validator,
+)
 from sqlalchemy.orm import Session
 
 from torchcanvas.api.access import load_model
@@ -19,6 +28,7 @@ from torchcanvas.auth.deps import CurrentUser, OptionalUser
 from torchcanvas.db import crud
 from torchcanvas.db.models import ModelVersion, SavedModel, User
 from torchcanvas.graph.model import DisplayName, Graph
+from torchcanvas.market.thumbnail import render_svg
 from torchcanvas.settings import Settings
 
 router = APIRouter(prefix="/models", tags=["models"])
@@ -183,6 +193,18 @@ def _load_version(session: Session, user: User | None, model_id: uuid.UUID, numb
     return found
 
 
+def _diagram(graph: Graph | dict[str, Any], given: str | None) -> str | None:
+    """The card's picture: the one the request sent, else the graph's diagram as the market draws
+    it (boxes named as on the canvas, read at card size), rather than a crop of the canvas. A
+    stored document that no longer validates keeps no picture."""
+    if given is not None:
+        return given
+    try:
+        return render_svg(graph if isinstance(graph, Graph) else Graph.model_validate(graph))
+    except ValidationError:
+        return None
+
+
 def _check_thumbnail_size(thumbnail: str | None, settings: Settings) -> None:
     if thumbnail is not None and len(thumbnail) > settings.max_thumbnail_chars:
         raise field_error(
@@ -219,7 +241,7 @@ def create_model(body: ModelCreate, session: SessionDep, settings: SettingsDep, 
         name=body.name or body.graph.name,
         description=body.description,
         graph=body.graph.model_dump(mode="json"),
-        thumbnail=body.thumbnail,
+        thumbnail=_diagram(body.graph, body.thumbnail),
     )
     return model_read(session, model, user)
 
@@ -239,7 +261,7 @@ def replace_model(
         "name": body.name,
         "description": body.description,
         "graph": body.graph.model_dump(mode="json"),
-        "thumbnail": body.thumbnail,
+        "thumbnail": _diagram(body.graph, body.thumbnail),
     }
     return model_read(session, crud.update(session, model, changes), user)
 
@@ -257,6 +279,8 @@ def patch_model(
     changes: dict[str, Any] = {k: getattr(body, k) for k in body.model_fields_set}
     if body.graph is not None:
         changes["graph"] = body.graph.model_dump(mode="json")
+        if "thumbnail" not in body.model_fields_set:
+            changes["thumbnail"] = _diagram(body.graph, None)
     return model_read(session, crud.update(session, model, changes), user)
 
 
@@ -309,4 +333,5 @@ def get_version(model_id: uuid.UUID, number: IdPath, session: SessionDep, user: 
 def restore_version(model_id: uuid.UUID, number: IdPath, session: SessionDep, user: CurrentUser) -> ModelRead:
     model = load_model(session, user, model_id, policy.can_edit_model)
     old = _load_version(session, user, model_id, number)
+    model.thumbnail = _diagram(old.graph, None)  # committed with the restore
     return model_read(session, crud.restore(session, model, old), user)

@@ -1,7 +1,8 @@
 """Training runs: start, follow (server-sent events), cancel, compare, and download what they made.
 
-The routes only call the runner (``app.state.runner``) and read the database; the runner runs
-the generated train.py and emits typed events, which ``/runs/{id}/events`` forwards.
+The routes only call the runner (``app.state.runner``) and read the database; a worker
+(torchcanvas.worker, in this process or another) runs the generated train.py and stores typed
+events, which ``/runs/{id}/events`` reads from the database and forwards.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from torchcanvas.graph.model import DisplayName, Graph
 from torchcanvas.runner import QueueFull, RunConflict, Runner, RunNotFound, redact_paths, stored_events
 from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.events import RunStatus
+from torchcanvas.runner.failure import Failure, diagnose
+from torchcanvas.runner.feed import EventFeed
 from torchcanvas.runner.metrics import differences, histograms, summarize
 
 router = APIRouter(prefix="/runs", tags=["runs"])
@@ -101,6 +104,10 @@ class RunSummary(BaseModel):
     exit_code: int | None
     error: str | None
     final: dict[str, JsonValue] | None = Field(description="the last epoch's metrics")
+    failure: Failure | None = Field(
+        default=None,
+        description="why a failed run failed, in one line, and the fix (also a run that ended with a NaN loss)",
+    )
 
 
 class RunRead(RunSummary):
@@ -130,6 +137,9 @@ class ComparedRun(BaseModel):
 
 class Difference(BaseModel):
     key: str = Field(description="a flattened hyperparameter: training.lr, nodes.drop1.params.p, nodes.bn1.type")
+    label: str = Field(
+        description='the key in the editor\'s words: "learning rate", "drop1 (Dropout): p", "bn1 (BatchNorm2d): layer"'
+    )
     values: list[JsonValue] = Field(
         description="one per run, in the order of runs; '(absent)' where a layer is missing"
     )
@@ -144,6 +154,7 @@ class Histogram(BaseModel):
     epoch: int
     edges: list[float]
     counts: list[float]
+    norm: float | None = Field(default=None, description="the parameter's L2 norm, sqrt(sum of squares), exact")
 
 
 class Histograms(BaseModel):
@@ -198,12 +209,23 @@ def _fields(session: Session, run: Run) -> dict[str, Any]:
 
 
 def summary(session: Session, run: Run) -> RunSummary:
-    return RunSummary(**_fields(session, run), final=_final(session, run.id))
+    final = _final(session, run.id)
+    return RunSummary(**_fields(session, run), final=final, failure=_failure(run, final))
 
 
 def read(session: Session, run: Run) -> RunRead:
     metrics = summarize(events_of(session, run.id))
-    return RunRead(**_fields(session, run), final=metrics["final"], graph=run.graph, metrics=metrics)
+    final = metrics["final"]
+    return RunRead(**_fields(session, run), final=final, failure=_failure(run, final), graph=run.graph, metrics=metrics)
+
+
+def _failure(run: Run, final: dict[str, Any] | None) -> Failure | None:
+    loss = (final or {}).get("train_loss")
+    try:
+        final_loss = float(loss) if loss is not None else None  # stored as "NaN" or as a float
+    except (TypeError, ValueError):
+        final_loss = None
+    return diagnose(run.error, status=run.status, exit_code=run.exit_code, final_loss=final_loss)
 
 
 def compare(session: Session, runs: list[Run]) -> Comparison:
@@ -377,6 +399,33 @@ def cancel_run(run_id: IdPath, session: SessionDep, runner: RunnerDep, user: Cur
     return read(session, load_run(session, user, run_id))
 
 
+class RunAttach(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model_id: uuid.UUID = Field(description="the saved model the run's unsaved draft was saved as")
+
+
+@router.patch(
+    "/{run_id}",
+    response_model=RunRead,
+    summary="Attach a run started from an unsaved draft to the model the draft was saved as",
+    responses={409: {"description": "The run already belongs to another model"}},
+)
+def attach_run(run_id: IdPath, body: RunAttach, session: SessionDep, user: CurrentUser) -> RunRead:
+    """A run belongs to the model it trained: one started from an unsaved draft (no model_id)
+    joins the model once the draft is saved. Your own run, onto a model you may edit; a run of
+    another model stays where it is (409). Attaching it again to the same model changes nothing."""
+    run = load_run(session, user, run_id, manage=True)
+    load_model(session, user, body.model_id, policy.can_edit_model)
+    if run.model_id is not None and run.model_id != body.model_id:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"run {run_id} belongs to another model: a run stays with the model it trained",
+        )
+    run.model_id = body.model_id
+    session.commit()
+    return read(session, run)
+
+
 def _sse(event: Event) -> str:
     return f"id: {event.seq}\nevent: {event.type}\ndata: {json.dumps(event.as_dict(), allow_nan=False)}\n\n"
 
@@ -398,7 +447,6 @@ def _stored_after(request: Request, run_id: int, after: int) -> list[Event]:
 async def stream_events(
     run_id: IdPath,
     request: Request,
-    runner: RunnerDep,
     session: SessionDep,
     user: OptionalUser,
     last_event_id: Annotated[str | None, Header()] = None,
@@ -413,14 +461,16 @@ async def stream_events(
     # An id we never sent (garbage, or too large to be one) is ignored: the stream starts over.
     after = (_id(last_event_id) or 0) if last_event_id else 0
     loop = asyncio.get_running_loop()
-    live: asyncio.Queue[Event] = asyncio.Queue()
+    woken = asyncio.Event()
 
-    # Subscribe before reading the store: an event stored meanwhile comes both ways, and the
-    # sequence number drops the copy.
-    def forward(e: Event) -> None:  # called from a runner thread
-        loop.call_soon_threadsafe(live.put_nowait, e)
+    # The events are read from the database, whichever process stored them; the feed wakes us
+    # when there may be new ones (api.main: NOTIFY, polling, or this process's own worker).
+    # Subscribed before the first read: nothing stored in between is missed.
+    def wake() -> None:  # called from a feed thread
+        loop.call_soon_threadsafe(woken.set)
 
-    unsubscribe = runner.subscribe(forward, run_id)
+    feed: EventFeed = request.app.state.events
+    unsubscribe = feed.subscribe(run_id, wake)
 
     async def messages() -> AsyncIterator[str]:
         last = after
@@ -434,23 +484,17 @@ async def stream_events(
                 return  # the client has seen the end already (its Last-Event-ID is past it)
             while True:
                 try:
-                    e = await asyncio.wait_for(live.get(), timeout=KEEPALIVE_S)
+                    await asyncio.wait_for(woken.wait(), timeout=KEEPALIVE_S)
                 except TimeoutError:
-                    # Quiet for a while: a comment keeps proxies from closing the connection, and
-                    # the store may hold events another server process wrote.
+                    # Quiet for a while: a comment keeps proxies from closing the connection (and
+                    # the store is read again, in case a wake-up was lost).
                     yield ": keep-alive\n\n"
-                    for e in await run_in_threadpool(_stored_after, request, run_id, last):
-                        yield _sse(e)
-                        last = e.seq
-                        if e.type == "finished":
-                            return
-                    continue
-                if e.seq <= last:
-                    continue
-                yield _sse(e)
-                last = e.seq
-                if e.type == "finished":
-                    return
+                woken.clear()
+                for e in await run_in_threadpool(_stored_after, request, run_id, last):
+                    yield _sse(e)
+                    last = e.seq
+                    if e.type == "finished":
+                        return
         finally:
             unsubscribe()
 

@@ -1,0 +1,5 @@
+"""``python -m torchcanvas_job``: see the package."""
+
+from . import main
+
+main()
