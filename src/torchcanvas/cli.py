@@ -238,30 +238,14 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_demos_build(args: argparse.Namespace) -> int:
     """Train the demo models through the normal run path, as the built-in account's public runs."""
-    from sqlalchemy import func, select
-
-    from torchcanvas.db.models import Run
     from torchcanvas.inference import demos
     from torchcanvas.runner import Runner
     from torchcanvas.settings import Settings
 
     settings = Settings()
     sessions = _upgraded_database()
-    runner = Runner(
-        sessions,
-        settings.runs_dir,
-        data_dir=settings.data_dir,
-        time_limit_s=settings.run_time_limit_s,
-        memory_limit_mb=settings.run_memory_limit_mb,
-        python=settings.run_python,
-        torch_threads=settings.run_torch_threads,
-        warm=False,
-        limits=settings.limits,
-    )
+    runner = Runner(sessions, settings)
     with sessions() as db:
-        # Our runner marks runs left "running" as interrupted when it starts: with a server
-        # training, that would be its runs. Then only queue, and let the server train them.
-        training = int(db.scalar(select(func.count()).select_from(Run).where(Run.status == "running")) or 0)
         try:
             pending = demos.queue(db, runner, settings.resolved_examples_dir)
         except demos.NoSeedAccount as e:
@@ -269,10 +253,10 @@ def cmd_demos_build(args: argparse.Namespace) -> int:
     if not pending:
         print("the demos are built: see the Use page (#/use)")
         return 0
-    if args.queue_only or training:
-        why = "" if args.queue_only else " (a server is training: it trains them next)"
-        print(f"queued demo run(s) {', '.join(map(str, pending))}{why}")
+    if args.queue_only:
+        print(f"queued demo run(s) {', '.join(map(str, pending))}: a server's workers train them")
         return 0
+    # A worker of our own takes them (or a server's workers do, whichever claims a run first).
     runner.start()
     try:
         failed = 0
