@@ -238,21 +238,14 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 def cmd_demos_build(args: argparse.Namespace) -> int:
     """Train the demo models through the normal run path, as the built-in account's public runs."""
-    from sqlalchemy import func, select
-
-    from torchcanvas.db.models import Run
     from torchcanvas.inference import demos
     from torchcanvas.runner import Runner
     from torchcanvas.settings import Settings
 
     settings = Settings()
     sessions = _upgraded_database()
-    # Trained here, by a worker in this process (a cold one: it trains a few runs and exits).
-    runner = Runner(sessions, settings.model_copy(update={"embedded_worker": True, "run_warm_start": False}))
+    runner = Runner(sessions, settings)
     with sessions() as db:
-        # With a server training, its workers would take our runs too: then only queue, and let
-        # the server train them.
-        training = int(db.scalar(select(func.count()).select_from(Run).where(Run.status == "running")) or 0)
         try:
             pending = demos.queue(db, runner, settings.resolved_examples_dir)
         except demos.NoSeedAccount as e:
@@ -260,10 +253,10 @@ def cmd_demos_build(args: argparse.Namespace) -> int:
     if not pending:
         print("the demos are built: see the Use page (#/use)")
         return 0
-    if args.queue_only or training:
-        why = "" if args.queue_only else " (a server is training: it trains them next)"
-        print(f"queued demo run(s) {', '.join(map(str, pending))}{why}")
+    if args.queue_only:
+        print(f"queued demo run(s) {', '.join(map(str, pending))}: a server's workers train them")
         return 0
+    # A worker of our own takes them (or a server's workers do, whichever claims a run first).
     runner.start()
     try:
         failed = 0

@@ -131,6 +131,10 @@ class Settings(BaseSettings):
     # flight; event streams, which never end by themselves, are then closed (the browser reconnects
     # to another process with Last-Event-ID).
     shutdown_grace_s: int = Field(default=20, ge=1, le=3600)
+    # serve's supervisor restarts an API process that does not answer its ping for this long. At
+    # uvicorn's 5 s, a process that was alive but starved of CPU (load average 20 on 2 cores, in
+    # bench/load.py) was killed with the requests it was answering.
+    api_process_healthcheck_s: int = Field(default=30, ge=1, le=3600)
 
     @field_validator("log_format", "log_level", mode="before")
     @classmethod

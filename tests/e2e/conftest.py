@@ -36,7 +36,9 @@ def server() -> Iterator[Server]:
     # The market as a newcomer finds it: the examples published (tests/conftest.py turns the
     # seeding off for the other servers). Their verification stays off: a torch import each.
     data_dir = Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-"))
-    live = LiveServer(data_dir, env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"})
+    # A loaded machine (xdist workers each starting a server and a browser) can take over a
+    # minute to import torch and seed the market.
+    live = LiveServer(data_dir, env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"}, startup_s=180)
     try:
         try:
             live.start()

@@ -53,3 +53,32 @@ def test_a_finished_runs_charts_read_at_a_glance(
         ed.tid("run-detail").locator(".tc-run-scroll").evaluate("e => e.scrollTop = 0")
         ed.shot("30_finished_run_charts")
         ed.no_sideways_scroll()
+
+
+def test_the_experiment_dialog_picks_fields_and_layers_from_lists(
+    browser: Browser, artifacts: Path, server: Server, account: Account, viewport: tuple[int, int]
+) -> None:
+    """No raw path to type: a training field by its name, or one layer (by its canvas label) and
+    one of its params."""
+    graph = json.loads((ROOT / "examples" / "seed_mlp_dropout.json").read_text())
+    created = account.api.post("/models", json={"graph": graph})
+    assert created.status_code == 201, created.text
+    with editor_page(browser, artifacts, *viewport, account=account) as ed:
+        ed.page.goto(f"{server.url}/#/model/{created.json()['id']}")
+        expect(ed.page.locator(".react-flow__node").first).to_be_visible()
+        ed.tid("runs-toggle").click()
+        ed.tid("experiment-open").click()
+        path = ed.tid("experiment-axis-0-path")
+        expect(path.locator("option:checked")).to_have_text("learning rate")
+        path.select_option("training.optimizer.params.weight_decay")
+        expect(path.locator("option:checked")).to_have_text("optimizer: weight_decay")
+        ed.tid("experiment-axis-0-kind").select_option("node")
+        node = ed.tid("experiment-axis-0-node")
+        drops = [n for n in graph["nodes"] if n.get("type") == "Dropout"]
+        label = f"{drops[0].get('name') or drops[0]['id']} (Dropout)"
+        node.select_option(label=label)
+        expect(ed.tid("experiment-axis-0-param")).to_have_value("p")
+        ed.tid("experiment-axis-0-values").fill("0.1, 0.3")
+        expect(ed.tid("experiment-count")).to_have_text("2 runs")
+        ed.shot("31_experiment_dialog_pickers")
+        ed.no_sideways_scroll()

@@ -26,7 +26,7 @@ def test_api_docs_render_offline(browser: Browser, artifacts: Path, server: Serv
 
     with editor_page(browser, artifacts, 1280, 720) as ed:
         ed.page.route("**/*", only_this_server)
-        ed.page.goto(f"{server.url}/docs")
+        ed.page.goto(f"{server.url}/docs", wait_until="domcontentloaded", timeout=60_000)
         assert urlparse(ed.page.url).path == "/api/v1/docs"
         expect(ed.page.locator(".swagger-ui .info .title")).to_contain_text("torchcanvas")
         operations = ed.page.locator(".opblock")

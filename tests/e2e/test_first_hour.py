@@ -13,12 +13,14 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.support import Account, Editor, Server, editor_page
 
-SIZES = [(1600, 1000), (1280, 720)]
+
+CODE_MS = 30_000
 
 
-@pytest.fixture(params=SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def ed(request: pytest.FixtureRequest, browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
-    width, height = request.param
+@pytest.fixture
+def ed(viewport: tuple[int, int], browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
+    """The editor, signed in, at each of the e2e suite's sizes (conftest.py `viewport`)."""
+    width, height = viewport
     with editor_page(browser, artifacts, width=width, height=height, account=account) as editor:
         editor.size = f"{width}x{height}"  # type: ignore[attr-defined]
         yield editor
@@ -80,8 +82,9 @@ def test_the_tour_followed_to_the_letter_ends_with_a_model_that_trains(ed: Edito
     tab = ed.tid("tab-code").bounding_box()
     assert ring and tab and abs(ring["x"] - tab["x"]) < 2 and abs(ring["width"] - tab["width"]) < 2, (ring, tab)
     expect(ed.tid("tab-code")).to_have_class(re.compile(r"\bon\b"))
-    expect(ed.tid("code-view")).to_contain_text("class Net")
-    expect(ed.tid("code-view")).to_contain_text("self.fc1 = nn.Linear(")
+    # Code generation is a server round trip after the check: give a loaded machine time.
+    expect(ed.tid("code-view")).to_contain_text("class Net", timeout=CODE_MS)
+    expect(ed.tid("code-view")).to_contain_text("self.fc1 = nn.Linear(", timeout=CODE_MS)
     expect(ed.tid("code-no-train")).to_have_count(0)  # train.py is there
     expect(ed.tid("code-tab-train.py")).to_be_visible()
     shot(ed, "tour_6_code")
@@ -156,7 +159,7 @@ def test_the_name_field_shows_the_codes_name(ed: Editor, server: Server) -> None
     ed.connect("x", "conv2d_1")
     ed.connect("conv2d_1", "y")
     ed.tid("tab-code").click()
-    expect(ed.tid("code-view")).to_contain_text("self.stem_conv = nn.Conv2d(")
+    expect(ed.tid("code-view")).to_contain_text("self.stem_conv = nn.Conv2d(", timeout=CODE_MS)
     ed.tid("tab-params").click()
     shot(ed, "name_named")
 

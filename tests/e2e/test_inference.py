@@ -7,7 +7,9 @@ These train real runs (the demos and a 2-epoch digits CNN), so they take tens of
 
 from __future__ import annotations
 
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +17,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Account, Editor, Server, editor_page
+from tests.e2e.support import Editor, Server, editor_page, sign_up
+from tests.live_server import LiveServer, ServerError
 
 pytestmark = pytest.mark.e2e
 
@@ -34,12 +37,28 @@ def _wait_succeeded(api: httpx.Client, run_id: int, timeout: float = 900) -> Non
 
 
 @pytest.fixture(scope="module")
-def digits_demo(server: Server, site_admin: Account) -> dict[str, Any]:
+def studio() -> Iterator[Server]:
+    """A server of this module's own: the demos' training runs must not queue ahead of the other
+    tests' runs on the shared one. Its first account is its admin."""
+    live = LiveServer(Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-use-")), startup_s=240)
+    try:
+        live.start()
+    except ServerError as e:
+        pytest.fail(str(e), pytrace=False)
+    try:
+        yield Server(url=live.url, api=live.api)
+    finally:
+        live.stop()
+
+
+@pytest.fixture(scope="module")
+def digits_demo(studio: Server) -> dict[str, Any]:
     """The admin builds the demos; the digits one (queued first) is waited for."""
-    r = site_admin.api.post("/inference/demos")
+    admin = sign_up(studio, "use-admin")
+    r = admin.api.post("/inference/demos")
     assert r.status_code == 202, r.text
-    _wait_succeeded(site_admin.api, r.json()["runs"][0])
-    listed = server.api.get("/inference/runs").json()
+    _wait_succeeded(admin.api, r.json()["runs"][0])
+    listed = studio.api.get("/inference/runs").json()
     demo: dict[str, Any] = next(x for x in listed if x["demo"] and x["dataset"] == "Digits")
     return demo
 
@@ -58,25 +77,26 @@ def _draw_a_one(ed: Editor) -> None:
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_draw_a_digit_on_the_demo_model_and_inspect_it(
-    browser: Browser, artifacts: Path, server: Server, digits_demo: dict[str, Any], width: int, height: int
+    browser: Browser, artifacts: Path, studio: Server, digits_demo: dict[str, Any], width: int, height: int
 ) -> None:
     with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000) as ed:
-        ed.page.goto(f"{server.url}/#/use")
+        ed.page.goto(f"{studio.url}/#/use")
         expect(ed.tid("usable-run").first).to_be_visible()
         expect(ed.tid("usable-runs").locator(".tc-chip").first).to_have_text("demo")
         ed.shot(f"40a_use_list_{width}x{height}")
         ed.tid("usable-runs").get_by_text("Demo: digits (8x8)").click()
-        expect(ed.tid("use-panel")).to_be_visible()
+        # the first use of a run loads its model and its test set (sklearn's digits): seconds on a busy machine
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
         expect(ed.tid("use-source-draw")).to_have_attribute("aria-selected", "true")  # a digit model: the pad first
 
         _draw_a_one(ed)
         top = ed.tid("prediction-top")
-        expect(top).to_have_text("1")
+        expect(top).to_have_text("1", timeout=30_000)
         expect(ed.tid("prediction-bar")).to_have_count(5)
         expect(ed.tid("preprocessing")).to_contain_text("v2.ToDtype(torch.float32, scale=True)")
-        # the pad's 8x8, as the model saw it: a column of ink in the middle
+        # the pad's 8x8, as the model saw it: the stroke straddles columns 3 and 4, half in each
         cells = ed.tid("pad-grid").locator("span").evaluate_all("els => els.map(e => +e.title)")
-        assert max(cells) == 16 and sum(cells[3::8]) + sum(cells[4::8]) > 0.8 * sum(cells)
+        assert max(cells) >= 4 and sum(cells[3::8]) + sum(cells[4::8]) > 0.8 * sum(cells)
 
         # inspect: the first conv layer's feature maps for this drawing
         expect(ed.tid("inspect-node")).to_have_value("conv1")
@@ -100,17 +120,19 @@ def test_draw_a_digit_on_the_demo_model_and_inspect_it(
 
 
 def test_a_finished_runs_use_tab_follows_the_canvas(
-    browser: Browser, artifacts: Path, server: Server, account: Account, digits_demo: dict[str, Any]
+    browser: Browser, artifacts: Path, studio: Server, digits_demo: dict[str, Any]
 ) -> None:
     """The demo's model opened in the editor: its run's Use tab, and a layer clicked on the canvas."""
     run_id = digits_demo["id"]
+    account = sign_up(studio)
     with editor_page(browser, artifacts, width=1600, height=1000, timeout_ms=20_000, account=account) as ed:
-        ed.page.goto(f"{server.url}/#/model/{digits_demo['model_id']}")
+        ed.page.goto(f"{studio.url}/#/model/{digits_demo['model_id']}")
         expect(ed.node("conv2")).to_be_visible()
         ed.tid("runs-toggle").click()
         ed.tid(f"run-{run_id}").click()
         expect(ed.tid("run-tab-use")).to_be_visible()
         ed.tid("run-tab-use").click()
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
         ed.tid("use-source-sample").click()
         ed.tid("sample-go").click()
         expect(ed.tid("prediction-top")).to_be_visible()

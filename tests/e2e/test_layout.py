@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Account, Editor, Server, editor_page
+from tests.e2e.support import Account, Server, editor_page
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,9 @@ def test_no_page_scrolls_sideways(
     browser: Browser, artifacts: Path, server: Server, account: Account, viewport: tuple[int, int]
 ) -> None:
     """Signed in (the user's menu is the widest thing in the top bar), with a long model name."""
-    created = account.api.post("/models", json={"name": "A rather long model name, as people write them", "graph": SEED})
+    created = account.api.post(
+        "/models", json={"name": "A rather long model name, as people write them", "graph": SEED}
+    )
     assert created.status_code == 201, created.text
     mid = created.json()["id"]
     market = server.api.get("/market").json()["items"]

@@ -2,7 +2,7 @@
 log one click away; a data set that downloads says so before the run; the dropout demo prints
 plain numbers. (The weight-decay lesson's results are in test_training.py.)
 
-Written to pass at 1600x1000 and at 1280x720.
+Each runs at 1600x1000 and at 1280x720 (the `viewport` fixture).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ RUN_TIMEOUT_MS = 180_000
 
 
 @pytest.fixture
-def ed(browser: Browser, artifacts: Path, account: Account) -> Iterator[Editor]:
-    with editor_page(browser, artifacts, timeout_ms=15_000, account=account) as editor:
+def ed(browser: Browser, artifacts: Path, account: Account, viewport: tuple[int, int]) -> Iterator[Editor]:
+    with editor_page(browser, artifacts, *viewport, timeout_ms=15_000, account=account) as editor:
         yield editor
 
 
@@ -57,8 +57,14 @@ def test_a_download_is_announced_before_the_run(ed: Editor, server: Server) -> N
 
 def test_a_failed_run_says_why_and_what_to_do(ed: Editor, server: Server) -> None:
     _open_lenet(ed, server)
-    # Your own images, but none uploaded: train.py fails in torchvision's ImageFolder.
-    ed.tid("dataset-type").select_option("ImageFolder")
+    # CIFAR10 with download off and no files: train.py fails in torchvision, offline and at once.
+    ed.tid("tab-params").click()
+    ed.select("fc3")
+    ed.set_param("out_features", "10")
+    ed.tid("tab-training").click()
+    ed.tid("dataset-type").select_option("CIFAR10")
+    ed.tid("dataset-param-download").uncheck()
+    expect(ed.tid("download-note")).to_contain_text("download is off")
     expect(ed.tid("check-warnings")).to_have_count(0)
     ed.tid("train-button").click()
     ed.tid("train-epochs").fill("1")
@@ -68,14 +74,14 @@ def test_a_failed_run_says_why_and_what_to_do(ed: Editor, server: Server) -> Non
     failure = ed.tid("run-failure")
     expect(failure).to_be_visible(timeout=30_000)
     expect(failure).to_have_attribute("data-kind", "data_missing")
-    expect(ed.tid("run-failure-cause")).to_contain_text("no class folders")
-    expect(ed.tid("run-failure-fix")).to_contain_text("<root>/train/<class>/")
+    expect(ed.tid("run-failure-cause")).to_have_text("The data set's files are not in the data folder.")
+    expect(ed.tid("run-failure-fix")).to_contain_text("Turn on 'download'")
     # The traceback is not the summary: it is one click away.
     expect(ed.tid("run-error")).not_to_be_visible()
     ed.shot("lessons_run_failure")
     failure.get_by_text("Show the log").click()
     expect(ed.tid("run-error")).to_be_visible()
-    expect(ed.tid("run-error")).to_contain_text("Couldn't find any class folder")
+    expect(ed.tid("run-error")).to_contain_text("Dataset not found or corrupted")
     ed.shot("lessons_run_failure_log")
 
 

@@ -142,20 +142,24 @@ def test_import_json_asks_before_replacing_unsaved_work_and_says_what_came_in(
     ed.tid("model-name").press("Enter")
     expect(ed.tid("dirty")).to_be_visible()
 
-    # Declined: the unsaved model stays.
-    asked: list[str] = []
-    ed.page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    # Cancelled: the unsaved model stays.
     ed.tid("import-file").set_input_files(str(path))
+    expect(ed.tid("discard-dialog")).to_be_visible()
+    ed.tid("discard-cancel").click()
     expect(ed.tid("model-name")).to_have_value("Work in progress")
-    assert asked == ["Replace the unsaved model “Work in progress” with lenet.json? Its changes since the last save are lost."]
 
-    # Accepted: the document comes in, and the toast says what it is, with a Save button.
-    ed.page.once("dialog", lambda d: d.accept())
+    # Discarded: the document comes in, one Undo away from the work it replaced.
     ed.tid("import-file").set_input_files(str(path))
+    ed.tid("discard-discard").click()
     expect(ed.tid("model-name")).to_have_value("LeNet_bn")
     expect(ed.page.locator(".react-flow__node")).to_have_count(len(seed["nodes"]))
+    expect(ed.tid("toast-action")).to_have_text("Undo")
+
+    # Nothing unsaved to replace: no question, and the toast says what came in, with Save.
+    ed.tid("import-file").set_input_files(str(path))
     expect(ed.tid("toast")).to_contain_text(f"Imported “LeNet_bn” from lenet.json ({len(seed['nodes'])} nodes)")
     expect(ed.tid("toast-action")).to_have_text("Save")
+    expect(ed.tid("discard-dialog")).to_have_count(0)
     ed.shot("13_imported_json")
 
     # Not a graph: a clear error, and the model stays.

@@ -28,10 +28,11 @@ from tests.scale.support import FINISHED, Proc, Server, account, base_env, event
 from torchcanvas.codegen import generate
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError
+from torchcanvas.runner import ray_executor
 from torchcanvas.runner import torchcanvas_job as job
 from torchcanvas.runner.data import relative_to_run, resolve_root
-from torchcanvas.runner.executor import LaunchSpec
-from torchcanvas.runner.ray_executor import RayExecution, RayExecutor
+from torchcanvas.runner.executor import LaunchSpec, make_executor
+from torchcanvas.runner.ray_executor import RayExecution, RayExecutor, RayUnavailable
 from torchcanvas.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -311,7 +312,7 @@ def test_cancel_stops_the_job(ray_head: str, tmp_path: Path) -> None:
     execution.kill()
     execution.kill()  # idempotent
     rest = b"".join(lines)  # ends: the job has stopped
-    assert time.monotonic() - started < 30, rest[-2000:]
+    assert time.monotonic() - started < 120, rest[-2000:]  # a bound, not a speed: the job would run for hours
     assert _status(executor, execution.submission_id) == "STOPPED"
     assert execution.wait() != 0
 
@@ -341,10 +342,10 @@ def test_the_reaper_stops_the_job_of_a_dead_worker(ray_head: str, tmp_path: Path
     worker.kill()
     worker.wait(30)
     reaper = RayExecutor(settings)
-    _until(lambda: _status(reaper, sid) == "RUNNING", 60, "the orphan job did not run")
+    _until(lambda: _status(reaper, sid) == "RUNNING", 240, "the orphan job did not run")
     assert reaper.stop_orphan(4) == 0  # another run's jobs are left alone
     assert reaper.stop_orphan(3) == 1
-    _until(lambda: _status(reaper, sid) == "STOPPED", 30, "the orphan job was not stopped")
+    _until(lambda: _status(reaper, sid) == "STOPPED", 120, "the orphan job was not stopped")
     assert reaper.stop_orphan(3) == 0
 
 
@@ -391,7 +392,7 @@ def test_a_lesson_through_a_worker_on_ray(ray_head: str, tmp_path: Path) -> None
         runs = made.json()["runs"]
         assert len(runs) == 2
         for run in runs:
-            done = wait_status(client, run["id"], FINISHED, timeout=300)
+            done = wait_status(client, run["id"], FINISHED, timeout=600)  # a busy 2-core machine
             assert done["status"] == "succeeded", (done, worker.log_tail())
             seen = events(client, run["id"])
             started = next(e for e in seen if e["type"] == "started")
@@ -404,3 +405,32 @@ def test_a_lesson_through_a_worker_on_ray(ray_head: str, tmp_path: Path) -> None
     finally:
         worker.stop()
         server.stop()
+
+
+def test_the_runner_setting_selects_ray_and_asks_for_an_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    with pytest.raises(RayUnavailable, match="RAY_ADDRESS"):
+        make_executor(make_settings(tmp_path, runner="ray"))
+    executor = make_executor(make_settings(tmp_path, runner="ray", ray_address="http://127.0.0.1:9"))
+    assert isinstance(executor, RayExecutor)
+
+
+def test_warm_up_asks_a_silent_cluster_again_only_a_minute_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tries = []
+
+    def refuse(address: str) -> Any:
+        tries.append(address)
+        raise ConnectionError("refused")
+
+    monkeypatch.setattr(ray_executor, "_job_client", refuse)
+    executor = RayExecutor(make_settings(tmp_path, ray_address="http://127.0.0.1:9"))
+    executor.warm_up()
+    executor.warm_up()  # the worker's next idle poll
+    assert tries == ["http://127.0.0.1:9"]
+    executor._retry_at = 0.0  # a minute later
+    executor.warm_up()
+    assert len(tries) == 2

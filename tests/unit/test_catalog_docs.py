@@ -51,16 +51,27 @@ def test_no_catalog_text_has_markup_left_over() -> None:
             "whether to use the AMSGrad variant of this algorithm from the paper On the Convergence of Adam and Beyond "
             "(default: False)",
         ),
-        ("from the paper On the Convergence of Adam and Beyond_ (default: False)",
-         "from the paper On the Convergence of Adam and Beyond (default: False)"),
-        ("the :math:`\\alpha` value for the ELU formulation. Default: 1.0", "the α value for the ELU formulation. Default: 1.0"),
+        (
+            "from the paper On the Convergence of Adam and Beyond_ (default: False)",
+            "from the paper On the Convergence of Adam and Beyond (default: False)",
+        ),
+        (
+            "the :math:`\\alpha` value for the ELU formulation. Default: 1.0",
+            "the α value for the ELU formulation. Default: 1.0",
+        ),
         ("lower bound. Default: :math:`\\frac{1}{8}`", "lower bound. Default: 1/8"),
-        ("uses (:math:`\\text{padding\\_left}`, :math:`\\text{padding\\_right}`)", "uses (padding_left, padding_right)"),
+        (
+            "uses (:math:`\\text{padding\\_left}`, :math:`\\text{padding\\_right}`)",
+            "uses (padding_left, padding_right)",
+        ),
         ("of the form :math:`H_{out} \\times W_{out}`.", "of the form H_out × W_out."),
         ("see :attr:`num_features` and :class:`~torch.nn.Linear`", "see num_features and torch.nn.Linear"),
         ("the center. .. note:: In theory, x.", "the center. Note: In theory, x."),
         ("filter. .. _filters: https://pillow.readthedocs.io/en/latest/handbook/concepts.html#filters", "filter."),
-        ("keeps snake_case names and a trailing_ underscore-free text", "keeps snake_case names and a trailing underscore-free text"),
+        (
+            "keeps snake_case names and a trailing_ underscore-free text",
+            "keeps snake_case names and a trailing underscore-free text",
+        ),
     ],
 )
 def test_clean(raw: str, clean: str) -> None:

@@ -19,7 +19,9 @@ def graph(bn: str | None, p: float, lr: float) -> dict[str, Any]:
     ]
     return {
         "nodes": nodes,
-        "modules": [{"name": "Block", "nodes": [{"id": "bn", "kind": "layer", "type": "BatchNorm1d", "params": {"eps": p}}]}],
+        "modules": [
+            {"name": "Block", "nodes": [{"id": "bn", "kind": "layer", "type": "BatchNorm1d", "params": {"eps": p}}]}
+        ],
         "training": {"lr": lr, "optimizer": {"type": "SGD", "params": {"weight_decay": p}}},
     }
 

@@ -194,6 +194,7 @@ def serve(host: str | None = None, port: int | None = None, workers: int = 2, ru
             log_config=logging_config(settings),  # TORCHCANVAS_LOG_FORMAT=json: uvicorn's lines too
             log_level=settings.log_level.lower(),
             timeout_graceful_shutdown=settings.shutdown_grace_s,
+            timeout_worker_healthcheck=settings.api_process_healthcheck_s,
         )
     finally:
         if worker is not None:

@@ -106,7 +106,7 @@ def queue(db: Session, runner: Runner, examples_dir: Path) -> list[int]:
     user = seed_user(db)
     if user is None:
         raise NoSeedAccount("the account 'torchcanvas' is a person's; the demos are published under that account only")
-    pending = []
+    pending: list[int] = []
     for doc in graphs(examples_dir):
         model = _model(db, user.id, doc)
         runs = db.scalars(

@@ -292,7 +292,7 @@ class RayExecutor:
         self._lock = threading.Lock()
         self._gpus: tuple[float, float] | None = None  # (when read, the cluster's GPUs)
         self._live: weakref.WeakSet[RayExecution] = weakref.WeakSet()
-        self._complained = 0.0
+        self._retry_at = 0.0  # when warm_up may ask a cluster that did not answer again
 
     def client(self) -> Any:
         """The job client, made on first use: a worker starts while the cluster is down too."""
@@ -306,15 +306,17 @@ class RayExecutor:
 
     def warm_up(self) -> None:
         """Connect, and read the cluster's GPUs, while no run waits. Nothing to start ahead: each
-        job is a fresh interpreter on whichever node Ray picks."""
+        job is a fresh interpreter on whichever node Ray picks. The worker calls this at every
+        idle poll: a cluster that does not answer is asked again only a minute later."""
+        now = time.monotonic()
+        if now < self._retry_at:
+            return
         try:
             self.client()
             self.cluster_gpus()
         except Exception as exc:
-            now = time.monotonic()
-            if now - self._complained > 60:
-                self._complained = now
-                log.warning("ray: the cluster at %s does not answer: %s", self.address, exc)
+            self._retry_at = now + 60
+            log.warning("ray: the cluster at %s does not answer: %s", self.address, exc)
 
     def launch(self, spec: LaunchSpec) -> RayExecution:
         client = self.client()

@@ -1,11 +1,14 @@
 // @vitest-environment jsdom
 // The exported diagram is a real SVG document: well-formed XML, a <path> per edge with an
 // arrowhead, text for nodes and shape labels, and no HTML inside a foreignObject.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import resnet from "../../../examples/resnet_basic_block.json";
 import type { Body } from "../api/types";
 import { autoLayout, edgePorts, NODE_H, NODE_W } from "../graph/layout";
 import { diagramSvg, type DiagramNode } from "./diagram";
+
+// ELK's first layout loads and compiles 1.5 MB of JavaScript: seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 function diagramOf(body: Body, error?: string) {
   const ports = edgePorts(body);

@@ -1,6 +1,6 @@
 // Auto-layout of the examples with skip connections: no node overlaps another, and no shape
 // label (where the editor draws it: canvas/route.ts) covers a node.
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Body } from "../api/types";
 import { edgeEnds, labelAt, labelBox, lanes, nodeBoxes, overlaps, type Box } from "../canvas/route";
 import { autoLayout, edgePorts } from "./layout";
@@ -10,6 +10,9 @@ import nested from "../../../examples/nested_blocks.json";
 import resnet from "../../../examples/resnet_basic_block.json";
 import transformer from "../../../examples/transformer_encoder.json";
 import unet from "../../../examples/unet_tiny.json";
+
+// ELK's first layout loads and compiles 1.5 MB of JavaScript: seconds on a busy machine.
+vi.setConfig({ testTimeout: 60_000 });
 
 const EXAMPLES: Record<string, unknown> = {
   resnet_basic_block: resnet,

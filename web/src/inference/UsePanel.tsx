@@ -65,8 +65,11 @@ export function UsePanel({ runId }: { runId: number }) {
   };
 
   // A node clicked on the canvas: inspect it when it is one of the run's layers.
-  const selected = useDoc((s) => Object.keys(s.selected));
-  const picked = selected.length === 1 ? selected[0] : null;
+  // (a string or null: a selector returning a new array each time would re-render forever)
+  const picked = useDoc((s) => {
+    const ids = Object.keys(s.selected);
+    return ids.length === 1 ? ids[0] : null;
+  });
   const lastPicked = useRef<string | null>(null);
   useEffect(() => {
     if (!usage || !picked || picked === lastPicked.current) return;

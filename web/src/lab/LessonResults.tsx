@@ -35,14 +35,29 @@ export function FitsOverlay({ runs, fits, testId }: { runs: ComparedRun[]; fits:
   return <UPlotChart testId={testId} title="Fitted curves, overlaid" data={data} series={series} xLabel="x" height={220} />;
 }
 
-/** The runs' weight histograms (GET /runs/{id}/histograms), once each run is done. */
+/** The runs' weight histograms (GET /runs/{id}/histograms), once each run is done. A run that
+ *  has only just finished may not have its last event file readable yet: an empty or failed
+ *  answer is asked again, every 2 s, up to 10 times. */
 function useHistograms(runIds: number[]): Record<number, Params> {
   const [all, setAll] = useState<Record<number, Params>>({});
+  const [tries, setTries] = useState(0);
   const key = runIds.join(",");
   useEffect(() => {
-    for (const id of runIds)
-      if (!all[id]) void runsApi.histograms(id).then((h) => setAll((a) => ({ ...a, [id]: h.params })), () => undefined);
-  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+    const missing = runIds.filter((id) => !all[id]);
+    if (!missing.length) return;
+    let retry = false;
+    const asks = missing.map((id) =>
+      runsApi.histograms(id).then(
+        (h) => (Object.keys(h.params).length ? setAll((a) => ({ ...a, [id]: h.params })) : (retry = true)),
+        () => (retry = true),
+      ),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    void Promise.all(asks).then(() => {
+      if (retry && tries < 10) timer = setTimeout(() => setTries((t) => t + 1), 2000);
+    });
+    return () => clearTimeout(timer);
+  }, [key, tries]); // eslint-disable-line react-hooks/exhaustive-deps
   return all;
 }
 

@@ -69,10 +69,12 @@ export function importJson(file: File): Promise<boolean> {
       toast(`${file.name} is not a graph document: ${(e as Error).message}. Export one with Export → Graph JSON.`, true);
       return false;
     }
+    const before = useUi.getState().toast;
     if (!(await replaceDocument(g, file.name))) return false;
     replaceHash("#/");
-    // replaceDocument's own toast ("... is one Undo away") matters more when work was replaced.
-    if (useUi.getState().toast?.action?.label !== "Undo") {
+    // replaceDocument's own toast ("... is one Undo away"), when it showed one, matters more.
+    const undoToast = useUi.getState().toast !== before && useUi.getState().toast?.action?.label === "Undo";
+    if (!undoToast) {
       const name = useDoc.getState().doc.name;
       const n = g.nodes.length;
       toast(`Imported “${name}” from ${file.name} (${n} node${n === 1 ? "" : "s"}): a new model, not saved yet`, false, {
