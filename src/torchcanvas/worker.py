@@ -348,9 +348,21 @@ class Worker:
                     beat = now if now - beat >= self.settings.run_heartbeat_s else beat
                 if now - reap >= max(0.5, self.settings.run_lease_s / 2):
                     reap = now
-                    reap_expired(self.sessions, self.settings.run_lease_s, self.on_stored)
+                    for run_id in reap_expired(self.sessions, self.settings.run_lease_s, self.on_stored):
+                        self._stop_orphan(run_id)
             except Exception:  # the database went away for a moment: the lease has some slack
                 log.exception("worker %s: could not refresh its leases", self.id)
+
+    def _stop_orphan(self, run_id: int) -> None:
+        """A run whose worker died may still be executing where the executor put it (a Ray job
+        outlives its worker; a local process dies with its worker): stop it there."""
+        stop = getattr(self.executor, "stop_orphan", None)
+        if stop is None:
+            return
+        try:
+            stop(run_id)
+        except Exception:  # the cluster did not answer: the job ends at its own time limit
+            log.exception("worker %s: could not stop the orphaned execution of run %s", self.id, run_id)
 
     def _check(self, active: dict[int, _Active], heartbeat: bool) -> None:
         with self.sessions() as s:

@@ -13,7 +13,6 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.support import Account, Editor, Server, editor_page
 
-
 CODE_MS = 30_000
 
 
