@@ -109,8 +109,9 @@ def differences(graphs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-# The training config's fields as the Training panel names them.
-_TRAINING_LABELS = {
+# The training config's fields as the Training panel names them (served in GET /defaults: the
+# experiment dialog's pickers use the same words).
+TRAINING_LABELS = {
     "training.lr": "learning rate",
     "training.batch_size": "batch size",
     "training.epochs": "epochs",
@@ -120,7 +121,7 @@ _TRAINING_LABELS = {
     "training.dataset.type": "dataset",
     "training.scheduler.type": "LR scheduler",
 }
-_TRAINING_GROUPS = {"optimizer": "optimizer", "loss": "loss", "dataset": "dataset", "scheduler": "LR scheduler"}
+TRAINING_GROUPS = {"optimizer": "optimizer", "loss": "loss", "dataset": "dataset", "scheduler": "LR scheduler"}
 
 
 def _node(graphs: Sequence[dict[str, Any]], module: str | None, node_id: str) -> dict[str, Any] | None:
@@ -138,12 +139,12 @@ def hyperparameter_label(key: str, graphs: Sequence[dict[str, Any]]) -> str:
     ``nodes.drop1.params.p`` -> "drop1 (Dropout): p", ``training.optimizer.params.weight_decay`` ->
     "optimizer: weight_decay". A node is named as on the canvas (its name, else its id), from the
     first graph that has it."""
-    if key in _TRAINING_LABELS:
-        return _TRAINING_LABELS[key]
+    if key in TRAINING_LABELS:
+        return TRAINING_LABELS[key]
     parts = key.split(".")
     if parts[0] == "training":
-        if len(parts) >= 4 and parts[1] in _TRAINING_GROUPS and parts[2] == "params":
-            return f"{_TRAINING_GROUPS[parts[1]]}: {'.'.join(parts[3:])}"
+        if len(parts) >= 4 and parts[1] in TRAINING_GROUPS and parts[2] == "params":
+            return f"{TRAINING_GROUPS[parts[1]]}: {'.'.join(parts[3:])}"
         return " ".join(parts[1:]).replace("_", " ")
     module, rest = (None, parts[1:]) if parts[0] == "nodes" else (parts[1], parts[3:])
     if parts[0] not in ("nodes", "modules") or len(rest) < 2:

@@ -85,6 +85,8 @@ export interface Defaults {
   new_graph: Graph;
   /** The values of each TrainingConfig field that is one of a fixed few (device, init). */
   training_choices: Record<string, string[]>;
+  training_labels: Record<string, string>;
+  training_groups: Record<string, string>;
 }
 
 // --- catalog -------------------------------------------------------------------------------

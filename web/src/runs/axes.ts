@@ -2,6 +2,7 @@
 // Pure: tested in axes.test.ts.
 import type { Axis } from "../api/runs";
 import type { Graph, Json } from "../api/types";
+import { trainingWords } from "../store/defaults";
 
 export type AxisKind = "path" | "node" | "layer" | "toggle";
 export interface AxisDraft {
@@ -73,23 +74,12 @@ export function layerNodes(g: Graph): { id: string; type: string; label: string 
     .map((n) => ({ id: n.id, type: n.type, label: `${n.name || n.id} (${n.type})` }));
 }
 
-// The training fields in the Training panel's words; the others show their path's last words.
-const FIELD_LABELS: Record<string, string> = {
-  "training.lr": "learning rate",
-  "training.batch_size": "batch size",
-  "training.epochs": "epochs",
-  "training.seed": "random seed",
-  "training.optimizer.type": "optimizer",
-  "training.loss.type": "loss",
-  "training.dataset.type": "dataset",
-  "training.scheduler.type": "LR scheduler",
-};
-const GROUPS: Record<string, string> = { optimizer: "optimizer", loss: "loss", dataset: "dataset", scheduler: "LR scheduler" };
-
 /** "training.optimizer.params.weight_decay" -> "optimizer: weight_decay" (as the comparison's table says it). */
 export function trainingLabel(path: string): string {
-  if (FIELD_LABELS[path]) return FIELD_LABELS[path];
+  // The words are the server's (GET /defaults), so the dialog and the comparison say the same.
+  const { labels, groups } = trainingWords();
+  if (labels[path]) return labels[path];
   const parts = path.split(".").slice(1);
-  if (parts.length >= 3 && GROUPS[parts[0]] && parts[1] === "params") return `${GROUPS[parts[0]]}: ${parts.slice(2).join(".")}`;
+  if (parts.length >= 3 && groups[parts[0]] && parts[1] === "params") return `${groups[parts[0]]}: ${parts.slice(2).join(".")}`;
   return parts.join(" ").replaceAll("_", " ");
 }

@@ -9,6 +9,8 @@ const shared = served as Defaults;
 const otherTraining = { ...shared.graph.training, epochs: 3, lr: 0.5, loss: { type: "L1Loss", params: {} } };
 const other: Defaults = {
   training_choices: { device: ["auto", "cpu", "mps"] },
+  training_labels: { "training.lr": "step size" },
+  training_groups: { optimizer: "optim" },
   graph: { ...shared.graph, name: "Model", training: otherTraining },
   new_graph: {
     ...shared.new_graph, name: "Model", training: { ...otherTraining, dataset: { type: "Digits", params: {} } },
@@ -55,5 +57,13 @@ describe("documents derive from the served defaults", () => {
     setDefaults(other);
     expect(trainingChoices("device")).toEqual(["auto", "cpu", "mps"]);
     expect(trainingChoices("init")).toEqual([]);
+  });
+
+  it("the words for training fields are the served ones", async () => {
+    setDefaults(other);
+    const { trainingLabel } = await import("../runs/axes");
+    expect(trainingLabel("training.lr")).toBe("step size");
+    expect(trainingLabel("training.optimizer.params.momentum")).toBe("optim: momentum");
+    expect(trainingLabel("training.loss.params.reduction")).toBe("loss params reduction");
   });
 });

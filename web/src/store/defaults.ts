@@ -28,3 +28,9 @@ export function newInputShape(): Shape {
 
 /** The values a TrainingConfig field such as `device` takes. */
 export const trainingChoices = (field: keyof Graph["training"]): string[] => defaults().training_choices[field] ?? [];
+
+/** The training fields in the Training panel's words, and the choices whose params a path may name. */
+export const trainingWords = (): { labels: Record<string, string>; groups: Record<string, string> } => ({
+  labels: defaults().training_labels,
+  groups: defaults().training_groups,
+});

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from torchcanvas.catalog import Catalog, catalog
 from torchcanvas.catalog.training import new_document
 from torchcanvas.graph.model import Graph, TrainingConfig
+from torchcanvas.runner.metrics import TRAINING_GROUPS, TRAINING_LABELS
 
 router = APIRouter(tags=["catalog"])
 
@@ -50,6 +51,13 @@ class Defaults(BaseModel):
     training_choices: dict[str, list[str]] = Field(
         description="the values of each TrainingConfig field that is one of a fixed few (device, init)"
     )
+    training_labels: dict[str, str] = Field(
+        description="training fields in the Training panel's words (training.lr: learning rate), as a comparison "
+        "names them"
+    )
+    training_groups: dict[str, str] = Field(
+        description="the choices whose params a path may name (training.optimizer.params.x: optimizer: x)"
+    )
 
 
 @cache
@@ -59,7 +67,13 @@ def _defaults() -> Defaults:
         for name, field in TrainingConfig.model_fields.items()
         if get_origin(field.annotation) is Literal
     }
-    return Defaults(graph=Graph(), new_graph=new_document(), training_choices=choices)
+    return Defaults(
+        graph=Graph(),
+        new_graph=new_document(),
+        training_choices=choices,
+        training_labels=TRAINING_LABELS,
+        training_groups=TRAINING_GROUPS,
+    )
 
 
 @router.get("/defaults", response_model=Defaults, summary="The defaults a new document starts with")

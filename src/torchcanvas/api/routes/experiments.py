@@ -123,6 +123,12 @@ def _run_ids(session: Session, experiment_id: int) -> list[int]:
     return list(session.scalars(select(Run.id).where(Run.experiment_id == experiment_id).order_by(Run.id)))
 
 
+def summary_of(session: Session, e: Experiment) -> ExperimentSummary:
+    return ExperimentSummary(
+        id=e.id, name=e.name, model_id=e.model_id, axes=e.axes, created_at=e.created_at, run_ids=_run_ids(session, e.id)
+    )
+
+
 def _read(session: Session, experiment: Experiment) -> ExperimentRead:
     runs = list(session.scalars(select(Run).where(Run.experiment_id == experiment.id).order_by(Run.id)))
     return ExperimentRead(
@@ -163,17 +169,7 @@ def _create_experiment(body: ExperimentCreate, session: Session, runner: Runner,
 def list_experiments(session: SessionDep, user: CurrentUser) -> list[ExperimentSummary]:
     mine = select(Experiment).where(Experiment.owner_id == user.id)
     rows = session.scalars(mine.order_by(Experiment.id.desc()).limit(200)).all()
-    return [
-        ExperimentSummary(
-            id=e.id,
-            name=e.name,
-            model_id=e.model_id,
-            axes=e.axes,
-            created_at=e.created_at,
-            run_ids=_run_ids(session, e.id),
-        )
-        for e in rows
-    ]
+    return [summary_of(session, e) for e in rows]
 
 
 @router.get("/{experiment_id}", response_model=ExperimentRead, summary="An experiment: its runs and their comparison")

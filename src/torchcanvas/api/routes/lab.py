@@ -15,8 +15,8 @@ from torchcanvas.api.routes.experiments import (
     ExperimentRead,
     ExperimentSummary,
     _read,
-    _run_ids,
     create_experiment_runs,
+    summary_of,
 )
 from torchcanvas.api.routes.runs import Overrides, RunnerDep, with_overrides
 from torchcanvas.api.work import CpuDep
@@ -136,17 +136,7 @@ def list_lesson_experiments(lesson_id: str, session: SessionDep, user: CurrentUs
         .order_by(Experiment.id.desc())
         .limit(PAST_EXPERIMENTS)
     ).all()
-    return [
-        ExperimentSummary(
-            id=e.id,
-            name=e.name,
-            model_id=e.model_id,
-            axes=e.axes,
-            created_at=e.created_at,
-            run_ids=_run_ids(session, e.id),
-        )
-        for e in rows
-    ]
+    return [summary_of(session, e) for e in rows]
 
 
 def _axis(data: dict) -> Axis:  # type: ignore[type-arg]
