@@ -9,15 +9,12 @@ serves the built front end from src/torchcanvas/static: build it first with
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.support import ARTIFACTS, CHROMIUM_ARGS, Account, Server, sign_up
-from tests.live_server import LiveServer, ServerError
+from tests.e2e.support import ARTIFACTS, CHROMIUM_ARGS, Account, Server, live_server, sign_up
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_INDEX = ROOT / "src" / "torchcanvas" / "static" / "index.html"
@@ -35,28 +32,10 @@ def server() -> Iterator[Server]:
         )
     # The market as a newcomer finds it: the examples published (tests/conftest.py turns the
     # seeding off for the other servers). Their verification stays off: a torch import each.
-    data_dir = Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-"))
     # A loaded machine (xdist workers each starting a server and a browser) can take over a
     # minute to import torch and seed the market.
-    live = LiveServer(data_dir, env={"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"}, startup_s=180)
-    try:
-        try:
-            live.start()
-        except ServerError as e:
-            pytest.fail(str(e), pytrace=False)
-        try:
-            yield Server(url=live.url, api=live.api)
-        finally:
-            live.stop()
-            live.api.close()
-    finally:
-        # The data dir (database, saved models, runs: about 12 MB) goes with the server; its
-        # log is kept among the artifacts when the server failed to start or a test failed.
-        log = data_dir / "server.log"
-        if log.is_file():
-            ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(log, ARTIFACTS / f"server-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log")
-        shutil.rmtree(data_dir, ignore_errors=True)
+    with live_server("torchcanvas-e2e-", {"TORCHCANVAS_MARKET__SEED_EXAMPLES": "true"}, startup_s=180) as s:
+        yield s
 
 
 # The two screens the editor must work on: a desktop and a small laptop (the top bar fits, the

@@ -7,7 +7,10 @@ turn them into screen points through the React Flow viewport transform, so a tes
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,7 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+
+from tests.live_server import LiveServer, ServerError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "e2e"
@@ -240,3 +246,29 @@ def editor_page(
     finally:
         context.close()
     assert not errors, f"uncaught errors in the page: {errors}"
+
+
+@contextmanager
+def live_server(prefix: str, env: dict[str, str] | None = None, startup_s: float = 180) -> Iterator[Server]:
+    """A server on a temp data dir, stopped and its data dir removed afterwards."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix))
+    live = LiveServer(data_dir, env=env or {}, startup_s=startup_s)
+    try:
+        try:
+            live.start()
+        except ServerError as e:
+            pytest.fail(str(e), pytrace=False)
+        try:
+            yield Server(url=live.url, api=live.api)
+        finally:
+            live.stop()
+            live.api.close()
+    finally:
+        # The data dir (database, saved models, runs: about 12 MB) goes with the server; its
+        # log is kept among the artifacts when the server failed to start or a test failed.
+        log = data_dir / "server.log"
+        if log.is_file():
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+            shutil.copyfile(log, ARTIFACTS / f"server-{prefix.strip('-')}-{worker}.log")
+        shutil.rmtree(data_dir, ignore_errors=True)

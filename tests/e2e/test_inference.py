@@ -7,7 +7,6 @@ These train real runs (the demos and a 2-epoch digits CNN), so they take tens of
 
 from __future__ import annotations
 
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +16,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Editor, Server, editor_page, sign_up
-from tests.live_server import LiveServer, ServerError
+from tests.e2e.support import Editor, Server, editor_page, live_server, sign_up
 
 pytestmark = pytest.mark.e2e
 
@@ -40,15 +38,8 @@ def _wait_succeeded(api: httpx.Client, run_id: int, timeout: float = 900) -> Non
 def studio() -> Iterator[Server]:
     """A server of this module's own: the demos' training runs must not queue ahead of the other
     tests' runs on the shared one. Its first account is its admin."""
-    live = LiveServer(Path(tempfile.mkdtemp(prefix="torchcanvas-e2e-use-")), startup_s=240)
-    try:
-        live.start()
-    except ServerError as e:
-        pytest.fail(str(e), pytrace=False)
-    try:
-        yield Server(url=live.url, api=live.api)
-    finally:
-        live.stop()
+    with live_server("torchcanvas-e2e-use-", startup_s=240) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
