@@ -54,3 +54,13 @@ def test_launcher_reports_a_failing_script(tmp_path: Path) -> None:
 def test_launcher_without_a_run_exits_quietly() -> None:
     done = subprocess.run([sys.executable, _LAUNCHER], input="", capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and done.stdout == ""
+
+
+def test_a_run_yields_the_cpu_to_the_server(tmp_path: Path) -> None:
+    # A training run's priority is below the server's, so requests do not queue behind it.
+    (tmp_path / "train.py").write_text("import os\nprint('nice', os.nice(0))\n")
+    spec = {"cwd": str(tmp_path), "args": []}
+    done = subprocess.run([sys.executable, _LAUNCHER], input=json.dumps(spec) + "\n", capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout
+    assert int(done.stdout.split()[-1]) >= os.nice(0) + 10

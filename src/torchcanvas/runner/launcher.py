@@ -18,6 +18,9 @@ import sys
 
 
 def main() -> None:
+    # Training yields the CPU to the server: with runs using every core, the API processes'
+    # requests (a /check per edit, /health) would otherwise queue behind them (bench/load.py).
+    os.nice(10)
     # The slow imports, while no run is waiting. Only imports: a process that has used torch's
     # thread pools or CUDA must not be what the run inherits.
     import torch
