@@ -136,6 +136,13 @@ class Settings(BaseSettings):
     # bench/load.py) was killed with the requests it was answering.
     api_process_healthcheck_s: int = Field(default=30, ge=1, le=3600)
 
+    @field_validator("data_dir")
+    @classmethod
+    def _absolute(cls, v: Path) -> Path:
+        # Absolute from the start: a run executes in its own folder, so a relative path (the
+        # default ./data) would name another place from there (`make run`'s runs failed so).
+        return v.expanduser().absolute()
+
     @field_validator("log_format", "log_level", mode="before")
     @classmethod
     def _case_insensitive(cls, v: object) -> object:
