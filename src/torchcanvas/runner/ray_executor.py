@@ -216,13 +216,9 @@ class RayExecution:
             self._line(line)
 
     def _line(self, line: str) -> None:
-        if line.startswith(job.OUTPUTS):
-            self._chunk(line[len(job.OUTPUTS) :])
-        elif line.startswith(job.OUTPUTS_END):
-            digest, _, size = line[len(job.OUTPUTS_END) :].partition(" ")
-            with contextlib.suppress(ValueError):
-                self._outputs_end = (digest.strip(), int(size))
-        elif line.startswith(job.END):
+        if self._output_line(line):
+            return
+        if line.startswith(job.END):
             with contextlib.suppress(ValueError):
                 self._end_code = int(line[len(job.END) :])
         else:
@@ -247,12 +243,19 @@ class RayExecution:
             self._outputs.close()
         self._outputs, self._outputs_size, self._outputs_hash = None, 0, hashlib.sha256()
         for line in self.client.get_job_logs(self.submission_id).split("\n"):
-            if line.startswith(job.OUTPUTS):
-                self._chunk(line[len(job.OUTPUTS) :])
-            elif line.startswith(job.OUTPUTS_END):
-                digest, _, size = line[len(job.OUTPUTS_END) :].partition(" ")
-                with contextlib.suppress(ValueError):
-                    self._outputs_end = (digest.strip(), int(size))
+            self._output_line(line)
+
+    def _output_line(self, line: str) -> bool:
+        """Take a line of the outputs' archive (a chunk, or the end with its digest); False for others."""
+        if line.startswith(job.OUTPUTS):
+            self._chunk(line[len(job.OUTPUTS) :])
+        elif line.startswith(job.OUTPUTS_END):
+            digest, _, size = line[len(job.OUTPUTS_END) :].partition(" ")
+            with contextlib.suppress(ValueError):
+                self._outputs_end = (digest.strip(), int(size))
+        else:
+            return False
+        return True
 
     def _unpack(self) -> None:
         assert self._outputs is not None and self._outputs_end is not None
