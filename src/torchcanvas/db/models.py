@@ -215,6 +215,8 @@ class Run(Base):
     model_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("saved_models.id", ondelete="SET NULL"), default=None, index=True
     )
+    # The number of the model's version it trained (ModelVersion.number); None for a draft's run.
+    model_version: Mapped[int | None] = mapped_column(Integer, default=None)
     experiment_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("experiments.id", ondelete="CASCADE"), default=None, index=True
     )
