@@ -88,6 +88,7 @@ export const api = {
     remove: (id: string) => request(`/models/${id}`, send("DELETE")),
     duplicate: (id: string) => json<SavedModel>(`/models/${id}/duplicate`, { method: "POST" }),
     versions: (id: string) => json<ModelVersion[] | { items: ModelVersion[] }>(`/models/${id}/versions`),
+    version: (id: string, n: number) => json<ModelVersion & { graph: Graph }>(`/models/${id}/versions/${n}`),
     restore: (id: string, n: number) => json<SavedModel>(`/models/${id}/versions/${n}/restore`, { method: "POST" }),
   },
 };

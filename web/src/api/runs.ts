@@ -55,6 +55,8 @@ export interface RunSummary {
   name: string;
   status: RunStatus;
   model_id: string | null;
+  /** The number of the model's version it trained (null: a draft's run, or from before versions were recorded). */
+  model_version?: number | null;
   experiment_id: number | null;
   label: string;
   variant: Record<string, Json>;
