@@ -24,10 +24,10 @@ beforeEach(() => {
 
 describe("placing from the palette", () => {
   it("the tour's chain x, Conv2d, Flatten, Linear lands above y, each below the one before", () => {
-    const conv = placeFromPalette(layer("Conv2d"), { x: 0, y: 140 });
+    const conv = placeFromPalette(layer("Conv2d"), { x: 0, y: 140 }).id;
     select([conv]);
-    const flat = placeFromPalette(layer("Flatten"), { x: 0, y: 140 }); // selected: flat goes below conv
-    const lin = placeFromPalette(layer("Linear"), { x: 0, y: 140 }); // flat is selected now
+    const flat = placeFromPalette(layer("Flatten"), { x: 0, y: 140 }).id; // selected: flat goes below conv
+    const lin = placeFromPalette(layer("Linear"), { x: 0, y: 140 }).id; // flat is selected now
     const ys = ["x", conv, flat, lin, "y"].map((id) => pos(id).y);
     expect(ys).toEqual([...ys].sort((a, b) => a - b));
     for (let i = 1; i < ys.length; i++) expect(ys[i] - ys[i - 1]).toBeGreaterThanOrEqual(NODE_H); // none overlaps
@@ -37,7 +37,7 @@ describe("placing from the palette", () => {
 
   it("moving y is part of the add: one Undo puts it back", () => {
     const before = pos("y");
-    const conv = placeFromPalette(layer("Conv2d"), { x: 0, y: 250 });
+    const conv = placeFromPalette(layer("Conv2d"), { x: 0, y: 250 }).id;
     expect(pos("y").y).toBeGreaterThan(pos(conv).y);
     undo();
     expect(currentBody(useDoc.getState()).nodes.map((n) => n.id)).toEqual(["x", "y"]);
@@ -46,7 +46,7 @@ describe("placing from the palette", () => {
 
   it("an output in another column stays where it is", () => {
     useDoc.setState((s) => ({ doc: { ...s.doc, nodes: s.doc.nodes.map((n) => (n.id === "y" ? { ...n, position: { x: 600, y: 0 } } : n)) } }));
-    placeFromPalette(layer("ReLU"), { x: 0, y: 140 });
+    placeFromPalette(layer("ReLU"), { x: 0, y: 140 }).id;
     expect(pos("y")).toEqual({ x: 600, y: 0 });
   });
 });

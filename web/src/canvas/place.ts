@@ -55,8 +55,9 @@ export function freeSpot(at: Position, nodes: { id: string; position: Position }
  * (so Enter, Enter, Enter builds a chain), or else at the centre of the view. The output comes
  * last: an output node the new one would land on or below (in its column) moves down under it,
  * so that a chain built this way reads top to bottom into y, with no edge looping back up.
+ * Returns the new node's id and the outputs it moved.
  */
-export function placeFromPalette(item: PaletteItem, centre: Position): string {
+export function placeFromPalette(item: PaletteItem, centre: Position): { id: string; moved: string[] } {
   const s = useDoc.getState();
   const body = currentBody(s);
   const ids = Object.keys(s.selected);
@@ -87,5 +88,5 @@ export function placeFromPalette(item: PaletteItem, centre: Position): string {
     const inp = node && nodePorts(node, layers, modules).inputs[0];
     if (out && inp) connect({ source: { node: prev.id, port: out }, target: { node: id, port: inp } });
   }
-  return id;
+  return { id, moved: Object.keys(moves) };
 }
