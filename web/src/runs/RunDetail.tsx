@@ -70,7 +70,7 @@ function OlderVersion({ modelId, trained }: { modelId: string | null; trained: n
   const open = useDoc((s) => (s.modelId === modelId ? s.version : null));
   if (!modelId || trained === null || open === null || open === trained) return null;
   return (
-    <div className="tc-warn-box" data-testid="run-version-note">
+    <div className="tc-warn-box" style={{ margin: "6px 12px" }} data-testid="run-version-note">
       This run trained <b>v{trained}</b> of this model; the canvas shows v{open}.{" "}
       <button className="link" onClick={() => void openVersion(modelId, trained)} data-testid="run-open-version">
         Open v{trained}
