@@ -65,6 +65,7 @@ from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.executor import Execution, Executor, LaunchSpec, make_executor, run_env
 from torchcanvas.runner.jobs import QUEUE_CHANNEL, add_events, last_seq, log_tail, train_args
 from torchcanvas.runner.listen import PgListener
+from torchcanvas.runner.threads import run_threads
 from torchcanvas.settings import Settings
 
 log = logging.getLogger("torchcanvas.worker")
@@ -439,6 +440,7 @@ class Worker:
                 run = s.get(Run, a.run_id)
                 assert run is not None
                 config = dict(run.config)
+                document = dict(run.graph)
             args = train_args(folder, self.data_dir, config)
             may_cuda = _may_use_cuda(config)
             memory = self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb and not may_cuda else None
@@ -449,6 +451,7 @@ class Worker:
                 env=run_env(self.settings),
                 memory_bytes=memory,
                 device=str(config.get("device", "auto")),
+                threads=run_threads(document, self.settings.run_torch_threads),
             )
             with open(folder / "log.txt", "ab") as logfile:
                 a.execution = self.executor.launch(spec)
