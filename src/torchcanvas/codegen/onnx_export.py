@@ -168,10 +168,10 @@ def _torchscript(
     torch.onnx.export(
         model,
         xs,
-        buf,
+        buf,  # type: ignore[arg-type]
         dynamo=False,
         input_names=names,
-        output_names=outs,  # type: ignore[arg-type]
+        output_names=outs,
         dynamic_axes=axes,
         opset_version=OPSET,
     )
