@@ -266,3 +266,33 @@ def test_batch_predict_sorts_by_confidence_and_downloads_csv(
             assert len(table) == 9
             assert [float(r[2]) for r in table[1:8]] == pytest.approx(sorted(shown), abs=1e-6)  # the order shown
             assert table[8][0] == "more.zip/digits/readme.txt" and "not an image" in table[8][-1]
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_a_regression_model_draws_its_curve_and_answers_an_x(
+    browser: Browser, artifacts: Path, studio: Server, width: int, height: int
+) -> None:
+    """The default model (an MLP on Regression1D) trained, then its Use tab: the curve over the
+    test set's x range with the test points, and a typed x marked on it."""
+    from tests.api.api_support import mlp_graph
+
+    account = sign_up(studio)
+    r = account.api.post("/runs", json={"graph": mlp_graph(hidden=16)})
+    assert r.status_code == 201, r.text
+    _wait_succeeded(account.api, r.json()["id"])
+    with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000, account=account) as ed:
+        ed.page.goto(f"{studio.url}/#/use/{r.json()['id']}")
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
+        expect(ed.tid("curve-line")).to_be_visible()  # at once, whichever input is offered first
+        assert ed.tid("curve-point").count() > 5
+        ed.tid("use-source-numbers").click()
+        ed.tid("x-input").fill("0.5")
+        ed.tid("x-go").click()
+        expect(ed.tid("prediction")).to_contain_text("Output")
+        expect(ed.tid("curve-entered")).to_be_visible()
+        expect(ed.tid("curve")).to_contain_text("at x = 0.5")
+        ed.tid("browser-run-go").click()
+        result = ed.tid("browser-result")
+        expect(result).to_be_visible(timeout=90_000)
+        assert float(result.get_attribute("data-max-diff") or "nan") < 1e-4
+        ed.shot(f"41c_use_curve_{width}x{height}")

@@ -117,7 +117,7 @@ function BrowserResult({ r }: { r: Result }) {
         {r.compared && (r.compared.sameTop1
           ? <span className="tc-ok" data-testid="browser-same">✓ same top-1 as the server</span>
           : <span className="tc-bad" data-testid="browser-same">✗ another top-1 than the server</span>)}
-        {" · "}largest difference <b data-testid="browser-maxdiff">{sci(r.maxDiff)}</b>
+        {r.compared && " · "}largest difference <b data-testid="browser-maxdiff">{sci(r.maxDiff)}</b>
         {" · "}<span data-testid="browser-latency">{r.ms.toFixed(2)} ms</span> forward pass here (the server: {r.server.latency_ms.toFixed(2)} ms)
       </div>
       <div className="muted small" data-testid="browser-verification">

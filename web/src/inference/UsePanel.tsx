@@ -106,8 +106,9 @@ export function UsePanel({ runId }: { runId: number }) {
         {source === "sample" && <SamplePicker n={usage.test_samples ?? 0} onPick={(i) => use({ kind: "sample", sample: i })} />}
         {source === "upload" && <ImageDrop onImage={(file) => use({ kind: "image", file })} size={usage.input?.size ?? []} />}
         {source === "numbers" && <NumbersEntry shape={usage.input?.sample_shape ?? []} onX={(x) => use({ kind: "x", x })} />}
-        {source === "numbers" && usage.task === "regression" && (usage.input?.sample_shape ?? []).every((d) => d === 1) && (
-          <Curve runId={runId} entered={input?.kind === "x" && prediction ? { x: input.x[0], p: prediction } : null} />
+        {usage.task === "regression" && (usage.input?.sample_shape ?? []).every((d) => d === 1) && (
+          // one number in: the model's curve, whatever the input came from (a 1-element tensor's mean is its x)
+          <Curve runId={runId} entered={input && prediction ? { x: input.kind === "x" ? input.x[0] : prediction.input.mean, p: prediction } : null} />
         )}
         {error && <div className="tc-error-box" data-testid="use-error">{error}</div>}
         {prediction && source !== "batch" && <Seen input={prediction.input} steps={prediction.preprocessing} />}
