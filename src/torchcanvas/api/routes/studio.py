@@ -37,7 +37,7 @@ from torchcanvas.api.routes.inference import (
 )
 from torchcanvas.api.work import CpuDep
 from torchcanvas.auth.deps import OptionalUser
-from torchcanvas.codegen import model_class_name
+from torchcanvas.codegen import model_class_name, onnx_export
 from torchcanvas.codegen.onnx_export import Verification, export_verified
 from torchcanvas.graph.validate import GraphError
 from torchcanvas.inference import evaluate
@@ -79,9 +79,12 @@ async def run_onnx(
     )
 
 
-def _key(checkpoint: Path) -> list[int]:
+def _key(checkpoint: Path) -> list[Any]:
+    """What the file depends on: the checkpoint, and the exporter's and verifier's versions."""
+    import onnxruntime
+
     st = checkpoint.stat()
-    return [st.st_mtime_ns, st.st_size]
+    return [st.st_mtime_ns, st.st_size, torch.__version__, onnxruntime.__version__, onnx_export.ATOL, onnx_export.RTOL]
 
 
 def _run_export(loaded: LoadedModel, checkpoint: Path, folder: Path, settings: Settings) -> tuple[bytes, Verification]:
