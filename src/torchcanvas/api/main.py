@@ -30,6 +30,7 @@ from torchcanvas.api.routes import (
     market,
     models,
     runs,
+    studio,
     templates,
     users,
 )
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         augment,
         runs,
         inference,
+        studio,
         experiments,
         lab,
         market,
