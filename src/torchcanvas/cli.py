@@ -66,6 +66,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print(f"\ntotal: {result.total_params:,} params, {_fmt_count(result.total_flops)} FLOPs per sample")
+    if result.frozen_params:
+        trainable = result.total_params - result.frozen_params
+        print(f"training: {trainable:,} params trainable, {result.frozen_params:,} frozen (training.freeze)")
     if result.issues:
         print(f"\n{len(result.issues)} error(s):", file=sys.stderr)
         for issue in result.issues:
