@@ -132,7 +132,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         shape = shape or guess_input_shape(module)
         if shape is None:
             raise SourceError("cannot tell the input's shape from the model; give --input-shape, e.g. 3,224,224")
-        graph = import_module(module, shape)
+        warnings: list[Any] = []
+        graph = import_module(module, shape, warnings=warnings)
     except (SourceError, ImportRefused) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -142,6 +143,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(graph.model_dump_json(indent=2))
     print(f"wrote {args.output}: {len(graph.nodes)} nodes, {len(graph.modules)} module definitions")
+    for w in warnings:
+        print(f"warning: {w.message}\n    fix: {w.fix}", file=sys.stderr)
     return 0
 
 
