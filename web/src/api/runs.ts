@@ -2,6 +2,7 @@
 // experiments.py, lab.py and runner/events.py, and their fetch wrappers.
 import { json, post } from "./client";
 import type { Graph, Json } from "./types";
+import type { InitFrom } from "./weights";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export const ACTIVE: ReadonlySet<RunStatus> = new Set(["queued", "running"]);
@@ -127,6 +128,8 @@ export interface Overrides {
   epochs?: number;
   lr?: number;
   batch_size?: number;
+  /** Start from these weights (train.py --init-from); the server checks them strictly first. */
+  init_from?: InitFrom;
 }
 /** A run or an experiment starts from a saved model or from a graph (exactly one). */
 export type Source = { model_id: string } | { graph: Graph };
