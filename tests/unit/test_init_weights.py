@@ -177,3 +177,23 @@ def test_the_check_counts_frozen_params_and_names_bad_entries() -> None:
     assert any("every weight (81,001) is frozen" in i.message for i in every.issues)
     with pytest.raises(Exception, match="frozen"):
         codegen.generate(_mlp(freeze=["fc1", "fc2", "fc3", "fc4"]))
+
+
+def test_freezing_an_imported_backbone_freezes_its_blocks(tmp_path: Path) -> None:
+    """Fine-tuning: a torchvision resnet18's stem and blocks frozen (module nodes), the head trains."""
+    source = torchvision.models.resnet18(num_classes=10)
+    graph = import_module(source, [3, SIZE, SIZE])
+    backbone = ["conv1", "bn1", "layer1", "layer2", "layer3", "layer4"]
+    graph.training.freeze = backbone
+    result = check(graph)
+    frozen = sum(p.numel() for name in backbone for p in getattr(source, name).parameters())
+    assert result.frozen_params == frozen and result.total_params - frozen == 10 * 512 + 10
+
+    files = codegen.generate(graph)
+    assert 'for name in ("conv1", "bn1", "layer1", "layer2", "layer3", "layer4"):' in files["train.py"]
+    assert "optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad]" in files["train.py"]
+    model = getattr(import_source(files["model.py"], tmp_path), model_class_name(graph))()
+    # The generated lines, run on the generated model: only fc's weight and bias still train.
+    for name in backbone:
+        getattr(model, name).requires_grad_(False)
+    assert [n for n, p in model.named_parameters() if p.requires_grad] == ["fc.weight", "fc.bias"]
