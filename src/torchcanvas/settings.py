@@ -46,6 +46,7 @@ class WeightsSettings(BaseModel):
 
     max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)  # one file: vit_b_16's state_dict is 330 MB
     max_files: int = Field(default=20, ge=1, le=10_000)  # per user
+    max_total_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)  # per user, all files together
 
 
 class Settings(BaseSettings):

@@ -24,7 +24,7 @@ API = "/api/v1"
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = runner_settings(tmp_path, weights=WeightsSettings(max_bytes=64 * 1024, max_files=3))
+    settings = runner_settings(tmp_path, weights=WeightsSettings(max_bytes=64 * 1024, max_files=3, max_total_bytes=100 * 1024))
     with TestClient(create_app(settings), raise_server_exceptions=False) as c:
         sign_up(c, "alice")
         yield c
@@ -98,7 +98,18 @@ def test_uploads_that_are_not_state_dicts_or_too_large_are_refused(client: TestC
     for i in range(3):
         assert _upload(client, _file({"w": torch.zeros(1)}), f"{i}.pt").status_code == 201
     r = _upload(client, _file({"w": torch.zeros(1)}))
-    assert r.status_code == 429 and "delete some first" in r.text
+    assert r.status_code == 429 and "3 weights files" in r.text and "delete some first" in r.text
+
+
+def test_a_users_weights_are_bounded_in_total(client: TestClient) -> None:
+    big = _file({"w": torch.zeros(12_000)})  # 48 KB: two fit in 100 KiB, not three
+    assert _upload(client, big).status_code == 201
+    assert _upload(client, big).status_code == 201
+    r = _upload(client, big)
+    assert r.status_code == 413 and "what is left of your space for weights" in r.text
+    first = client.get(f"{API}/weights").json()[0]["id"]
+    assert client.delete(f"{API}/weights/{first}").status_code == 204
+    assert _upload(client, big).status_code == 201
 
 
 class _Evil:

@@ -38,6 +38,7 @@ from torchcanvas.settings import Settings
 router = APIRouter(prefix="/weights", tags=["weights"])
 
 _NAME = re.compile(r"[^A-Za-z0-9._ ()+-]")
+_WRITE_BYTES = 4 * 1024 * 1024
 
 
 class WeightsCheck(OneSource):
@@ -106,23 +107,34 @@ async def upload(
     the state_dict under ``model`` or ``state_dict`` is accepted too)."""
     limits = settings.weights
     own = store.folder(settings.data_dir, user.id)
-    count = await run_in_threadpool(lambda: len(store.listing(settings.data_dir, user.id)))
-    if count >= limits.max_files:
+    files = await run_in_threadpool(store.listing, settings.data_dir, user.id)
+    used = sum(f.size for f in files)
+    if len(files) >= limits.max_files or used >= limits.max_total_bytes:
+        what = f"{len(files)} weights files" if len(files) >= limits.max_files else f"{used:,} bytes of weights"
         raise HTTPException(
             status.HTTP_429_TOO_MANY_REQUESTS,
-            detail=f"you have {count} weights files, the most this server keeps per user; delete some first",
+            detail=f"you have {what}, the most this server keeps per user; delete some first",
         )
+    limit = min(limits.max_bytes, limits.max_total_bytes - used)
     await run_in_threadpool(own.mkdir, parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=own, suffix=".upload")
     tmp = Path(tmp_name)
     size = 0
+    pending: list[bytes] = []
+    buffered = 0
     try:
         with open(fd, "wb") as f:
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > limits.max_bytes:
-                    raise UploadTooLarge(f"the request body is larger than the limit of {limits.max_bytes} bytes")
-                await run_in_threadpool(f.write, chunk)
+                if size > limit:
+                    left = "" if limit == limits.max_bytes else " (what is left of your space for weights)"
+                    raise UploadTooLarge(f"the request body is larger than the limit of {limit} bytes{left}")
+                pending.append(chunk)
+                buffered += len(chunk)
+                if buffered >= _WRITE_BYTES:  # to disk a few MB at a time, off the loop
+                    await run_in_threadpool(f.write, b"".join(pending))
+                    pending, buffered = [], 0
+            await run_in_threadpool(f.write, b"".join(pending))
         if size == 0:
             raise field_error(["body"], "the body is empty: send the .pt file as the request body")
         clean = _NAME.sub("_", name).strip() or "weights.pt"
