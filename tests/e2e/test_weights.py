@@ -63,3 +63,9 @@ def test_train_from_uploaded_weights_with_frozen_layers(ed: Editor, server: Serv
     expect(ed.tid("run-status")).to_have_attribute("data-status", "succeeded", timeout=180_000)
     log = account.api.get(f"/runs/{run_id}/log").text
     assert "initial weights: 8 tensors from init.pt" in log and "params: 201 trainable, 80,800 frozen" in log
+
+    # The run's checkpoint is now a choice: an earlier run of this model.
+    ed.tid("tab-training").click()
+    ed.tid("weights-kind").select_option("run")
+    expect(ed.tid("weights-run")).to_contain_text(f"#{run_id}")
+    expect(ed.tid("weights-report")).to_contain_text("All 8 keys match")

@@ -54,6 +54,8 @@ export type Curves = Record<string, Num[]>;
 export interface RunSummary {
   id: number;
   name: string;
+  /** The username of whoever started it. */
+  owner?: string | null;
   status: RunStatus;
   model_id: string | null;
   experiment_id: number | null;

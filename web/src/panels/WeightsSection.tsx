@@ -50,7 +50,8 @@ export function InitialWeights() {
   const input = useRef<HTMLInputElement>(null);
   const mine = of === loaded ? choice : null;
   const kind = !mine ? "default" : "weights_id" in mine ? "upload" : "run";
-  const done = runs.filter((r) => r.final !== null && r.status !== "queued" && r.status !== "running");
+  // Your own finished runs of this model that trained an epoch (each saved a checkpoint).
+  const done = runs.filter((r) => r.final !== null && r.status !== "queued" && r.status !== "running" && (!r.owner || r.owner === user?.username));
 
   useEffect(() => {
     if (user) {
