@@ -140,7 +140,7 @@ function weighted(): { id: string; label: string; params: number }[] {
 
 export function FrozenLayers() {
   const freeze = useDoc((s) => s.doc.training.freeze) ?? [];
-  useDoc((s) => s.doc.nodes); // re-render on edits
+  const nodes = useDoc((s) => s.doc.nodes);
   const result = useCheck((s) => s.result);
   const [lastN, setLastN] = useState(1);
   const layers = weighted();
@@ -148,7 +148,7 @@ export function FrozenLayers() {
   const total = result?.total_params ?? 0;
   const frozenParams = result?.frozen_params ?? 0;
   const toggle = (id: string) => setTraining({ freeze: frozen.has(id) ? freeze.filter((x) => x !== id) : [...freeze, id] });
-  if (!layers.length) return <p className="muted small">No layer with weights yet.</p>;
+  if (!layers.length && !freeze.length) return <p className="muted small">No layer with weights yet.</p>;
   return (
     <div className="tc-freeze" data-testid="freeze-section">
       <div className="tc-row">
@@ -159,6 +159,14 @@ export function FrozenLayers() {
         <button className="link small" disabled={!freeze.length} onClick={() => setTraining({ freeze: [] })} data-testid="freeze-none">Unfreeze all</button>
       </div>
       <ul className="tc-freeze-list">
+        {freeze.filter((id) => !layers.some((l) => l.id === id)).map((id) => (
+          <li key={id}>
+            <label title="This id is in training.freeze, but no layer with weights has it: uncheck it">
+              <input type="checkbox" checked onChange={() => toggle(id)} data-testid={`freeze-${id}`} />
+              <span className="tc-field-error">{id} ({nodes.some((n) => n.id === id) ? "has no weights" : "not in the model"})</span>
+            </label>
+          </li>
+        ))}
         {layers.map((l) => (
           <li key={l.id}>
             <label title={frozen.has(l.id) ? "Frozen: its weights keep their initial values" : "Trains"}>
