@@ -33,6 +33,7 @@ from torchcanvas.api.routes import (
     studio,
     templates,
     users,
+    weights,
 )
 from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         market,
         comments,
         users,
+        weights,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -132,7 +134,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     # Outermost: before anything reads the body.
-    app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
+    app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth,
+                       uploads={f"{API_PREFIX}/weights": settings.weights.max_bytes})
     # Outside even that: request ids, the latency histogram (413s included) and GET /metrics.
     observability.install(app, settings)
     return app

@@ -48,7 +48,9 @@ def generate_files(graph: Graph, limits: Limits | None = None) -> tuple[dict[str
     if training:
         return files, training
     cls = model_class_name(graph)
-    files["train.py"] = format_source(render_train_py(graph, cls), "train.py")
+    # The model's attribute names of the frozen nodes that have weights (a layer, a module, a Parameter).
+    frozen = [a.top.infos[n].attr for n in dict.fromkeys(graph.training.freeze) if n in a.top.infos and a.top.infos[n].n_params]
+    files["train.py"] = format_source(render_train_py(graph, cls, frozen), "train.py")
     files["requirements.txt"] = "\n".join(requirements(graph)) + "\n"
     files["README.md"] = _readme(graph, cls)
     return files, []
@@ -62,7 +64,11 @@ def _readme(graph: Graph, cls: str) -> str:
         f"{t.dataset.type} with {t.loss.type} and {t.optimizer.type}.\n\n"
         "```bash\npip install -r requirements.txt\n"
         f"python train.py --epochs {t.epochs} --batch-size {t.batch_size} --lr {t.lr}\n"
-        "tensorboard --logdir runs\n```\n"
+        "tensorboard --logdir runs\n```\n\n"
+        "To start from trained weights instead of a fresh init, give a state_dict saved with\n"
+        "`torch.save(model.state_dict(), PATH)` (or a run's `runs/checkpoint.pt`): every key and shape must\n"
+        "match, and a mismatch stops train.py with the keys that differ.\n\n"
+        "```bash\npython train.py --init-from weights.pt\n```\n"
     )
 
 

@@ -37,6 +37,7 @@ from torchcanvas.graph.model import Graph
 from torchcanvas.runner.data import relative_to_run, resolve_root
 from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.events import RunFinished, RunQueued, event_from_dict
+from torchcanvas.runner.weights import INIT_FILE, place
 
 if TYPE_CHECKING:
     from torchcanvas.settings import Settings
@@ -140,6 +141,7 @@ def train_args(folder: Path, data_dir: Path, config: dict[str, Any]) -> list[str
         "--out",
         "runs",
         "--progress",
+        *(["--init-from", INIT_FILE] if config.get("init_from") else []),
     ]
 
 
@@ -227,8 +229,10 @@ class Runner:
         label: str = "",
         variant: dict[str, Any] | None = None,
         owner_id: int | None = None,
+        init_from: tuple[Path, dict[str, Any]] | None = None,
     ) -> int:
-        """Queue a run of ``graph`` (its training config included) for the user ``owner_id``.
+        """Queue a run of ``graph`` (its training config included) for the user ``owner_id``;
+        ``init_from``: the weights file it starts from (checked already) and how its config names it.
         Raises GraphError when the project cannot be generated or its data lies outside the data
         directory, QueueFull when the queue is full, QuotaExceeded when the user is at a quota.
         ``model_version`` is the number of the saved model's version that ``graph`` is.
@@ -247,7 +251,7 @@ class Runner:
                 experiment_id=experiment_id,
                 label=label[:500],
                 variant=variant or {},
-                config=graph.training.model_dump(mode="json"),
+                config={**graph.training.model_dump(mode="json"), **({"init_from": init_from[1]} if init_from else {})},
                 graph=graph.model_dump(mode="json"),
                 created_at=_utcnow(),
             )
@@ -257,6 +261,8 @@ class Runner:
             folder.mkdir(parents=True, exist_ok=True)
             for filename, content in files.items():
                 (folder / filename).write_text(content, encoding="utf-8")
+            if init_from is not None:
+                place(init_from[0], folder)
             # Stored with the run, in one commit: a worker that claims the run at once numbers
             # its events after this one.
             add_events(s, [RunQueued(run_id=run.id, seq=1, epochs=graph.training.epochs)])

@@ -19,7 +19,9 @@ function describe(body: { detail?: unknown; issues?: Issue[] }): { message: stri
     const issues = d.map((x: { message?: string; msg?: string; node?: string }) => ({ message: x.message ?? x.msg ?? String(x), node: x.node ?? null }));
     return { message: issues.map((i) => i.message).join("; "), issues };
   }
-  return { message: typeof d === "string" ? d : JSON.stringify(d ?? body), issues: body.issues ?? [] };
+  // An object detail carries its own one-line message (a run whose initial weights do not fit).
+  const message = d && typeof d === "object" && typeof (d as { message?: unknown }).message === "string" ? (d as { message: string }).message : null;
+  return { message: typeof d === "string" ? d : message ?? JSON.stringify(d ?? body), issues: body.issues ?? [] };
 }
 
 /**

@@ -7,6 +7,7 @@ import { AugmentPreview } from "./AugmentPreview";
 import { ChoiceForm } from "./ChoiceForm";
 import { DownloadNote } from "./DownloadNote";
 import { TransformList } from "./TransformList";
+import { FrozenLayers, InitialWeights } from "./WeightsSection";
 import { WarningList } from "./TrainingWarnings";
 import { useWarnings } from "../canvas/WarningChip";
 
@@ -65,6 +66,11 @@ export function TrainingPanel() {
           {trainingChoices("device").map((d) => <option key={d} value={d}>{d}</option>)}
         </select>
       </div>
+      <h4>Initial weights</h4>
+      <InitialWeights />
+      <h4>Frozen layers</h4>
+      <WarningList warnings={warnings} field="freeze" />
+      <FrozenLayers />
     </div>
   );
 }

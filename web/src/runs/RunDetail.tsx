@@ -21,6 +21,9 @@ export function RunDetail({ id }: { id: number }) {
   const dataset = (summary?.config?.dataset as { type?: string } | undefined)?.type;
   const classNames = useCatalog((s) => (dataset ? s.catalog?.datasets[dataset]?.class_names : null));
   const [tab, setTab] = useState<"training" | "use">("training");
+  // Its initial weights (an upload or an earlier run: runner/weights.py) and frozen layers.
+  const initFrom = (summary?.config?.init_from as { name?: string } | undefined)?.name;
+  const frozen = ((summary?.config?.freeze as string[] | undefined) ?? []).length;
   if (!run) return <div className="muted pad">Loading run {id}…</div>;
   const active = ACTIVE.has(run.status);
   const usable = run.status === "succeeded"; // the Use tab: a finished run's model answering (inference/)
@@ -48,6 +51,12 @@ export function RunDetail({ id }: { id: number }) {
         </span>
       </div>
       {summary && <OlderVersion modelId={summary.model_id} trained={summary.model_version ?? null} />}
+      {(initFrom || frozen > 0) && (
+        <div className="muted small tc-run-init" data-testid="run-init-from">
+          {initFrom ? `Started from ${initFrom}` : "Started from the model's own init"}
+          {frozen > 0 ? ` · ${frozen} frozen layer${frozen > 1 ? "s" : ""}` : ""}
+        </div>
+      )}
       {summary?.failure ? (
         <RunFailureBox id={id} failure={summary.failure} log={run.error} />
       ) : (

@@ -41,6 +41,7 @@ from torchcanvas.runner.events import RunStatus
 from torchcanvas.runner.failure import Failure, diagnose
 from torchcanvas.runner.feed import EventFeed
 from torchcanvas.runner.metrics import differences, histograms, summarize
+from torchcanvas.runner.weights import InitFrom
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -86,6 +87,11 @@ class OneSource(BaseModel):
 
 class RunCreate(Overrides, OneSource):
     name: DisplayName | None = Field(default=None, description="defaults to the graph's name")
+    init_from: InitFrom | None = Field(
+        default=None,
+        description="start from these weights (train.py --init-from); checked strictly against the model first: 422 "
+        "with every missing, unexpected and mis-shaped key when they do not fit",
+    )
 
 
 class RunSummary(BaseModel):
@@ -305,8 +311,20 @@ def _create_run(body: RunCreate, session: Session, runner: Runner, user: User) -
     graph, version = graph_of_model(session, user, body.model_id) if body.model_id is not None else (body.graph, None)
     assert graph is not None
     graph = with_overrides(graph, body)
+    init = None
+    if body.init_from is not None:
+        # Imported here: the weights routes build on this module's (OneSource, graph_of_model).
+        from torchcanvas.api.routes.weights import report, resolve
+
+        path, named, shapes = resolve(session, runner, runner.settings, user, body.init_from)
+        keys = report(graph, shapes, str(named["name"]), runner.settings)
+        if not keys.ok:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"message": keys.message, "report": keys.model_dump()})
+        init = (path, named)
     try:  # GraphError -> 422 with issues; QuotaExceeded -> 429 (api.access.quota_exceeded)
-        run_id = runner.submit(graph, name=body.name, model_id=body.model_id, model_version=version, owner_id=user.id)
+        run_id = runner.submit(
+            graph, name=body.name, model_id=body.model_id, model_version=version, owner_id=user.id, init_from=init
+        )
     except QueueFull as exc:
         raise queue_full(exc) from None
     return read(session, load_run(session, user, run_id))
