@@ -179,8 +179,11 @@ class BodyGuard:
     piece once its depth is known. Every JSON route is covered, whoever parses its body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int, streamed: dict[str, int] | None = None) -> None:
         self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+        # POST paths whose route reads the body as a stream (an upload to disk), with their own
+        # size limit: only the announced length is checked here; the route counts the rest.
+        self.streamed = streamed or {}
 
     def _too_large(self) -> str:
         return f"the request body is larger than the limit of {self.max_bytes} bytes"
@@ -194,16 +197,19 @@ class BodyGuard:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
+        streamed = self.streamed.get(scope["path"]) if scope["method"] == "POST" else None
+        max_bytes = streamed if streamed is not None else self.max_bytes
         if length is not None:
             try:
-                too_big = int(length) > self.max_bytes
+                too_big = int(length) > max_bytes
             except ValueError:
                 await JSONResponse({"detail": "invalid Content-Length header"}, 400)(scope, receive, send)
                 return
             if too_big:
-                await JSONResponse({"detail": self._too_large()}, 413)(scope, receive, send)
+                detail = f"the request body is larger than the limit of {max_bytes} bytes"
+                await JSONResponse({"detail": detail}, 413)(scope, receive, send)
                 return
-        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
+        if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE") or streamed is not None:
             await self.app(scope, receive, send)
             return
 

@@ -21,6 +21,7 @@ from torchcanvas.api.routes import (
     check,
     codegen,
     comments,
+    datasets,
     experiments,
     export,
     health,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         augment,
         runs,
         inference,
+        datasets,
         experiments,
         lab,
         market,
@@ -130,7 +132,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     # Outermost: before anything reads the body.
-    app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
+    app.add_middleware(
+        errors.BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+        # an upload's body streams to disk (routes/datasets.py), under its own size limit
+        streamed={datasets.UPLOAD_PATH: settings.datasets.max_upload_bytes},
+    )
     # Outside even that: request ids, the latency histogram (413s included) and GET /metrics.
     observability.install(app, settings)
     return app
