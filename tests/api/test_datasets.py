@@ -255,10 +255,7 @@ def test_hostile_uploads_are_refused_fast_leaving_nothing(client: TestClient, se
     upload(client, "warm.csv", b"a,b\n")  # the first request's imports are not the refusal's cost
     before = tree(settings.data_dir)
     start = time.perf_counter()
-    if data is None:
-        r = client.post(API, files={"notfile": (None, b"x")})
-    else:
-        r = upload(client, filename, data)
+    r = client.post(API, files={"notfile": (None, b"x")}) if data is None else upload(client, filename, data)
     elapsed = time.perf_counter() - start
     assert r.status_code == expected, r.text
     assert text in r.text, r.text
