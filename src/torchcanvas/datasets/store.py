@@ -11,6 +11,7 @@ passed every check is moved into place, with its row. A refused upload leaves no
 from __future__ import annotations
 
 import base64
+import io
 import re
 import shutil
 import uuid
@@ -238,6 +239,20 @@ def check_choice(db: Session, user: User | None, dataset_type: str, params: dict
     if issues:
         raise GraphError(issues)
     return row
+
+
+def zip_with_data(project: bytes, root: str, folder: Path, out: Path) -> None:
+    """The project zip (``project``, one top folder) with the data set's files added under
+    ``<top>/<root>/``, where train.py's default --data-root finds them; written to ``out``."""
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(project)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        top = src.namelist()[0].split("/")[0]
+        for info in src.infolist():
+            z.writestr(info, src.read(info))
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.name != "grid.png":
+                z.write(path, f"{top}/{root}/{path.relative_to(folder).as_posix()}")
 
 
 def refused_body(e: UploadRefused) -> dict[str, Any]:
