@@ -104,6 +104,12 @@ def test_an_image_zip_from_upload_to_a_trained_model(
     # the run read the upload by a relative --data-root, as the generated train.py's user would
     started = next(e for e in alice.get(f"{API}/runs/{run['id']}/events").text.split("\n") if '"started"' in e)
     assert "../../uploads/.datasets/" in started and "/tmp" not in started
+    # the inference studio knows its classes by name and predicts on its test images
+    usage = alice.get(f"{API}/runs/{run['id']}/inference").json()
+    assert usage["classes"] == ds["classes"] and usage["test_samples"] == ds["num_test"]
+    predicted = alice.post(f"{API}/runs/{run['id']}/predict", json={"sample": 0})
+    assert predicted.status_code == 200, predicted.text
+    assert predicted.json()["top"][0]["label"] in ds["classes"]
 
 
 @pytest.mark.slow
@@ -116,6 +122,14 @@ def test_csv_regression_and_classification_train(app_clients: tuple[TestClient, 
     cls = upload(alice, classification_csv(tmp_path / "angles.csv", rows=300))
     run = train(alice, mlp(2, 3, cls["choice"], "CrossEntropyLoss"))
     assert run["final"]["test_acc"] > 0.6  # three sectors of the plane; chance is 1/3
+    usage = alice.get(f"{API}/runs/{run['id']}/inference").json()
+    assert usage["classes"] == ["blue", "green", "red"] and usage["test_samples"] == cls["num_test"]
+    # the test rows, standardized as train.py does: the trained model gets most of them right
+    right = 0
+    for i in range(cls["num_test"]):
+        p = alice.post(f"{API}/runs/{run['id']}/predict", json={"sample": i}).json()
+        right += p["top"][0]["index"] == p["true_label"]["index"]
+    assert right / cls["num_test"] == pytest.approx(run["final"]["test_acc"], abs=1e-4)  # reported to 4 places
 
 
 def test_a_run_may_use_only_a_readable_data_set_that_fits(

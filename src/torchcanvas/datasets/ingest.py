@@ -41,7 +41,8 @@ IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".
 # What archivers and file browsers leave in a zip: skipped, never refused.
 JUNK = frozenset({"__MACOSX", "Thumbs.db", "desktop.ini"})
 MAX_PROBLEMS = 20  # listed in one refusal; the rest are counted
-GRID_CLASSES, GRID_PER_CLASS, GRID_CELL = 8, 8, 40
+# The sample grid fits the Training tab's panel (about 270 px wide) unscaled.
+GRID_CLASSES, GRID_PER_CLASS, GRID_CELL = 8, 6, 32
 # A zip entry this small may compress any amount (a text file of zeros): the ratio is checked above it.
 RATIO_FLOOR_BYTES = 1024 * 1024
 
@@ -408,7 +409,7 @@ def ingest_zip(path: Path, out: Path, opts: ImageOptions, limits: DatasetSetting
                     if c in thumbs and len(thumbs[c]) < GRID_PER_CLASS:
                         thumbs[c].append(rgb.resize((GRID_CELL, GRID_CELL), Image.Resampling.NEAREST))
         if converted:
-            notes.append(f"{converted} images were not RGB (grayscale, palette or with alpha): converted to RGB")
+            notes.append(f"{converted} images are grayscale, or have a palette or alpha: converted to RGB (3 channels)")
         _grid(thumbs, out / "grid.png")
     counts = {s: [len(assigned[s][c]) for c in classes] for s in ("train", "test")}
     return Ingested(
@@ -434,7 +435,7 @@ def _grid(thumbs: dict[str, list[Any]], path: Path) -> None:
     """A PNG: one row per class (the first GRID_CLASSES), its name and up to GRID_PER_CLASS samples."""
     from PIL import Image, ImageDraw
 
-    label_w, pad = 90, 2
+    label_w, pad = 64, 2
     rows = [c for c in thumbs if thumbs[c]]
     w = label_w + GRID_PER_CLASS * (GRID_CELL + pad)
     h = max(1, len(rows)) * (GRID_CELL + pad)
@@ -442,7 +443,7 @@ def _grid(thumbs: dict[str, list[Any]], path: Path) -> None:
     draw = ImageDraw.Draw(grid)
     for r, c in enumerate(rows):
         y = r * (GRID_CELL + pad)
-        draw.text((4, y + GRID_CELL // 2 - 6), c[:14], fill=(40, 40, 40))
+        draw.text((3, y + GRID_CELL // 2 - 6), c[:10], fill=(40, 40, 40))
         for k, t in enumerate(thumbs[c]):
             grid.paste(t, (label_w + k * (GRID_CELL + pad), y))
     grid.save(path)

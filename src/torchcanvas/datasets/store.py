@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import shutil
 import uuid
@@ -118,6 +119,8 @@ def store(
         )
     with staging(data_dir) as out:
         got = ingest(upload, kind, options, limits, out)
+        if got.classes:  # the class names, in index order, for whoever reads the files (the inference studio)
+            (out / "classes.json").write_text(json.dumps(got.classes), encoding="utf-8")
         row = Dataset(
             owner_id=owner.id,
             name=name,
@@ -251,7 +254,7 @@ def zip_with_data(project: bytes, root: str, folder: Path, out: Path) -> None:
         for info in src.infolist():
             z.writestr(info, src.read(info))
         for path in sorted(folder.rglob("*")):
-            if path.is_file() and path.name != "grid.png":
+            if path.is_file() and path.name not in ("grid.png", "classes.json"):
                 z.write(path, f"{top}/{root}/{path.relative_to(folder).as_posix()}")
 
 

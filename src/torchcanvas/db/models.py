@@ -329,7 +329,12 @@ class Dataset(Base):
     train.csv and test.csv), this row says what they hold. Visibility as a saved model's."""
 
     __tablename__ = "datasets"
-    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_datasets_owner_name"),)
+    # sqlite_autoincrement: SQLite would give a deleted last row's id to the next data set, and a
+    # document naming the old one would read the new one's files.
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_datasets_owner_name"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     owner_id: Mapped[int | None] = mapped_column(

@@ -57,7 +57,7 @@ export function DatasetReport({ ds }: { ds: DatasetRead }) {
       {ds.kind === "table" && (
         <div className="muted small">features: {(ds.details.features as string[] | undefined)?.join(", ")} → target: {String(ds.details.target)}</div>
       )}
-      {ds.notes.map((n) => <div key={n} className="tc-dataset-note small" data-testid="dataset-note">ⓘ {n}</div>)}
+      {ds.notes.map((n) => <div key={n} className="tc-dataset-note small" data-testid="dataset-note">Note: {n}</div>)}
       {ds.sample_grid && <img className="tc-dataset-grid" src={ds.sample_grid} alt={`samples of ${ds.name}, one row per class`} data-testid="dataset-grid" />}
       <BalanceChart ds={ds} />
     </div>
@@ -123,7 +123,7 @@ export function DatasetsSection() {
       <ul className="tc-dataset-list">
         {items.map((d) => (
           <li key={d.id} className={d.id === chosen ? "active" : ""} data-testid={`dataset-item-${d.name}`}>
-            <span className="tc-dataset-name" title={countsText(d)}>{d.kind === "images" ? "🖼" : "▦"} {d.name}</span>
+            <span className="tc-dataset-name" title={countsText(d)}><span className="tc-dataset-kind">{d.kind === "images" ? "img" : "csv"}</span> {d.name}</span>
             <span className="muted small">{d.num_train + d.num_test} · {shapeText(d.input_shape)}{d.owner && !d.can_edit ? ` · ${d.owner}` : ""}</span>
             <span className="spacer" />
             {d.id !== chosen && <button className="small" onClick={() => trainOn(d)} data-testid={`dataset-use-${d.name}`}>Use</button>}

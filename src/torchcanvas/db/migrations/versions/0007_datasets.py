@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["owner_id"], ["users.id"], name="fk_datasets_owner_id_users", ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name="pk_datasets"),
         sa.UniqueConstraint("owner_id", "name", name="uq_datasets_owner_name"),
+        sqlite_autoincrement=True,  # a deleted data set's id is never given again
     )
     op.create_index("ix_datasets_owner_id", "datasets", ["owner_id"])
 
