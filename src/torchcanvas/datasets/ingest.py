@@ -31,7 +31,7 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Literal
 
 from torchcanvas.datasets.config import DatasetSettings
@@ -127,16 +127,16 @@ class ImageOptions:
 
 
 def _entry_problem(info: zipfile.ZipInfo) -> str | None:
-    """Why a zip entry's name or type may not be extracted: None when it may."""
+    """Why a zip entry's name or type may not be extracted: None when it may. (String tests, not
+    PurePosixPath: a 20,000-entry zip is checked in milliseconds.)"""
     name = info.filename
-    if "\x00" in name or any(ord(c) < 32 for c in name):
+    if not name.isprintable():
         return "has control characters in its name"
     if "\\" in name:
         return "has a backslash in its name (a Windows path)"
-    path = PurePosixPath(name)
-    if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return "is an absolute path"
-    if ".." in path.parts:
+    if ".." in name.split("/"):
         return "climbs out of the zip's folder with '..'"
     if stat.S_ISLNK(info.external_attr >> 16):
         return "is a symbolic link"
@@ -144,7 +144,7 @@ def _entry_problem(info: zipfile.ZipInfo) -> str | None:
 
 
 def _is_junk(parts: Sequence[str]) -> bool:
-    return any(p in JUNK or p.startswith(".") for p in parts)
+    return any(p in JUNK or p[:1] == "." for p in parts)
 
 
 def _class_problem(name: str) -> str | None:
@@ -196,9 +196,10 @@ def _layout(infos: Iterable[zipfile.ZipInfo], problems: Problems) -> list[_Membe
         if why := _class_problem(cls):
             problems.add(f"class folder name {cls!r} {why}", where, "rename the folder")
             continue
-        if PurePosixPath(parts[-1]).suffix.lower() not in IMAGE_SUFFIXES:
+        suffix = parts[-1][parts[-1].rfind(".") :].lower() if "." in parts[-1] else ""
+        if suffix not in IMAGE_SUFFIXES:
             problems.add(
-                f"is not an image (a {PurePosixPath(parts[-1]).suffix or 'file without extension'})",
+                f"is not an image (a {suffix or 'file without extension'})",
                 where,
                 "remove it from the zip; images are .png, .jpg, .bmp, .gif, .webp or .tif",
             )
