@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -99,6 +100,16 @@ def test_the_runs_onnx_is_exported_once_per_checkpoint(studio: Studio, monkeypat
     torch.save(state, checkpoint)
     third = studio.client.get(f"{API}/runs/{studio.run_id}/onnx")
     assert third.status_code == 200 and calls == [1] and third.content != first.content
+
+
+def test_a_request_during_the_runs_export_is_told_to_retry(studio: Studio) -> None:
+    folder = studio.app.state.runner.run_dir(studio.run_id) / "onnx"
+    with studio_routes._run_locks_guard:
+        lock = studio_routes._run_locks.setdefault(folder, threading.Lock())
+    with lock:  # an export of this run is under way
+        r = studio.client.get(f"{API}/runs/{studio.run_id}/onnx")
+    assert r.status_code == 503 and "being exported" in r.text and r.headers["retry-after"] == "3"
+    assert studio.client.get(f"{API}/runs/{studio.run_id}/onnx").status_code == 200
 
 
 def test_another_users_private_runs_onnx_is_404(studio: Studio) -> None:
