@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from torchcanvas.catalog.training import Resolved, ResolvedTraining
+from torchcanvas.codegen import segmentation
 from torchcanvas.codegen.render import literal
 
 VISION = {"MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "SVHN", "STL10"}
@@ -47,6 +48,7 @@ def data_imports(rt: ResolvedTraining) -> list[str]:
             "from torchvision import tv_tensors",
             "from torchvision.transforms import v2",
         ],
+        "Shapes": segmentation.IMPORTS,
     }.get(name)
     if lines is None:  # torchvision data sets and ImageFolder
         lines = [
@@ -223,7 +225,12 @@ test_set = datasets.ImageFolder(os.path.join(args.data_root, "test"), transform=
     )
 
 
+def _shapes(rt: ResolvedTraining) -> str:
+    return segmentation.shapes_data(rt, _pipelines(rt))
+
+
 _EMITTERS: dict[str, Callable[[ResolvedTraining], str]] = {
+    "Shapes": _shapes,
     "Regression1D": _regression1d,
     "RandomRegression": _random_regression,
     "Moons": _moons,
