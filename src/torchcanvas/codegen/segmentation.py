@@ -148,8 +148,14 @@ def evaluate():
         out = model(x)
         total += compute_loss(out, y).item()
         {pred}
-        confusion += torch.bincount((y * num_classes + pred).flatten().cpu(), minlength=num_classes**2).view(num_classes, num_classes)
+        confusion += confusion_matrix(pred, y).cpu()
     return total / len(test_loader), confusion
+
+
+def confusion_matrix(pred, y):
+    """(num_classes, num_classes) pixel counts: a row per true class, a column per predicted class."""
+    pairs = (y * num_classes + pred).flatten()  # each pixel's (true, predicted) pair as one number
+    return torch.bincount(pairs, minlength=num_classes**2).view(num_classes, num_classes)
 
 
 def pixel_accuracy(confusion):
