@@ -169,7 +169,7 @@ def _segmentation_output(
         ]
     if sample is None:
         return []
-    expected = ["B", channels, *sample[1:]]
+    expected: list[int | str] = ["B", channels, *sample[1:]]
     if list(output_shape) == expected:
         return []
     where = f"the model's output '{out_label}'" if out_label else "the model's output"

@@ -1,0 +1,91 @@
+"""Segmentation figures: a template's generated train.py on the Shapes set, run as a user would
+(``python train.py --progress``), with the held-out mean IoU and pixel accuracy per epoch, the
+seed, and the wall time. Stops after --minutes (10: issue 13's budget) or --epochs.
+
+Run: .venv/bin/python bench/segmentation.py [--template unet_shapes] [--epochs 20] [--minutes 10]
+     [--seed 0] [--n-samples 1000]
+Prints figures; asserts nothing. Goal (issue 13): the U-Net template reaches mean IoU >= 0.7 on
+the held-out split within 10 minutes of CPU on the development machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from torchcanvas.codegen import generate  # noqa: E402  (after the path insert)
+from torchcanvas.graph.model import Graph  # noqa: E402
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--template", default="unet_shapes")
+    ap.add_argument("--epochs", type=int, default=None, help="the template's own epochs when left out")
+    ap.add_argument("--minutes", type=float, default=10.0)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n-samples", type=int, default=None, help="the template's own count when left out")
+    ap.add_argument("--goal", type=float, default=0.7)
+    args = ap.parse_args()
+
+    graph = Graph.model_validate_json((ROOT / "examples" / f"{args.template}.json").read_text())
+    if args.n_samples:
+        graph.training.dataset.params["n_samples"] = args.n_samples
+    epochs = args.epochs or graph.training.epochs
+    ds = graph.training.dataset
+    print(
+        f"{args.template}: {ds.type} {json.dumps(ds.params)}, {graph.training.loss.type}, "
+        f"{graph.training.optimizer.type} lr {graph.training.lr}, batch {graph.training.batch_size}, "
+        f"{epochs} epochs, seed {args.seed}, torch threads {os.environ.get('OMP_NUM_THREADS', 'default')}, "
+        f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, text in generate(graph).items():
+            (Path(tmp) / name).write_text(text)
+        cmd = [sys.executable, "train.py", "--epochs", str(epochs), "--seed", str(args.seed), "--device", "cpu"]
+        start = time.perf_counter()
+        proc = subprocess.Popen([*cmd, "--out", "runs", "--progress"], cwd=tmp, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        best, reached = 0.0, None
+        try:
+            for line in proc.stdout:
+                if not line.startswith('{"event": "epoch"'):
+                    continue
+                e = json.loads(line)
+                wall = time.perf_counter() - start
+                best = max(best, e["test_miou"])
+                if reached is None and e["test_miou"] >= args.goal:
+                    reached = (e["epoch"], wall)
+                print(
+                    f"  epoch {e['epoch']:3d}  {wall:6.1f} s  loss {e['train_loss']:.4f}  test loss {e['test_loss']:.4f}"
+                    f"  pixel acc {e['test_acc']:.4f}  mIoU {e['test_miou']:.4f}",
+                    flush=True,
+                )
+                if wall > args.minutes * 60:
+                    print(f"  stopped: past {args.minutes:g} minutes")
+                    proc.kill()
+                    break
+        finally:
+            proc.wait()
+        cpu = os.times()
+        print(
+            f"best mIoU {best:.4f}; "
+            + (
+                f"mIoU >= {args.goal} at epoch {reached[0]}, {reached[1]:.0f} s"
+                if reached
+                else f"mIoU {args.goal} not reached"
+            )
+            + f"; wall {time.perf_counter() - start:.0f} s, child CPU {cpu.children_user + cpu.children_system:.0f} s"
+        )
+
+
+if __name__ == "__main__":
+    main()
