@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useDoc } from "../store/doc";
 import { DrawPad } from "./DrawPad";
-import { Activations, Maps, Seen, TopK } from "./Results";
+import { Activations, Maps, Seen } from "./Results";
+import { PredictionView } from "./views";
 import type { Activation, Explanation, Input, Method, Prediction, Usage } from "./api";
 import { METHOD_NAMES, inferenceApi } from "./api";
 
@@ -108,7 +109,7 @@ export function UsePanel({ runId }: { runId: number }) {
       <div className="tc-use-col">
         {busy === "predict" && !prediction && <div className="muted">Asking the model…</div>}
         {!prediction && !busy && <div className="muted">Give the model an input on the left.</div>}
-        {prediction && <TopK p={prediction} />}
+        {prediction && <PredictionView p={prediction} />}
         {prediction && usage.methods.length > 0 && (
           <section className="tc-use-section">
             <div className="tc-use-row">
