@@ -61,27 +61,31 @@ export function SegmentationView({ p }: { p: Prediction }) {
         {s.mean_iou !== null && <span className="small" data-testid="seg-miou">mean IoU <b>{pct(s.mean_iou)}</b></span>}
         {s.pixel_accuracy !== null && <span className="small muted">pixel accuracy {pct(s.pixel_accuracy)}</span>}
       </div>
-      <div className="tc-seg-figures">
-        <MaskCanvas image={image} mask={s.mask} opacity={opacity} label="predicted" testId="seg-predicted" />
-        {s.true_mask && <MaskCanvas image={image} mask={s.true_mask} opacity={opacity} label="true mask" testId="seg-true" />}
+      <div className="tc-seg-body">
+        <div className="tc-seg-figures">
+          <MaskCanvas image={image} mask={s.mask} opacity={opacity} label="predicted" testId="seg-predicted" />
+          {s.true_mask && <MaskCanvas image={image} mask={s.true_mask} opacity={opacity} label="true mask" testId="seg-true" />}
+        </div>
+        <div className="tc-seg-side">
+          <label className="tc-use-row small">
+            Overlay
+            <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="seg-opacity" aria-label="overlay opacity" />
+            <span className="muted">{Math.round(opacity * 100)}%</span>
+          </label>
+          <table className="tc-seg-classes small" data-testid="seg-classes">
+            <thead><tr><th>class</th><th>of image</th><th>IoU</th></tr></thead>
+            <tbody>
+              {shown.map((c) => (
+                <tr key={c.index} data-testid="seg-class">
+                  <td><span className="tc-seg-swatch" style={{ background: classCss(c.index) }} />{c.label}</td>
+                  <td className="num">{pct(c.share)}</td>
+                  <td className="num">{pct(c.iou)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       </div>
-      <label className="tc-use-row small">
-        Overlay
-        <input type="range" min={0} max={1} step={0.05} value={opacity} onChange={(e) => setOpacity(Number(e.target.value))} data-testid="seg-opacity" aria-label="overlay opacity" />
-        <span className="muted">{Math.round(opacity * 100)}%</span>
-      </label>
-      <table className="tc-seg-classes small" data-testid="seg-classes">
-        <thead><tr><th>class</th><th>of the image</th><th>IoU</th></tr></thead>
-        <tbody>
-          {shown.map((c) => (
-            <tr key={c.index} data-testid="seg-class">
-              <td><span className="tc-seg-swatch" style={{ background: classCss(c.index) }} />{c.label}</td>
-              <td className="num">{pct(c.share)}</td>
-              <td className="num">{pct(c.iou)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
       <div className="muted small">
         {s.true_mask ? "IoU: the pixels both masks give a class over the pixels either gives it. " : "Pick a test sample to compare with its true mask. "}
         Mean confidence {pct(s.confidence)} · <span data-testid="prediction-latency">{p.latency_ms.toFixed(2)} ms</span> forward pass on the server
