@@ -87,5 +87,6 @@ def test_train_the_unet_template_and_segment_a_test_image(
         ed.shot("60c_seg_use")
         ed.page.set_viewport_size({"width": 1280, "height": 720})
         expect(predicted).to_be_visible()
+        ed.tid("seg-classes").scroll_into_view_if_needed()
         ed.no_sideways_scroll()
         ed.shot("60c_seg_use")
