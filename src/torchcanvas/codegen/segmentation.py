@@ -84,7 +84,7 @@ def _dice(binary: bool) -> str:
 class DiceLoss(nn.Module):
     """1 - the soft Dice coefficient (2 |A and B| / (|A| + |B|)) of the predicted and the true masks{"" if binary else ", per class, averaged"}.
 
-    It scores overlap relative to size, so a small shape counts as much as the large background."""
+    It scores overlap relative to size, so the many easy background pixels cannot swamp a small shape."""
 
     def __init__(self, smooth=1.0):
         super().__init__()
