@@ -326,3 +326,9 @@ def test_a_classification_loss_or_multi_crop_is_refused_with_a_fix() -> None:
     g.training.train_transforms = [g.training.loss.model_validate({"type": "TenCrop", "params": {"size": [24, 24]}})]
     issues = check(g).issues
     assert any(i.param == "training.train_transforms[0]" and "one mask" in i.message for i in issues)
+
+
+def test_a_shapes_set_too_big_for_memory_is_refused_before_it_is_generated() -> None:
+    big = {"type": "Shapes", "params": {"n_samples": 20_000, "size": 256}}
+    issues = check(_graph(4, {"type": "Shapes", "params": {**big["params"]}}, "CrossEntropyLoss")).issues
+    assert issues[0].param == "training.dataset.n_samples" and "lower n_samples to 762" in (issues[0].fix or "")

@@ -631,6 +631,8 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
 
 
 SHAPE_NAMES = ["circle", "square", "triangle"]  # codegen/shapes.py's SHAPES, in its order
+# The Shapes set lives in memory: uint8 images and int64 masks, 11 bytes a pixel (about 550 MB here).
+MAX_SHAPES_PIXELS = 50_000_000
 
 
 def shape_classes(values: dict[str, JsonValue]) -> list[str]:
@@ -889,6 +891,17 @@ def resolve_training(config: TrainingConfig) -> ResolvedTraining:
                     f"loss {loss.spec.type} is for {loss.spec.task} but dataset {spec.type} is a {spec.task} task",
                     param="training.loss",
                     fix=f"choose a {spec.task} loss: {', '.join(fit)}",
+                )
+            )
+    if dataset is not None and dataset.spec.type == "Shapes":
+        n, size = int(dataset.values["n_samples"]), int(dataset.values["size"])  # type: ignore[arg-type]
+        if n * size * size > MAX_SHAPES_PIXELS:
+            issues.append(
+                Issue(
+                    f"{n:,} images of {size}x{size} are {n * size * size:,} pixels, over the "
+                    f"{MAX_SHAPES_PIXELS:,} the Shapes set generates in memory",
+                    param="training.dataset.n_samples",
+                    fix=f"lower n_samples to {MAX_SHAPES_PIXELS // (size * size):,} or the size",
                 )
             )
     if dataset is not None and dataset.spec.task == "segmentation":
