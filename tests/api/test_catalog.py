@@ -48,7 +48,7 @@ def _shared(name: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("case", _shared("loss_fit.json"), ids=lambda c: f"{c['loss_task']}-on-{c['dataset_task']}")
 def test_loss_fit_table(case: dict[str, Any]) -> None:
-    spec = LossSpec(type="L", title="L", category="Loss", task=case["loss_task"])
+    spec = LossSpec(type="L", title="L", category="Loss", task=case["loss_task"], pixelwise=case.get("pixelwise", False))
     assert spec.supports(case["dataset_task"]) is case["suits"]
 
 

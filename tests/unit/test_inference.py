@@ -60,10 +60,17 @@ def test_every_example_predicts_explains_and_shows_a_layer(tmp_path: Path, name:
     loaded = _loaded(tmp_path, _doc(name))
     prep = prepare(loaded, _input(loaded), **BOUNDS)
     assert list(prep.x.shape[1:]) == loaded.kind.sample_shape
-    p = evaluate.predict(loaded, prep, top_k=3)
     # the same forward pass in plain torch gives the same answer
     with torch.no_grad():
         out = loaded.model(prep.x)
+    if loaded.task == "segmentation":
+        from torchcanvas.inference.segmentation import segment
+
+        s = segment(loaded, prep)
+        assert torch.equal(torch.tensor(s.mask), out[0].argmax(0))
+        assert sum(c.pixels for c in s.classes) == out[0, 0].numel()
+        return
+    p = evaluate.predict(loaded, prep, top_k=3)
     if loaded.task == "classification":
         expected = out.softmax(dim=1)[0]
         assert p.scoring == "softmax"

@@ -84,6 +84,18 @@ MODELS = {
     "RandomRegression": MLP.format(inp=10, out=1),
     "CSVClassification": MLP.format(inp=4, out=2),  # the catalog's defaults: 4 features, 2 classes
     "CSVRegression": MLP.format(inp=4, out=1),
+    "Shapes": """
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.f = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Conv2d(4, 4, 1))
+
+    def forward(self, x):
+        return self.f(x)
+""",  # more in test_segmentation.py
 }
 
 WORKER = """
@@ -192,6 +204,7 @@ def _configs() -> dict[str, tuple[str, dict]]:
     for name, spec in build_datasets().items():
         loss = "MSELoss" if spec.task == "regression" else "CrossEntropyLoss"
         c[f"data-{name}"] = (MODELS[name], {"dataset": {"type": name}, "loss": {"type": loss}})
+    c["data-Shapes"][1]["dataset"]["params"] = {"n_samples": 40}  # generated: fewer is quicker
     # The checksum-verified sets also run an augmentation on the images their loaders return.
     for name in ("CIFAR10", "CIFAR100", "SVHN", "STL10"):
         size = 96 if name == "STL10" else 32

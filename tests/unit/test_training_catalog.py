@@ -111,12 +111,13 @@ def test_required_tables_are_present():
 def test_defaults_resolve_and_render():
     # Every loss with its defaults, on a data set of its task: it resolves, and train.py renders
     # (render_train_py compiles what it renders) with that loss built from its defaults.
+    dataset = {"regression": "Regression1D", "segmentation": "Shapes"}
     for loss, spec in build_losses().items():
-        training = {"dataset": {"type": "Regression1D" if spec.task == "regression" else "Moons"}, "loss": {"type": loss}}
+        training = {"dataset": {"type": dataset.get(spec.task, "Moons")}, "loss": {"type": loss}}
         rt = resolve_training(TrainingConfig.model_validate(training))
         assert rt.loss.spec.type == loss
         source = render_train_py(Graph.model_validate({"training": training}), "Net")
-        assert f"criterion = nn.{loss}(" in source, loss
+        assert f"criterion = {'' if loss == 'DiceLoss' else 'nn.'}{loss}(" in source, loss
 
 
 def _error(training: dict) -> GraphError:
@@ -219,7 +220,7 @@ def test_class_names_match_the_classes_and_torchvision() -> None:
     named = {k: d for k, d in catalog().datasets.items() if d.class_names is not None}
     assert {"Moons", "Digits", "LFWFaces", "MNIST", "FashionMNIST", "CIFAR10", "SVHN", "STL10"} <= named.keys()
     for name, d in named.items():
-        assert d.task == "classification" and len(d.class_names or []) == d.num_classes, name
+        assert d.task in ("classification", "segmentation") and len(d.class_names or []) == d.num_classes, name
     # torchvision names these two on the class itself (the others come with the download).
     assert named["FashionMNIST"].class_names == torchvision.datasets.FashionMNIST.classes
     assert [c.split(" - ")[0] for c in torchvision.datasets.MNIST.classes] == named["MNIST"].class_names

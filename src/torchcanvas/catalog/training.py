@@ -26,7 +26,7 @@ from torchcanvas.catalog.spec import ParamError, ParamSpec, Spec, resolve_params
 from torchcanvas.graph.model import Choice, Graph, InputNode, OutputNode, Position, TrainingConfig
 from torchcanvas.graph.validate import GraphError, Issue
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "segmentation"]
 
 # ---- losses ---------------------------------------------------------------------------------------
 
@@ -57,13 +57,18 @@ class LossSpec(Spec):
     ``target``: what a class label becomes (``index``, ``one_hot`` float, ``sign`` = one-hot
     mapped to -1/+1, ``label_list`` = the label followed by -1 padding); regression targets are
     passed through unchanged.
+    ``pixelwise``: it also trains segmentation, on (B, C, H, W) scores against (B, H, W) class
+    masks (codegen/segmentation.py feeds it); no other loss does.
     """
 
-    task: Literal["classification", "regression", "any"] = "any"
+    task: Literal["classification", "regression", "segmentation", "any"] = "any"
     output: Literal["raw", "log_softmax", "sigmoid", "gaussian"] = "raw"
     target: Literal["index", "one_hot", "sign", "label_list"] = "one_hot"
+    pixelwise: bool = False
 
     def supports(self, task: Task) -> bool:
+        if task == "segmentation":
+            return self.pixelwise
         return self.task in ("any", task)
 
 
@@ -145,8 +150,45 @@ def build_losses() -> dict[str, LossSpec]:
     for name, (task, output, target, overrides) in _LOSSES.items():
         cls = getattr(nn, name)
         params = introspect(cls, {"reduction": _REDUCTION, **overrides}, skip=_LOSS_SKIP)
-        out[name] = _entry(LossSpec, cls, "Loss", f"torch.nn.{name}", params, task=task, output=output, target=target)
+        out[name] = _entry(
+            LossSpec,
+            cls,
+            "Loss",
+            f"torch.nn.{name}",
+            params,
+            task=task,
+            output=output,
+            target=target,
+            pixelwise=name in PIXELWISE,
+        )
+    out["DiceLoss"] = DICE_LOSS
     return out
+
+
+# The torch losses that also train segmentation: cross-entropy per pixel over C classes, and BCE
+# with logits on one channel for one class against the background. Dice is not in torch.nn: the
+# generated train.py defines it (codegen/segmentation.py).
+PIXELWISE = {"CrossEntropyLoss", "BCEWithLogitsLoss"}
+DICE_LOSS = LossSpec(
+    type="DiceLoss",
+    title="DiceLoss",
+    category="Loss",
+    doc="1 - the soft Dice coefficient of the predicted and the true masks, averaged over the classes: "
+    "insensitive to how much of the image is background. Segmentation only; defined in the generated train.py.",
+    torch="",
+    task="segmentation",
+    pixelwise=True,
+    params=[
+        ParamSpec(
+            name="smooth",
+            type="float",
+            default=1.0,
+            minimum=0.0,
+            maximum=1e6,
+            doc="added to the overlap and to the total, so that an empty class scores 1, not 0/0",
+        )
+    ],
+)
 
 
 # ---- optimizers -------------------------------------------------------------------------------------
@@ -479,6 +521,37 @@ def build_datasets() -> dict[str, DatasetSpec]:
             doc="skimage.data.lfw_subset: 100 faces and 100 non-faces, resized to 3x32x32; 160 train / 40 test.",
         ),
     ]
+    sets.append(
+        DatasetSpec(
+            type="Shapes",
+            title="Shapes (segmentation)",
+            category="Synthetic",
+            task="segmentation",
+            sample_shape=[3, 64, 64],
+            target_shape=[64, 64],
+            num_classes=4,
+            class_names=["background", *SHAPE_NAMES],
+            is_image=True,
+            doc="Circles, squares and triangles of random size, colour and place on textured backgrounds, "
+            "with a class mask per image (0 = background, then the shapes in order); generated from the seed, "
+            "offline. The model outputs (B, C, H, W) scores, one channel per class (one channel for one shape "
+            "with BCEWithLogitsLoss or DiceLoss).",
+            params=[
+                _p("n_samples", "int", 1000, "images in both splits together", minimum=10, maximum=100_000),
+                _p("size", "int", 64, "images are size x size pixels", minimum=16, maximum=256),
+                _p(
+                    "shapes",
+                    "enum",
+                    "all",
+                    "the shape classes: all three, or one shape against the background (a binary mask)",
+                    choices=["all", *SHAPE_NAMES],
+                ),
+                _p("max_objects", "int", 3, "each image has 1 to max_objects shapes", minimum=1, maximum=10),
+                _p("noise", "float", 0.05, "std of the pixel noise (images in 0..1)", minimum=0.0, maximum=1.0),
+                _SPLIT,
+            ],
+        )
+    )
     # torchvision's own `classes` of each data set (CIFAR100's come with its download).
     names: dict[str, list[str]] = {
         "MNIST": _DIGITS,
@@ -590,7 +663,21 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
     if spec.type in ("CSVClassification", "CSVRegression"):
         classes = values.get("num_classes")
         return [int(values["features"])], int(classes) if classes is not None else None  # type: ignore[arg-type]
+    if spec.type == "Shapes":
+        size = int(values["size"])  # type: ignore[arg-type]
+        return [3, size, size], 1 + len(shape_classes(values))
     return list(spec.sample_shape), spec.num_classes
+
+
+SHAPE_NAMES = ["circle", "square", "triangle"]  # codegen/shapes.py's SHAPES, in its order
+# The Shapes set lives in memory: uint8 images and int64 masks, 11 bytes a pixel (about 550 MB here).
+MAX_SHAPES_PIXELS = 50_000_000
+
+
+def shape_classes(values: dict[str, JsonValue]) -> list[str]:
+    """The Shapes set's shape classes (mask values 1, 2, ...) for its ``shapes`` param."""
+    chosen = str(values.get("shapes", "all"))
+    return list(SHAPE_NAMES) if chosen == "all" else [chosen]
 
 
 def target_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> list[int]:
@@ -845,6 +932,28 @@ def resolve_training(config: TrainingConfig) -> ResolvedTraining:
                     fix=f"choose a {spec.task} loss: {', '.join(fit)}",
                 )
             )
+    if dataset is not None and dataset.spec.type == "Shapes":
+        n, size = int(dataset.values["n_samples"]), int(dataset.values["size"])  # type: ignore[arg-type]
+        if n * size * size > MAX_SHAPES_PIXELS:
+            issues.append(
+                Issue(
+                    f"{n:,} images of {size}x{size} are {n * size * size:,} pixels, over the "
+                    f"{MAX_SHAPES_PIXELS:,} the Shapes set generates in memory",
+                    param="training.dataset.n_samples",
+                    fix=f"lower n_samples to {MAX_SHAPES_PIXELS // (size * size):,} or the size",
+                )
+            )
+    if dataset is not None and dataset.spec.task == "segmentation":
+        for name, t in (("train_transforms", train_t), ("test_transforms", test_t)):
+            for i, r in enumerate(t):
+                if r is not None and r.spec.type in MULTI_IMAGE:
+                    issues.append(
+                        Issue(
+                            f"{r.spec.type} makes several images of one, but a segmentation sample has one mask",
+                            param=f"training.{name}[{i}]",
+                            fix="remove it, or use RandomCrop / CenterCrop",
+                        )
+                    )
     if (
         scheduler is not None
         and optimizer is not None
@@ -877,3 +986,15 @@ def resolve_training(config: TrainingConfig) -> ResolvedTraining:
     return ResolvedTraining(
         config, dataset, [t for t in train_t if t], [t for t in test_t if t], loss, optimizer, scheduler, shape, classes
     )
+
+
+ONE_CHANNEL_LOSSES = {"BCEWithLogitsLoss", "DiceLoss"}
+
+
+def segmentation_channels(rt: ResolvedTraining) -> int:
+    """Channels of a segmentation model's output: 1 for one class against the background with a
+    sigmoid loss (BCE with logits, Dice); else one per class, the background included."""
+    classes = rt.num_classes or 2
+    if classes == 2 and rt.loss.spec.type in ONE_CHANNEL_LOSSES:
+        return 1
+    return classes

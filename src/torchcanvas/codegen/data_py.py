@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from torchcanvas.catalog.training import Resolved, ResolvedTraining
+from torchcanvas.codegen import segmentation
 from torchcanvas.codegen.render import literal
 
 VISION = {"MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "SVHN", "STL10"}
@@ -49,6 +50,7 @@ def data_imports(rt: ResolvedTraining) -> list[str]:
             "from torchvision import tv_tensors",
             "from torchvision.transforms import v2",
         ],
+        "Shapes": segmentation.IMPORTS,
     }.get(name)
     if lines is None:  # torchvision data sets and ImageFolder
         lines = [
@@ -248,9 +250,12 @@ mean, std = train_x.mean(0), train_x.std(0, correction=0).clamp_min(1e-8)
 train_set = TensorDataset((train_x - mean) / std, train_y)
 test_set = TensorDataset((test_x - mean) / std, test_y)
 '''
+def _shapes(rt: ResolvedTraining) -> str:
+    return segmentation.shapes_data(rt, _pipelines(rt))
 
 
 _EMITTERS: dict[str, Callable[[ResolvedTraining], str]] = {
+    "Shapes": _shapes,
     "Regression1D": _regression1d,
     "RandomRegression": _random_regression,
     "Moons": _moons,

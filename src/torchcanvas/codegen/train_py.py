@@ -13,6 +13,7 @@ import keyword
 
 from torchcanvas.catalog.spec import Spec
 from torchcanvas.catalog.training import MULTI_IMAGE, Resolved, ResolvedTraining, resolve_training
+from torchcanvas.codegen import segmentation
 from torchcanvas.codegen.data_py import data_imports, data_loaders, data_root_default, data_section
 from torchcanvas.codegen.render import docstring_text, literal
 from torchcanvas.graph.model import Graph
@@ -119,6 +120,7 @@ def _needs_functional(rt: ResolvedTraining) -> bool:
         or rt.loss.spec.output != "raw"
         or (rt.dataset.spec.task == "classification" and rt.loss.spec.target != "index")
         or _poisson_rate(rt)
+        or segmentation.needs_functional(rt)
     )
 
 
@@ -230,6 +232,8 @@ optimizer = torch.optim.{opt.spec.type}({weights}, lr=args.lr{_kwargs(opt)})
 
 def _loss(rt: ResolvedTraining) -> str:
     spec, task = rt.loss.spec, rt.dataset.spec.task
+    if task == "segmentation":
+        return segmentation.loss_section(rt, "" if spec.type == "DiceLoss" else _kwargs(rt.loss).removeprefix(", "))
     classes = rt.num_classes
     lines: list[str] = []
     if spec.output == "log_softmax":
@@ -273,6 +277,7 @@ def compute_loss(out, y):
 
 def _train(rt: ResolvedTraining) -> str:
     classification = rt.dataset.spec.task == "classification"
+    segment = rt.dataset.spec.task == "segmentation"
     train_crops = next((MULTI_IMAGE[t.spec.type] for t in rt.train_transforms if t.spec.type in MULTI_IMAGE), 0)
     test_crops = next((MULTI_IMAGE[t.spec.type] for t in rt.test_transforms if t.spec.type in MULTI_IMAGE), 0)
     sched = rt.scheduler.spec.step if rt.scheduler else None
@@ -307,6 +312,8 @@ def evaluate():
     return {acc_ret}
 
 """.replace("\n            ", "\n        ")
+    if segment:
+        evaluate = segmentation.evaluate_section(rt)
 
     # one training step
     if train_crops:
@@ -341,6 +348,8 @@ def evaluate():
         test_line = "test_loss, test_acc, test_pairs = evaluate()\n"
         acc_log = '    writer.add_scalar("accuracy/test", test_acc, epoch)\n'
         acc_json = ", test_acc=round(test_acc, 4)"
+    elif segment:
+        test_line, acc_log, acc_json = segmentation.TEST_LINE, segmentation.METRICS_LOG, segmentation.METRICS_JSON
     else:
         test_line = "test_loss = evaluate()\n"
         acc_log = acc_json = ""
@@ -406,6 +415,8 @@ def _final_event(rt: ResolvedTraining) -> str:
         return "fitted curve"
     if rt.dataset.spec.task == "classification":
         return "confusion matrix"
+    if rt.dataset.spec.task == "segmentation":
+        return "pixel confusion matrix"
     return "epoch line"
 
 
@@ -421,6 +432,8 @@ def _result(rt: ResolvedTraining) -> str:
         fit = model(grid.to(device))[:, 0].cpu()
     emit(event="fit", x=grid[:, 0].tolist(), y=fit.tolist(), train=torch.cat([train_x, train_y], 1).tolist(), test=torch.cat([test_x, test_y], 1).tolist())
 """
+    if rt.dataset.spec.task == "segmentation":
+        return segmentation.RESULT
     if rt.dataset.spec.task == "classification":
         classes = f"max({rt.num_classes}, int(test_pairs.max()) + 1)" if rt.num_classes else "int(test_pairs.max()) + 1"
         return f"""if args.progress:

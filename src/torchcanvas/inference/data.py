@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from PIL import Image
 
-from torchcanvas.catalog.training import DatasetSpec, dataset_shape
+from torchcanvas.catalog.training import DatasetSpec, dataset_shape, shape_classes
 
 # Class names the data sets' own code gives (torchvision's ``classes``; 1 = face in LFWFaces).
 CLASS_NAMES: dict[str, list[str]] = {
@@ -56,6 +56,7 @@ class Sample:
     raw: torch.Tensor  # an image: uint8 (C, H, W) as the data set stores it; else the model's input
     label: int | None = None  # classification
     target: list[float] | None = None  # regression
+    mask: torch.Tensor | None = None  # segmentation: (H, W) class ids, as the data set stores them
 
 
 @dataclass
@@ -86,6 +87,8 @@ def input_kind(spec: DatasetSpec, values: dict[str, Any]) -> InputKind:
 
 def class_names(spec: DatasetSpec, values: dict[str, Any], n_outputs: int, folder: Path | None = None) -> list[str]:
     """``folder``: the data set's files, for an uploaded one (its classes.json, written by the upload)."""
+    if spec.type == "Shapes":
+        return ["background", *shape_classes(values)]
     names = CLASS_NAMES.get(spec.type)
     if folder is not None and (folder / "classes.json").is_file():
         import json
@@ -219,6 +222,18 @@ def _table(folder: Path, classification: bool, modified: float) -> TestSet:
     return TestSet(lambda i: Sample(xs[i], target=[float(ys[i])]), len(xs))
 
 
+@functools.lru_cache(maxsize=4)
+def _shapes(
+    n: int, size: int, shapes: tuple[str, ...], max_objects: int, noise: float, test_fraction: float, seed: int
+) -> TestSet:
+    from torchcanvas.codegen.shapes import make_shapes
+
+    # Only the held-out images: train.py's split puts them first, and make_shapes draws image by image.
+    n_test = max(1, int(n * test_fraction))
+    images, masks, _, _ = make_shapes(n_test, size=size, shapes=shapes, max_objects=max_objects, noise=noise, seed=seed)
+    return TestSet(lambda i: Sample(images[i], mask=masks[i]), n_test)
+
+
 def _vision(spec: DatasetSpec, folder: Path) -> TestSet:
     from torchvision import datasets
     from torchvision.transforms.v2 import functional as TF
@@ -266,6 +281,16 @@ def test_set(spec: DatasetSpec, values: dict[str, Any], seed: int, folder: Path 
         features = tuple(int(d) for d in values["features"])
         return _random_regression(
             int(values["n_samples"]), features, int(values["targets"]), float(values["test_fraction"]), seed
+        )
+    if t == "Shapes":
+        return _shapes(
+            int(values["n_samples"]),
+            int(values["size"]),
+            tuple(shape_classes(values)),
+            int(values["max_objects"]),
+            float(values["noise"]),
+            float(values["test_fraction"]),
+            seed,
         )
     if folder is None:
         raise NoTestSet(f"the {t} test set is not on this server")

@@ -48,6 +48,7 @@ class Prepared:
     sample: int | None = None
     label: int | None = None
     target: list[float] | None = None
+    mask: torch.Tensor | None = None  # a segmentation test sample's true mask, through the same pipeline
 
 
 def open_image(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
@@ -188,6 +189,14 @@ def prepare(loaded: LoadedModel, given: Given, *, max_bytes: int, max_pixels: in
     pipeline, steps = _pipeline(loaded)
     from torchvision import tv_tensors
 
+    if sample is not None and sample.mask is not None:  # the mask goes through the geometric transforms too
+        image, mask = pipeline(tv_tensors.Image(raw), tv_tensors.Mask(sample.mask))
+        return Prepared(
+            image.as_subclass(torch.Tensor).float()[None],
+            [source, *steps],
+            given.sample,
+            mask=mask.as_subclass(torch.Tensor),
+        )
     out = pipeline(tv_tensors.Image(raw))
     x = torch.stack([torch.as_tensor(o) for o in out]) if isinstance(out, (tuple, list)) else torch.as_tensor(out)[None]
     return Prepared(

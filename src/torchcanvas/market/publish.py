@@ -26,7 +26,7 @@ from torchcanvas.runner.metrics import summarize
 from torchcanvas.shapes import check_analysis
 from torchcanvas.shapes.cost import analyze_within
 
-Task = Literal["classification", "regression", "other"]
+Task = Literal["classification", "regression", "segmentation", "other"]
 MAX_TAGS = 10
 MAX_TAG_CHARS = 30
 _TAG_JUNK = re.compile(r"[^a-z0-9+#.-]+")

@@ -61,7 +61,8 @@ class EpochMetrics(_Event):
     train_loss: float
     train_loss_max: float | None = Field(default=None, description="the largest batch loss of the epoch")
     test_loss: float | None = None
-    test_acc: float | None = None
+    test_acc: float | None = Field(default=None, description="accuracy on the test split; per pixel for segmentation")
+    test_miou: float | None = Field(default=None, description="segmentation: the mean IoU over the classes")
     lr: float | None = None
     seconds: float | None = Field(default=None, description="wall time of the epoch")
     elapsed_seconds: float

@@ -11,7 +11,7 @@ from typing import Any
 from torchcanvas.runner.events import Confusion, EpochMetrics, FitCurve, Progress, finite_json
 from torchcanvas.runner.events import RunEvent as Event
 
-CURVE_KEYS = ("train_loss", "train_loss_max", "test_loss", "test_acc", "lr", "seconds")
+CURVE_KEYS = ("train_loss", "train_loss_max", "test_loss", "test_acc", "test_miou", "lr", "seconds")
 
 
 def summarize(events: Iterable[Event]) -> dict[str, Any]:

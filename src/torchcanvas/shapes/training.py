@@ -8,7 +8,13 @@ from typing import Any
 
 import torch
 
-from torchcanvas.catalog.training import Resolved, ResolvedTraining, resolve_training, target_shape
+from torchcanvas.catalog.training import (
+    Resolved,
+    ResolvedTraining,
+    resolve_training,
+    segmentation_channels,
+    target_shape,
+)
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError, Issue
 
@@ -28,7 +34,7 @@ def sample_shape(rt: ResolvedTraining, transforms: list[Resolved], field: str) -
     from torchcanvas.catalog.preview import build_pipeline
 
     size = int(rt.dataset.values["image_size"]) if rt.dataset.spec.type == "ImageFolder" else None  # type: ignore[arg-type]
-    shape = list(rt.dataset.spec.sample_shape) if size is None else [3, 32, 32]
+    shape = list(rt.sample_shape) if size is None else [3, 32, 32]
     blank = tv_tensors.Image(torch.zeros(shape, dtype=torch.uint8))
     for i in range(len(transforms) + 1):  # grow the pipeline to name the transform that fails
         try:
@@ -77,6 +83,8 @@ def _constructed(rt: ResolvedTraining) -> list[Issue]:
     issues = []
     for field, make in makers.items():
         r: Resolved = getattr(rt, field)
+        if field == "loss" and not hasattr(torch.nn, r.spec.type):
+            continue  # DiceLoss: defined by the generated train.py, built by its test
         try:
             make({k: tuple(v) if isinstance(v, list) else v for k, v in r.values.items()})
         except (ValueError, RuntimeError, TypeError, OverflowError) as e:
@@ -143,6 +151,8 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
             )
         )
 
+    if rt.dataset.spec.task == "segmentation":
+        return issues + _segmentation_output(rt, shape, output_shape, out_id, out_label)
     expected = _expected_output(rt)
     loss = rt.loss.spec.type
     if expected is not None and list(output_shape) != ["B", *expected]:
@@ -160,3 +170,38 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
         where = f"the model's output '{out_label}'" if out_label else "the model's output"
         issues.append(Issue(f"{where} has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix))
     return issues
+
+
+def _segmentation_output(
+    rt: ResolvedTraining, sample: list[int] | None, output_shape: Shape, out_id: str | None, out_label: str | None
+) -> list[Issue]:
+    """A segmentation model scores every pixel: (B, C, H, W) with the samples' H and W."""
+    loss, name, classes = rt.loss.spec.type, rt.dataset.spec.type, rt.num_classes or 2
+    channels = segmentation_channels(rt)
+    if loss == "BCEWithLogitsLoss" and classes > 2:
+        return [
+            Issue(
+                f"BCEWithLogitsLoss scores one class against the background, but {name} has {classes - 1} shape classes",
+                param="training.loss",
+                fix="set the data set's shapes to one shape, or choose CrossEntropyLoss or DiceLoss",
+            )
+        ]
+    if sample is None:
+        return []
+    expected: list[int | str] = ["B", channels, *sample[1:]]
+    if list(output_shape) == expected:
+        return []
+    where = f"the model's output '{out_label}'" if out_label else "the model's output"
+    if channels == 1:
+        why = f"{loss} on one shape needs one logit per pixel, {_fmt(expected)}"
+    else:
+        why = f"{loss} on {name} needs a score per class ({classes}: the background and the shapes) per pixel, {_fmt(expected)}"
+    got_hw = list(output_shape[2:]) if len(output_shape) == 4 else None
+    if got_hw is not None and got_hw != sample[1:]:
+        fix = (
+            f"make the output {sample[1]}x{sample[2]} like the images: pad the convolutions (padding=1 for kernel 3) "
+            f"or upsample back (ConvTranspose2d / Upsample), then end with Conv2d(out_channels={channels}, kernel_size=1)"
+        )
+    else:
+        fix = f"end the model with Conv2d(out_channels={channels}, kernel_size=1)"
+    return [Issue(f"{where} has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix)]

@@ -23,8 +23,8 @@ export interface Token {
   last_used_at: string | null;
 }
 
-export type Task = "classification" | "regression" | "other";
-export const TASKS: Task[] = ["classification", "regression", "other"];
+export type Task = "classification" | "regression" | "segmentation" | "other";
+export const TASKS: Task[] = ["classification", "regression", "segmentation", "other"];
 export type Verified = "passed" | "failed" | "pending";
 export type MarketSort = "stars" | "forks" | "newest" | "trending";
 export const SORTS: MarketSort[] = ["stars", "forks", "newest", "trending"];

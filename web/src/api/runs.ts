@@ -16,6 +16,8 @@ export interface EpochRow {
   train_loss_max?: Num;
   test_loss?: Num;
   test_acc?: Num;
+  /** Segmentation: the mean IoU on the test split (test_acc is then the pixel accuracy). */
+  test_miou?: Num;
   lr?: Num;
   seconds?: Num;
 }

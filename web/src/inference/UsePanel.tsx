@@ -7,7 +7,8 @@ import { Batch } from "./Batch";
 import { BrowserRun } from "./BrowserRun";
 import { Curve } from "./Curve";
 import { DrawPad } from "./DrawPad";
-import { Activations, Maps, Seen, TopK } from "./Results";
+import { Activations, Maps, Seen } from "./Results";
+import { PredictionView } from "./views";
 import type { Activation, Explanation, Input, Method, Prediction, Usage } from "./api";
 import { METHOD_NAMES, inferenceApi } from "./api";
 
@@ -117,8 +118,8 @@ export function UsePanel({ runId }: { runId: number }) {
       {source !== "batch" && <div className="tc-use-col">
         {busy === "predict" && !prediction && <div className="muted">Asking the model…</div>}
         {!prediction && !busy && <div className="muted">Give the model an input on the left.</div>}
-        {prediction && <TopK p={prediction} />}
-        {prediction && <BrowserRun runId={runId} usage={usage} input={input} />}
+        {prediction && <PredictionView p={prediction} />}
+        {prediction && prediction.task !== "segmentation" && <BrowserRun runId={runId} usage={usage} input={input} />}
         {prediction && usage.methods.length > 0 && (
           <section className="tc-use-section">
             <div className="tc-use-row">

@@ -13,7 +13,7 @@ export interface Usage {
   run_id: number;
   usable: boolean;
   why: string | null;
-  task: "classification" | "regression" | null;
+  task: "classification" | "regression" | "segmentation" | null;
   dataset: string | null;
   scoring: string | null;
   input: { image: boolean; channels: number; size: number[]; pad_max: number | null; sample_shape: number[] } | null;
@@ -32,9 +32,18 @@ export interface InputSeen {
   max: number;
   png: string | null;
 }
+export interface SegmentationRead {
+  classes: { index: number; label: string; pixels: number; share: number; iou: number | null }[];
+  /** (H, W) predicted class ids, and the true ones for a test sample. */
+  mask: number[][];
+  true_mask: number[][] | null;
+  pixel_accuracy: number | null;
+  mean_iou: number | null;
+  confidence: number;
+}
 export interface Prediction {
   run_id: number;
-  task: "classification" | "regression";
+  task: "classification" | "regression" | "segmentation";
   scoring: "softmax" | "sigmoid" | "score" | "value";
   top: { index: number; label: string; probability: number }[];
   outputs: number[] | null;
@@ -45,6 +54,7 @@ export interface Prediction {
   true_label: { index: number; label: string } | null;
   true_value: number[] | null;
   tensor?: TensorData | null;
+  segmentation?: SegmentationRead | null;
 }
 export interface BatchPrediction {
   run_id: number;

@@ -22,7 +22,7 @@ const dataset = (type: string, task: DatasetSpec["task"], offline: boolean): Dat
 describe("loss fit (shared table with LossSpec.supports)", () => {
   for (const c of lossFit.cases) {
     it(`${c.loss_task} loss on a ${c.dataset_task} dataset: ${c.suits}`, () => {
-      expect(lossSuits({ task: c.loss_task as LossSpec["task"] }, c.dataset_task)).toBe(c.suits);
+      expect(lossSuits({ task: c.loss_task as LossSpec["task"], pixelwise: "pixelwise" in c ? c.pixelwise : false }, c.dataset_task)).toBe(c.suits);
     });
   }
 });

@@ -8,8 +8,8 @@ export interface Suggestion { type: string; title: string; note: string; loss: s
 
 /** Whether a loss fits a dataset's task, as LossSpec.supports decides on the server (the shared
  *  table tests/shared/loss_fit.json keeps the two equal). No task: anything fits. */
-export const lossSuits = (loss: Pick<LossSpec, "task"> | undefined, task: string | undefined): boolean =>
-  !task || (!!loss && (loss.task === "any" || loss.task === task));
+export const lossSuits = (loss: Pick<LossSpec, "task" | "pixelwise"> | undefined, task: string | undefined): boolean =>
+  !task || (!!loss && (task === "segmentation" ? !!loss.pixelwise : loss.task === "any" || loss.task === task));
 
 /**
  * The loss to switch to when `loss` does not suit the dataset's task: the first catalog loss that

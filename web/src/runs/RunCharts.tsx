@@ -1,4 +1,4 @@
-// The live charts of one run: loss (train, test, worst batch), accuracy, learning rate, time per
+// The live charts of one run: loss (train, test, worst batch), accuracy (and mean IoU for segmentation), learning rate, time per
 // epoch; and, when the run sends them, the fitted curve and the confusion matrix.
 import { useMemo, useState } from "react";
 import type { Aligned } from "../charts/align";
@@ -19,7 +19,7 @@ export function RunCharts({ run, classNames }: { run: RunLive; classNames?: stri
     const get = (k: Parameters<typeof column>[1]) => column(rows, k);
     return {
       epoch, train: get("train_loss"), worst: get("train_loss_max"), test: get("test_loss"),
-      acc: get("test_acc"), lr: get("lr"), seconds: get("seconds"),
+      acc: get("test_acc"), miou: get("test_miou"), lr: get("lr"), seconds: get("seconds"),
     };
   }, [run.epochs]);
 
@@ -32,6 +32,8 @@ export function RunCharts({ run, classNames }: { run: RunLive; classNames?: stri
   }, [c, logLoss]);
   const one = (ys: (number | null)[]) => [c.epoch, ys] as Aligned;
   const accData = useMemo(() => one(c.acc.map(toPercent)), [c]); // eslint-disable-line react-hooks/exhaustive-deps
+  const miouData = useMemo(() => one(c.miou.map(toPercent)), [c]); // eslint-disable-line react-hooks/exhaustive-deps
+  const segmentation = hasValues(c.miou); // test_acc is then the share of pixels classed right
   const lrData = useMemo(() => one(c.lr), [c]); // eslint-disable-line react-hooks/exhaustive-deps
   const timeData = useMemo(() => one(c.seconds), [c]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -43,8 +45,12 @@ export function RunCharts({ run, classNames }: { run: RunLive; classNames?: stri
         </button>
         <UPlotChart testId="chart-loss" title="Loss" data={loss.data} series={loss.series} intX xLabel="epoch" logY={logLoss} />
       </div>
+      {segmentation && (
+        <UPlotChart testId="chart-miou" title="Test mean IoU (%)" data={miouData} series={[{ label: "mIoU", color: "#0891b2" }]} intX xLabel="epoch" unit=" %" />
+      )}
       {hasValues(c.acc) && (
-        <UPlotChart testId="chart-accuracy" title="Test accuracy (%)" data={accData} series={[{ label: "accuracy", color: "#16a34a" }]} intX xLabel="epoch" unit=" %" />
+        <UPlotChart testId="chart-accuracy" title={segmentation ? "Test pixel accuracy (%)" : "Test accuracy (%)"} data={accData}
+          series={[{ label: segmentation ? "pixel accuracy" : "accuracy", color: "#16a34a" }]} intX xLabel="epoch" unit=" %" />
       )}
       <UPlotChart testId="chart-lr" title="Learning rate" data={lrData} series={[{ label: "lr", color: "#9333ea" }]} intX xLabel="epoch" />
       <UPlotChart testId="chart-time" title="Seconds per epoch" data={timeData} series={[{ label: "seconds", color: "#64748b" }]} intX xLabel="epoch" />

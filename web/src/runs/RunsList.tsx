@@ -42,7 +42,7 @@ export function RunsList() {
                 <span title={r.name}>{r.label || r.name}</span>
               </div>
               <div className="muted small">
-                {f ? `loss ${fmtMetric(f.train_loss)}${f.test_loss !== null && f.test_loss !== undefined ? ` · test ${fmtMetric(f.test_loss)}` : ""}${f.test_acc !== null && f.test_acc !== undefined ? ` · acc ${fmtAccuracy(f.test_acc)}` : ""}` : "no epoch yet"}
+                {f ? `loss ${fmtMetric(f.train_loss)}${f.test_loss !== null && f.test_loss !== undefined ? ` · test ${fmtMetric(f.test_loss)}` : ""}${f.test_miou !== null && f.test_miou !== undefined ? ` · mIoU ${fmtAccuracy(f.test_miou)}` : f.test_acc !== null && f.test_acc !== undefined ? ` · acc ${fmtAccuracy(f.test_acc)}` : ""}` : "no epoch yet"}
                 {" · "}{duration(seconds(r))}
               </div>
             </div>

@@ -46,7 +46,7 @@ export function applyEvent(s: RunLive, e: RunEvent): RunLive {
     case "epoch": {
       const row: EpochRow = {
         epoch: e.epoch, train_loss: e.train_loss, train_loss_max: e.train_loss_max, test_loss: e.test_loss,
-        test_acc: e.test_acc, lr: e.lr, seconds: e.seconds,
+        test_acc: e.test_acc, test_miou: e.test_miou, lr: e.lr, seconds: e.seconds,
       };
       const fraction = Math.max(s.progress?.fraction ?? 0, e.epoch / e.epochs);
       return {

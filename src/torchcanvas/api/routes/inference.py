@@ -13,6 +13,7 @@ evaluation runs in the CPU pool (api/work.py), so a request never evaluates on t
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
@@ -31,6 +32,7 @@ from torchcanvas.api.routes.models import UtcDatetime
 from torchcanvas.api.routes.runs import RunnerDep, owner_name
 from torchcanvas.api.work import CpuDep, CpuPool, body_schema, parse_body
 from torchcanvas.auth.deps import CurrentUser, OptionalUser
+from torchcanvas.catalog.training import segmentation_channels
 from torchcanvas.db.models import Run, SavedModel, User
 from torchcanvas.graph.validate import GraphError
 from torchcanvas.inference import evaluate
@@ -114,11 +116,28 @@ class Truth(BaseModel):
     label: str
 
 
+class SegmentClass(BaseModel):
+    index: int
+    label: str
+    pixels: int = Field(description="pixels predicted as this class")
+    share: float = Field(description="the share of the image predicted as this class")
+    iou: float | None = Field(description="IoU with the true mask (a test sample); null without one")
+
+
+class SegmentationRead(BaseModel):
+    classes: list[SegmentClass]
+    mask: list[list[int]] = Field(description="(H, W): the predicted class of each pixel")
+    true_mask: list[list[int]] | None = Field(description="(H, W): the true classes, for a test sample")
+    pixel_accuracy: float | None
+    mean_iou: float | None = Field(description="over the classes in either mask")
+    confidence: float = Field(description="the mean probability of each pixel's predicted class")
+
+
 class Prediction(BaseModel):
     run_id: int
-    task: Literal["classification", "regression"]
+    task: Literal["classification", "regression", "segmentation"]
     scoring: Literal["softmax", "sigmoid", "score", "value"]
-    top: list[ClassScore]
+    top: list[ClassScore] = Field(description="the top-k classes; segmentation: the classes by their share of pixels")
     outputs: list[float] | None = Field(description="a regression model's output values")
     latency_ms: float = Field(description="the forward pass alone, in milliseconds")
     preprocessing: list[str] = Field(description="each step applied to the input, in order, as train.py writes it")
@@ -127,6 +146,7 @@ class Prediction(BaseModel):
     true_label: Truth | None
     true_value: list[float] | None
     tensor: TensorData | None = Field(default=None, description="the preprocessed input, when asked for")
+    segmentation: SegmentationRead | None = Field(default=None, description="a segmentation model's masks")
 
 
 class AttributionMap(BaseModel):
@@ -392,12 +412,48 @@ def _tensor(x: torch.Tensor) -> TensorData:
 
 def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int, tensor: bool = False) -> Prediction:
     prep = _prepare(loaded, given, settings)
+    answer = TASK_PREDICT.get(loaded.task, _predict_classes)
     try:
-        p = evaluate.predict(loaded, prep, top_k)
+        p = answer(loaded, prep, top_k, settings)
     except BadInput as e:
         raise _bad(e) from None
     except NotUsable as e:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
+    if tensor:
+        p.tensor = _tensor(prep.x)
+    return p
+
+
+def _predict_segments(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
+    from torchcanvas.inference.segmentation import segment
+
+    s = segment(loaded, prep)
+    ranked = sorted(s.classes, key=lambda c: -c.share)[:top_k]
+    return Prediction(
+        run_id=loaded.run_id,
+        task="segmentation",
+        scoring="sigmoid" if segmentation_channels(loaded.training) == 1 else "softmax",
+        top=[ClassScore(index=c.index, label=c.label, probability=c.share) for c in ranked],
+        outputs=None,
+        latency_ms=round(s.latency_ms, 3),
+        preprocessing=prep.steps,
+        input=_seen(prep),
+        sample=prep.sample,
+        true_label=None,
+        true_value=None,
+        segmentation=SegmentationRead(
+            classes=[SegmentClass(**c.__dict__) for c in s.classes],
+            mask=s.mask,
+            true_mask=s.true_mask,
+            pixel_accuracy=s.pixel_accuracy,
+            mean_iou=s.mean_iou,
+            confidence=s.confidence,
+        ),
+    )
+
+
+def _predict_classes(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
+    p = evaluate.predict(loaded, prep, top_k)
     return Prediction(
         run_id=loaded.run_id,
         task=loaded.task,  # type: ignore[arg-type]
@@ -410,7 +466,6 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int, 
         sample=prep.sample,
         true_label=_truth(loaded, prep.label, settings) if prep.label is not None else None,
         true_value=prep.target,
-        tensor=_tensor(prep.x) if tensor else None,
     )
 
 
@@ -422,6 +477,12 @@ def _uploaded_names(loaded: LoadedModel, settings: Settings, top: list[dict[str,
         return top
     names = class_names(ds.spec, ds.values, loaded.training.num_classes or 0, folder)
     return [{**t, "label": names[t["index"]] if t["index"] < len(names) else t["label"]} for t in top]
+
+
+# The one place a task chooses its answer; every other task gets the top-k classes (or values).
+TASK_PREDICT: dict[str, Callable[[LoadedModel, Prepared, int, Settings], Prediction]] = {
+    "segmentation": _predict_segments
+}
 
 
 @router.post(

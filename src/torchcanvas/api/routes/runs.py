@@ -123,7 +123,7 @@ class RunSummary(BaseModel):
 class RunRead(RunSummary):
     graph: dict[str, JsonValue]
     metrics: dict[str, JsonValue] = Field(
-        description="{epochs: [{epoch, train_loss, train_loss_max, test_loss, test_acc, lr, seconds}], curves: {key: [...]}, "
+        description="{epochs: [{epoch, train_loss, train_loss_max, test_loss, test_acc, test_miou, lr, seconds}], curves: {key: [...]}, "
         "final, max_train_loss, fit: {x, y, train, test} | null, confusion: [[...]] | null, "
         "progress: {epoch, step, steps, loss, fraction, eta_seconds} | null}"
     )
@@ -190,7 +190,7 @@ def _final(session: Session, run_id: int) -> dict[str, Any] | None:
         return None
     return {
         k: row.data.get(k)
-        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "lr", "seconds")
+        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "test_miou", "lr", "seconds")
     }
 
 
