@@ -26,7 +26,7 @@ from torchcanvas.catalog.spec import ParamError, ParamSpec, Spec, resolve_params
 from torchcanvas.graph.model import Choice, Graph, InputNode, OutputNode, Position, TrainingConfig
 from torchcanvas.graph.validate import GraphError, Issue
 
-Task = Literal["classification", "regression"]
+Task = Literal["classification", "regression", "detection"]
 
 # ---- losses ---------------------------------------------------------------------------------------
 
@@ -59,12 +59,13 @@ class LossSpec(Spec):
     passed through unchanged.
     """
 
-    task: Literal["classification", "regression", "any"] = "any"
+    task: Literal["classification", "regression", "detection", "any"] = "any"
     output: Literal["raw", "log_softmax", "sigmoid", "gaussian"] = "raw"
     target: Literal["index", "one_hot", "sign", "label_list"] = "one_hot"
 
     def supports(self, task: Task) -> bool:
-        return self.task in ("any", task)
+        # "any": a loss on the model's output tensor; a detection model's output is the detector's own loss.
+        return self.task == task or (self.task == "any" and task in ("classification", "regression"))
 
 
 # Deprecated (size_average, reduce) and tensor-valued (weight, pos_weight) params are hidden: a
@@ -146,6 +147,17 @@ def build_losses() -> dict[str, LossSpec]:
         cls = getattr(nn, name)
         params = introspect(cls, {"reduction": _REDUCTION, **overrides}, skip=_LOSS_SKIP)
         out[name] = _entry(LossSpec, cls, "Loss", f"torch.nn.{name}", params, task=task, output=output, target=target)
+    from torchcanvas.catalog.detection import DETECTOR_LOSS_DOC, detector_loss_params
+
+    out["DetectorLoss"] = LossSpec(
+        type="DetectorLoss",
+        title="Detector (FCOS / Faster R-CNN)",
+        category="Detection",
+        doc=DETECTOR_LOSS_DOC,
+        torch="torchvision.models.detection",
+        params=detector_loss_params(),
+        task="detection",
+    )
     return out
 
 
@@ -504,6 +516,23 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 params=[_ROOT, _p("download", "bool", True, "download the files when they are missing")],
             )
         )
+    from torchcanvas.catalog.detection import SHAPES_DETECTION_DOC, shapes_detection_params
+
+    sets.append(
+        DatasetSpec(
+            type="ShapesDetection",
+            title="Shapes with boxes (detection)",
+            category="Synthetic",
+            task="detection",
+            sample_shape=[3, 64, 64],
+            num_classes=3,
+            class_names=["circle", "square", "triangle"],
+            is_image=True,
+            requirements=["torchmetrics", "pycocotools"],  # mAP: torchmetrics, computed by pycocotools
+            doc=SHAPES_DETECTION_DOC,
+            params=shapes_detection_params(_SPLIT),
+        )
+    )
     sets.append(
         DatasetSpec(
             type="ImageFolder",
@@ -551,6 +580,9 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
         return [3, size, size], int(values["num_classes"])  # type: ignore[arg-type]
     if spec.type == "RandomRegression":
         return [int(d) for d in values["features"]], None  # type: ignore[union-attr, arg-type]
+    if spec.type == "ShapesDetection":  # classes without the background (label 0)
+        size = int(values["size"])  # type: ignore[arg-type]
+        return [3, size, size], len(str(values["shapes"]).split(","))
     return list(spec.sample_shape), spec.num_classes
 
 
@@ -820,6 +852,17 @@ def resolve_training(config: TrainingConfig) -> ResolvedTraining:
                 fix="set cycle_momentum to false, or choose SGD or Adam",
             )
         )
+    if dataset is not None and dataset.spec.task == "detection":
+        for name, t in (("train_transforms", train_t), ("test_transforms", test_t)):
+            issues += [
+                Issue(
+                    f"{r.spec.type} makes several images of one, but a detection sample's boxes belong to one image",
+                    param=f"training.{name}[{i}]",
+                    fix="remove it; RandomCrop or RandomResizedCrop move the boxes with the image",
+                )
+                for i, r in enumerate(t)
+                if r is not None and r.spec.type in MULTI_IMAGE
+            ]
     for name, t in (("test_transforms", test_t),):
         for i, r in enumerate(t):
             if (

@@ -52,7 +52,9 @@ def generate_files(graph: Graph, limits: Limits | None = None) -> tuple[dict[str
     if training:
         return files, training
     cls = model_class_name(graph)
-    files["train.py"] = format_source(render_train_py(graph, cls), "train.py")
+    outs = graph.outputs()
+    out_meta = a.top.infos[outs[0].id].inputs.get("in") if len(outs) == 1 else None
+    files["train.py"] = format_source(render_train_py(graph, cls, out_meta.shown() if out_meta else None), "train.py")
     files["requirements.txt"] = "\n".join(requirements(graph)) + "\n"
     files["README.md"] = _readme(graph, cls)
     return files, []

@@ -130,16 +130,7 @@ def _data(rt: ResolvedTraining) -> str:
 {data_section(rt)}{data_loaders(rt)}"""
 
 
-def _model(model_class: str, init: str) -> str:
-    if init != "initialize_weights":
-        return f"""
-# ---- 2/5 model ----
-model = {model_class}().to(device)
-print(model)
-"""
-    return f"""
-# ---- 2/5 model ----
-def initialize_weights(model):
+_INIT_FN = """def initialize_weights(model):
     \"\"\"The seed's init: xavier-normal conv weights, BatchNorm weight 1 / bias 0, normal(0, 1) linear weights, zero biases.\"\"\"
     for m in model.modules():
         if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
@@ -154,7 +145,19 @@ def initialize_weights(model):
             if m.bias is not None:
                 m.bias.data.zero_()
 
+"""
 
+
+def _model(model_class: str, init: str) -> str:
+    if init != "initialize_weights":
+        return f"""
+# ---- 2/5 model ----
+model = {model_class}().to(device)
+print(model)
+"""
+    return f"""
+# ---- 2/5 model ----
+{_INIT_FN}
 model = {model_class}().to(device)
 initialize_weights(model)
 print(model)
@@ -388,11 +391,27 @@ def _result(rt: ResolvedTraining) -> str:
     return ""
 
 
-def render_train_py(graph: Graph, model_class: str) -> str:
-    """The source of train.py; it imports ``model_class`` from the model.py beside it."""
+def render_train_py(graph: Graph, model_class: str, output_shape: list[int | str] | None = None) -> str:
+    """The source of train.py; it imports ``model_class`` from the model.py beside it.
+    ``output_shape``: the model's checked output shape (a detector's backbone's feature map)."""
     if not model_class.isidentifier() or keyword.iskeyword(model_class):
         raise ValueError(f"model class {model_class!r} is not a Python identifier")
     rt = resolve_training(graph.training)
+    if rt.dataset.spec.task == "detection":
+        from torchcanvas.codegen import detection
+
+        s = detection.setup(rt, output_shape)
+        init = _INIT_FN if graph.training.init == "initialize_weights" else ""
+        source = (
+            _header(rt, model_class, graph)
+            + _data(rt)
+            + detection.model_section(rt, model_class, s, init)
+            + _optimizer(rt)
+            + detection.loss_section(s)
+            + detection.train_section(rt)
+        )
+        compile(source, "train.py", "exec")
+        return source
     source = _header(rt, model_class, graph) + _data(rt) + _model(model_class, graph.training.init) + _optimizer(rt) + _loss(rt) + _train(rt)
     compile(source, "train.py", "exec")
     return source

@@ -62,6 +62,10 @@ class EpochMetrics(_Event):
     train_loss_max: float | None = Field(default=None, description="the largest batch loss of the epoch")
     test_loss: float | None = None
     test_acc: float | None = None
+    # Detection: COCO's mAP on the test split at IoU 0.5 and over 0.5:0.95, and the detector's losses by name.
+    map50: float | None = None
+    map: float | None = None
+    losses: dict[str, float] | None = None
     lr: float | None = None
     seconds: float | None = Field(default=None, description="wall time of the epoch")
     elapsed_seconds: float

@@ -11,7 +11,7 @@ from typing import Any
 from torchcanvas.runner.events import Confusion, EpochMetrics, FitCurve, Progress, finite_json
 from torchcanvas.runner.events import RunEvent as Event
 
-CURVE_KEYS = ("train_loss", "train_loss_max", "test_loss", "test_acc", "lr", "seconds")
+CURVE_KEYS = ("train_loss", "train_loss_max", "test_loss", "test_acc", "map50", "map", "lr", "seconds")
 
 
 def summarize(events: Iterable[Event]) -> dict[str, Any]:
@@ -22,14 +22,18 @@ def summarize(events: Iterable[Event]) -> dict[str, Any]:
     progress: Progress | None = None
     for e in events:
         if isinstance(e, EpochMetrics):
-            epochs.append({"epoch": e.epoch, **{k: getattr(e, k) for k in CURVE_KEYS}})
+            row = {"epoch": e.epoch, **{k: getattr(e, k) for k in CURVE_KEYS}}
+            if e.losses:  # a detector's losses by name: one curve each, "loss:<name>"
+                row.update({f"loss:{k}": v for k, v in e.losses.items()})
+            epochs.append(row)
         elif isinstance(e, FitCurve):
             fit = e
         elif isinstance(e, Confusion):
             confusion = e
         elif isinstance(e, Progress):
             progress = e
-    curves = {k: [row[k] for row in epochs] for k in ("epoch", *CURVE_KEYS)}
+    parts = sorted({k for row in epochs for k in row if k.startswith("loss:")})
+    curves = {k: [row.get(k) for row in epochs] for k in ("epoch", *CURVE_KEYS, *parts)}
     return finite_json(
         {
             "epochs": epochs,

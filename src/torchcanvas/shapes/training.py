@@ -76,6 +76,8 @@ def _constructed(rt: ResolvedTraining) -> list[Issue]:
     issues = []
     for field, make in makers.items():
         r: Resolved = getattr(rt, field)
+        if field == "loss" and rt.loss.spec.task == "detection":
+            continue  # the detector's own loss: its params are checked by the catalog alone
         try:
             make({k: tuple(v) if isinstance(v, list) else v for k, v in r.values.items()})
         except (ValueError, RuntimeError, TypeError, OverflowError) as e:
@@ -124,6 +126,8 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
             )
         )
 
+    if rt.dataset.spec.task == "detection":
+        return issues + _backbone_issues(rt, output_shape, out_id, out_label)
     expected = _expected_output(rt)
     loss = rt.loss.spec.type
     if expected is not None and list(output_shape) != ["B", *expected]:
@@ -141,3 +145,30 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
         where = f"the model's output '{out_label}'" if out_label else "the model's output"
         issues.append(Issue(f"{where} has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix))
     return issues
+
+
+def _backbone_issues(rt: ResolvedTraining, output_shape: Shape, out_id: str | None, out_label: str | None) -> list[Issue]:
+    """A detector's backbone must give one feature map (B, C, H', W'): its heads run convolutions on it."""
+    detector = str(rt.loss.values.get("detector") or "FCOS")
+    where = f"the model's output '{out_label}'" if out_label else "the model's output"
+    if len(output_shape) != 4 or output_shape[0] != "B":
+        return [
+            Issue(
+                f"{where} has shape {_fmt(list(output_shape))}, but {detector} takes the model as its backbone, "
+                "whose output must be a feature map (B, C, H', W')",
+                node=out_id,
+                fix="end the model with a conv block (Conv2d, BatchNorm2d, ReLU) and no Flatten or Linear: "
+                "the detector adds the heads",
+            )
+        ]
+    h, w = int(output_shape[2]), int(output_shape[3])
+    size = int(rt.sample_shape[-1])
+    if h > size or w > size:
+        return [
+            Issue(
+                f"{where} is a {h}x{w} feature map, larger than the {size}x{size} images",
+                node=out_id,
+                fix="downsample in the backbone (a stride-2 conv or MaxPool2d) to a stride of 4 to 16",
+            )
+        ]
+    return []

@@ -180,7 +180,7 @@ def _final(session: Session, run_id: int) -> dict[str, Any] | None:
         return None
     return {
         k: row.data.get(k)
-        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "lr", "seconds")
+        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "map50", "map", "lr", "seconds")
     }
 
 
