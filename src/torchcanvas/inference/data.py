@@ -85,6 +85,10 @@ def input_kind(spec: DatasetSpec, values: dict[str, Any]) -> InputKind:
 
 
 def class_names(spec: DatasetSpec, values: dict[str, Any], n_outputs: int) -> list[str]:
+    if spec.task == "detection":
+        from torchcanvas.inference.detection import class_names as detection_classes
+
+        return detection_classes(values)
     names = CLASS_NAMES.get(spec.type)
     if names is not None and len(names) == n_outputs:
         return list(names)
@@ -195,6 +199,13 @@ def _random_regression(n: int, features: tuple[int, ...], targets: int, test_fra
     return TestSet(lambda i: Sample(inputs[i], target=outs[i].tolist()), n_test)
 
 
+def _shapes_detection(values: dict[str, Any], seed: int) -> TestSet:
+    from torchcanvas.inference.detection import shapes_test
+
+    images, _, _ = shapes_test(values, seed)
+    return TestSet(lambda i: Sample(images[i]), len(images))
+
+
 def _vision(spec: DatasetSpec, folder: Path) -> TestSet:
     from torchvision import datasets
     from torchvision.transforms.v2 import functional as TF
@@ -233,6 +244,8 @@ def test_set(spec: DatasetSpec, values: dict[str, Any], seed: int, folder: Path 
         return _digits(float(values["test_fraction"]), seed, t == "DigitsRows")
     if t == "LFWFaces":
         return _lfw()
+    if t == "ShapesDetection":
+        return _shapes_detection(values, seed)
     if t == "Moons":
         return _moons(int(values["n_samples"]), float(values["noise"]), float(values["test_fraction"]), seed)
     if t == "Regression1D":

@@ -27,7 +27,7 @@ def sample_shape(rt: ResolvedTraining, transforms: list[Resolved], field: str) -
     from torchcanvas.catalog.preview import build_pipeline
 
     size = int(rt.dataset.values["image_size"]) if rt.dataset.spec.type == "ImageFolder" else None  # type: ignore[arg-type]
-    shape = list(rt.dataset.spec.sample_shape) if size is None else [3, 32, 32]
+    shape = list(rt.sample_shape) if size is None else [3, 32, 32]  # the data set's, with its params applied
     blank = tv_tensors.Image(torch.zeros(shape, dtype=torch.uint8))
     for i in range(len(transforms) + 1):  # grow the pipeline to name the transform that fails
         try:
@@ -161,7 +161,16 @@ def _backbone_issues(rt: ResolvedTraining, output_shape: Shape, out_id: str | No
                 "the detector adds the heads",
             )
         ]
-    h, w = int(output_shape[2]), int(output_shape[3])
+    channels, h, w = int(output_shape[1]), int(output_shape[2]), int(output_shape[3])
+    if detector == "FCOS" and channels % 32:
+        return [
+            Issue(
+                f"{where} has {channels} channels, but FCOS's heads normalize them with GroupNorm(32, {channels}), "
+                "which needs a multiple of 32",
+                node=out_id,
+                fix=f"give the last conv out_channels={max(32, (channels + 31) // 32 * 32)}",
+            )
+        ]
     size = int(rt.sample_shape[-1])
     if h > size or w > size:
         return [

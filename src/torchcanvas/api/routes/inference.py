@@ -105,10 +105,17 @@ class Truth(BaseModel):
     label: str
 
 
+class DetectedBox(BaseModel):
+    box: list[float] = Field(description="x1, y1, x2, y2 in pixels of the tensor the model saw")
+    index: int = Field(description="the class label (1..; 0 is the background)")
+    label: str
+    score: float | None = Field(description="the detector's score; null for a true box")
+
+
 class Prediction(BaseModel):
     run_id: int
-    task: Literal["classification", "regression"]
-    scoring: Literal["softmax", "sigmoid", "score", "value"]
+    task: Literal["classification", "regression", "detection"]
+    scoring: Literal["softmax", "sigmoid", "score", "value", "detector"]
     top: list[ClassScore]
     outputs: list[float] | None = Field(description="a regression model's output values")
     latency_ms: float = Field(description="the forward pass alone, in milliseconds")
@@ -117,6 +124,9 @@ class Prediction(BaseModel):
     sample: int | None
     true_label: Truth | None
     true_value: list[float] | None
+    detections: list[DetectedBox] | None = Field(default=None, description="a detector's boxes, best first")
+    true_boxes: list[DetectedBox] | None = Field(default=None, description="a test sample's true boxes (detection)")
+    postprocess: str | None = Field(default=None, description="how the detector filtered its boxes (score, NMS)")
 
 
 class AttributionMap(BaseModel):
@@ -371,6 +381,8 @@ async def predict(
 
 def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) -> Prediction:
     prep = _prepare(loaded, given, settings)
+    if loaded.task == "detection":
+        return _detect(loaded, prep)
     try:
         p = evaluate.predict(loaded, prep, top_k)
     except BadInput as e:
@@ -389,6 +401,37 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) 
         sample=prep.sample,
         true_label=_truth(loaded, prep.label) if prep.label is not None else None,
         true_value=prep.target,
+    )
+
+
+def _detect(loaded: LoadedModel, prep: Prepared) -> Prediction:
+    from torchcanvas.inference import detection
+
+    assert loaded.analysis is not None
+    ds = loaded.training.dataset
+    s = detection.detector_setup(loaded.analysis, loaded.training)
+    with loaded.lock:
+        found = detection.predict(loaded.model, s, prep.x[0], detection.class_names(ds.values))
+    truth = (
+        detection.truth(ds.values, loaded.training.config.seed, prep.sample)
+        if prep.sample is not None and ds.spec.type == "ShapesDetection"
+        else None
+    )
+    return Prediction(
+        run_id=loaded.run_id,
+        task="detection",
+        scoring="detector",
+        top=[],
+        outputs=None,
+        latency_ms=round(found.latency_ms, 3),
+        preprocessing=prep.steps,
+        input=_seen(prep),
+        sample=prep.sample,
+        true_label=None,
+        true_value=None,
+        detections=[DetectedBox(**b) for b in found.boxes],
+        true_boxes=[DetectedBox(**b) for b in truth] if truth is not None else None,
+        postprocess=found.postprocess,
     )
 
 
