@@ -223,3 +223,54 @@ def test_map_agrees_with_a_hand_computation():
     # At the other 6 only the first detection counts: precision 1 up to recall 0.5, then nothing.
     per_threshold = [(51 + 50 * 2 / 3) / 101] * 4 + [51 / 101] * 6
     assert r["map"].item() == pytest.approx(sum(per_threshold) / 10, abs=1e-4)
+
+
+# ---- predict with a trained detector -----------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_server_predicts_what_the_trained_detector_finds(tmp_path: Path):
+    from torchvision.models.detection import FCOS
+    from torchvision.models.detection.anchor_utils import AnchorGenerator
+
+    from torchcanvas.api.routes.inference import _predict
+    from torchcanvas.inference.loaded import ModelCache
+    from torchcanvas.inference.preprocess import Given
+    from torchcanvas.limits import Limits
+    from torchcanvas.settings import Settings
+    from torchcanvas.shapes import build_model
+
+    training = _training()
+    training["loss"]["params"]["score_thresh"] = 0.01  # an epoch on 10 images scores low: keep what it finds
+    graph = _chain(BACKBONE, training=training)
+    for name, text in generate(graph).items():
+        (tmp_path / name).write_text(text)
+    proc = subprocess.run([sys.executable, "train.py", "--epochs", "2", "--device", "cpu"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    checkpoint = tmp_path / "runs" / "checkpoint.pt"
+    doc = graph.model_dump(mode="json")
+    loaded = ModelCache(2).get(7, doc, checkpoint, Limits())
+    p = _predict(loaded, Given(sample=1), Settings(), top_k=5)
+    assert p.task == "detection" and p.detections and len(p.detections) <= 100
+    assert p.input.shape == [3, 32, 32]
+    assert "non-maximum suppression per class at IoU 0.6" in (p.postprocess or "")
+
+    # The same detector written by hand with torchvision, the checkpoint loaded, the same image.
+    backbone = build_model(graph)
+    backbone.out_channels = 32
+    reference = FCOS(backbone, num_classes=4, anchor_generator=AnchorGenerator(((4,),), ((1.0,),)),
+                     min_size=32, max_size=32, score_thresh=0.01, nms_thresh=0.6)
+    reference.load_state_dict(torch.load(checkpoint, weights_only=True)["model"])
+    from torchcanvas.codegen.shapes import make_shapes
+
+    images, _, boxes, labels = make_shapes(12, size=32, max_objects=2, noise=0.05, seed=0)
+    with torch.no_grad():
+        want = reference.eval()([images[1].float() / 255])[0]
+    got = torch.tensor([d.box for d in p.detections])
+    torch.testing.assert_close(got, want["boxes"], atol=0.006, rtol=0)  # the answer rounds to 0.01 px
+    assert [d.score for d in p.detections] == pytest.approx(want["scores"].tolist(), abs=1e-5)
+    assert [d.label for d in p.detections] == [("circle", "square", "triangle")[i - 1] for i in want["labels"].tolist()]
+    # test sample 1 is image 1 of the generator (the first n_test images are the test split), with its true boxes
+    torch.testing.assert_close(torch.tensor([d.box for d in p.true_boxes or []]), boxes[1])
+    assert [d.index for d in p.true_boxes or []] == labels[1].tolist()
