@@ -3,6 +3,7 @@ their image under every geometric transform, and mAP against a hand computation.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import subprocess
@@ -28,7 +29,7 @@ def _chain(layers: list[tuple[str, str, dict]], size: int = 32, training: dict |
     nodes += [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in layers]
     nodes.append({"id": "features", "kind": "output"})
     ids = [n["id"] for n in nodes]
-    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in zip(ids, ids[1:], strict=False)]
+    edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     return Graph.model_validate({"name": "Tiny detector", "nodes": nodes, "edges": edges, "training": training or {}})
 
 
@@ -65,7 +66,9 @@ def test_the_backbone_must_end_in_a_feature_map_and_the_error_names_the_output_n
     narrow = _chain([*BACKBONE, ("conv3", "Conv2d", {"out_channels": 24, "kernel_size": 1})], training=_training())
     issue = next(i for i in check(narrow).issues if i.node == "features")
     assert "GroupNorm(32, 24)" in issue.message and "out_channels=32" in (issue.fix or "")
-    faster = _chain([*BACKBONE, ("conv3", "Conv2d", {"out_channels": 24, "kernel_size": 1})], training=_training("FasterRCNN"))
+    faster = _chain(
+        [*BACKBONE, ("conv3", "Conv2d", {"out_channels": 24, "kernel_size": 1})], training=_training("FasterRCNN")
+    )
     assert not [i for i in check(faster).issues if i.node == "features"]
 
 
@@ -86,14 +89,18 @@ def test_a_multi_crop_transform_is_refused_for_detection():
     from torchcanvas.graph.validate import GraphError
 
     with pytest.raises(GraphError) as e:
-        resolve_training(TrainingConfig.model_validate(_training(train_transforms=[{"type": "TenCrop", "params": {"size": 16}}])))
+        resolve_training(
+            TrainingConfig.model_validate(_training(train_transforms=[{"type": "TenCrop", "params": {"size": 16}}]))
+        )
     assert e.value.issues[0].param == "training.train_transforms[0]"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("detector", DETECTORS)
 def test_every_detector_trains_one_epoch_through_its_generated_train_py(tmp_path: Path, detector: str):
-    extra = {"train_transforms": [{"type": "RandomHorizontalFlip"}, {"type": "ColorJitter", "params": {"brightness": 0.2}}]}
+    extra = {
+        "train_transforms": [{"type": "RandomHorizontalFlip"}, {"type": "ColorJitter", "params": {"brightness": 0.2}}]
+    }
     if detector == "FasterRCNN":  # and the seed's init, and a scheduler, through the same script
         extra |= {"init": "initialize_weights", "scheduler": {"type": "ReduceLROnPlateau"}}
     files = generate(_chain(BACKBONE, training=_training(detector, **extra)))
@@ -111,8 +118,10 @@ def test_every_detector_trains_one_epoch_through_its_generated_train_py(tmp_path
     assert len(lines) == 1, proc.stdout[-2000:]
     e = lines[0]
     assert math.isfinite(e["train_loss"]) and 0 <= e["map50"] <= 1 and 0 <= e["map"] <= e["map50"] + 1e-9
-    want = {"FCOS": {"classification", "bbox_regression", "bbox_ctrness"},
-            "FasterRCNN": {"loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg"}}[detector]
+    want = {
+        "FCOS": {"classification", "bbox_regression", "bbox_ctrness"},
+        "FasterRCNN": {"loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg"},
+    }[detector]
     assert set(e["losses"]) == want
     assert abs(sum(e["losses"].values()) - e["train_loss"]) < 1e-4 * max(1.0, e["train_loss"])
     state = torch.load(tmp_path / "runs" / "checkpoint.pt", weights_only=True)["model"]
@@ -207,7 +216,9 @@ def test_map_agrees_with_a_hand_computation():
     r in 0.51..1 -> 2/3 (50 points). AP@0.5 = (51 + 50 * 2/3) / 101."""
     from torchmetrics.detection import MeanAveragePrecision
 
-    truth = [{"boxes": torch.tensor([[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0]]), "labels": torch.tensor([1, 1])}]
+    truth = [
+        {"boxes": torch.tensor([[0.0, 0.0, 10.0, 10.0], [20.0, 20.0, 30.0, 30.0]]), "labels": torch.tensor([1, 1])}
+    ]
     found = [
         {
             "boxes": torch.tensor([[0.0, 0.0, 10.0, 10.0], [50.0, 50.0, 60.0, 60.0], [21.0, 21.0, 31.0, 31.0]]),
@@ -245,8 +256,13 @@ def test_the_server_predicts_what_the_trained_detector_finds(tmp_path: Path):
     graph = _chain(BACKBONE, training=training)
     for name, text in generate(graph).items():
         (tmp_path / name).write_text(text)
-    proc = subprocess.run([sys.executable, "train.py", "--epochs", "2", "--device", "cpu"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "train.py", "--epochs", "2", "--device", "cpu"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     checkpoint = tmp_path / "runs" / "checkpoint.pt"
     doc = graph.model_dump(mode="json")
@@ -259,8 +275,15 @@ def test_the_server_predicts_what_the_trained_detector_finds(tmp_path: Path):
     # The same detector written by hand with torchvision, the checkpoint loaded, the same image.
     backbone = build_model(graph)
     backbone.out_channels = 32
-    reference = FCOS(backbone, num_classes=4, anchor_generator=AnchorGenerator(((4,),), ((1.0,),)),
-                     min_size=32, max_size=32, score_thresh=0.01, nms_thresh=0.6)
+    reference = FCOS(
+        backbone,
+        num_classes=4,
+        anchor_generator=AnchorGenerator(((4,),), ((1.0,),)),
+        min_size=32,
+        max_size=32,
+        score_thresh=0.01,
+        nms_thresh=0.6,
+    )
     reference.load_state_dict(torch.load(checkpoint, weights_only=True)["model"])
     from torchcanvas.codegen.shapes import make_shapes
 

@@ -84,8 +84,14 @@ def shapes_detection_params(split: ParamSpec) -> list[ParamSpec]:
         _p("size", "int", 64, "each image is size x size pixels", minimum=16, maximum=512),
         _p("shapes", "enum", SHAPE_CHOICES[0], "the kinds of shape drawn; each is a class", choices=SHAPE_CHOICES),
         _p("noise", "float", 0.05, "std of the pixel noise added (images in 0..1)", minimum=0.0, maximum=1.0),
-        _p("max_objects", "int", 3, "each image holds 1 to max_objects shapes that never overlap", minimum=1,
-           maximum=10),
+        _p(
+            "max_objects",
+            "int",
+            3,
+            "each image holds 1 to max_objects shapes that never overlap",
+            minimum=1,
+            maximum=10,
+        ),
         split,
     ]
 

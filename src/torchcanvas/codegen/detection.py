@@ -107,9 +107,7 @@ def build_detector(backbone: nn.Module, s: DetectorSetup) -> nn.Module:
     if s.detector == "FCOS":
         return FCOS(backbone, num_classes=s.num_classes, anchor_generator=anchors, **common)
     pooler = MultiScaleRoIAlign(featmap_names=["0"], output_size=7, sampling_ratio=2)
-    return FasterRCNN(
-        backbone, num_classes=s.num_classes, rpn_anchor_generator=anchors, box_roi_pool=pooler, **common
-    )
+    return FasterRCNN(backbone, num_classes=s.num_classes, rpn_anchor_generator=anchors, box_roi_pool=pooler, **common)
 
 
 def detections(model: nn.Module, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
@@ -207,7 +205,9 @@ def model_section(rt: ResolvedTraining, model_class: str, s: DetectorSetup, init
     names = shape_names(rt.dataset.values)
     h, w = s.feature_size
     size = s.image_size
-    anchors = f"AnchorGenerator(sizes=({literal(list(s.anchor_sizes))},), aspect_ratios=({literal(list(s.aspect_ratios))},))"
+    anchors = (
+        f"AnchorGenerator(sizes=({literal(list(s.anchor_sizes))},), aspect_ratios=({literal(list(s.aspect_ratios))},))"
+    )
     post = "".join(f"    {k}={literal(v)},\n" for k, v in s.postprocess_kwargs().items())
     if s.detector == "FCOS":
         anchor_note = (
@@ -223,7 +223,7 @@ def model_section(rt: ResolvedTraining, model_class: str, s: DetectorSetup, init
     else:
         anchor_note = (
             "# Faster R-CNN: 3 sizes x 3 aspect ratios of anchors per position for the region proposals,\n"
-            "# then the box head on 7x7 crops of the feature map named \"0\" (the backbone's only one)."
+            '# then the box head on 7x7 crops of the feature map named "0" (the backbone\'s only one).'
         )
         heads = f"""model = FasterRCNN(
     backbone,

@@ -65,7 +65,9 @@ class Found:
     postprocess: str
 
 
-def _rows(boxes: torch.Tensor, labels: torch.Tensor, scores: torch.Tensor | None, names: list[str]) -> list[dict[str, Any]]:
+def _rows(
+    boxes: torch.Tensor, labels: torch.Tensor, scores: torch.Tensor | None, names: list[str]
+) -> list[dict[str, Any]]:
     out = []
     for i in range(len(boxes)):
         index = int(labels[i])
