@@ -24,13 +24,8 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
 
 def _ruff_format(source: str) -> str:
     assert _RUFF is not None
-    done = subprocess.run(
-        [_RUFF, "format", "--isolated", "--line-length", str(LINE_LENGTH), "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = subprocess.run([_RUFF, "format", "--isolated", "--line-length", str(LINE_LENGTH), "-"],
+                          input=source, capture_output=True, text=True, check=True)
     return done.stdout
 
 
@@ -65,16 +60,9 @@ def test_branches_get_an_explicit_forward() -> None:
     assert " + " in source  # the residual Add, inline
 
 
-@pytest.mark.parametrize(
-    "name,expected",
-    [
-        ("LeNet_bn", "LeNet_bn"),
-        ("my model", "MyModel"),
-        ("class", "Class"),
-        ("3d net", "Net3dNet"),
-        ("Модель", "Net"),
-    ],
-)
+@pytest.mark.parametrize("name,expected", [
+    ("LeNet_bn", "LeNet_bn"), ("my model", "MyModel"), ("class", "Class"), ("3d net", "Net3dNet"), ("Модель", "Net"),
+])
 def test_class_names(name: str, expected: str) -> None:
     graph = Graph.model_validate({"name": name})
     assert model_class_name(graph) == expected
@@ -96,9 +84,7 @@ def test_duplicate_and_reserved_names_are_made_unique(tmp_path: Path) -> None:
 
 def test_cli_check_and_codegen(tmp_path: Path) -> None:
     example = ROOT / "examples" / "seed_lenet_bn.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "torchcanvas.cli", "check", str(example)], capture_output=True, text=True
-    )
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "check", str(example)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "(B, 16, 5, 5)" in done.stdout and "total:" in done.stdout
 
@@ -112,19 +98,13 @@ def test_cli_check_and_codegen(tmp_path: Path) -> None:
     assert "fc1 [in_features]: Linear 'fc1' expects 256 input features but receives 400" in done.stderr
 
     out = tmp_path / "project"
-    done = subprocess.run(
-        [sys.executable, "-m", "torchcanvas.cli", "codegen", str(example), "-o", str(out)],
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "codegen", str(example), "-o", str(out)],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["README.md", "model.py", "requirements.txt", "train.py"]
 
-    done = subprocess.run(
-        [sys.executable, "-m", "torchcanvas.cli", "export-onnx", str(example), "-o", str(tmp_path / "m.onnx")],
-        capture_output=True,
-        text=True,
-    )
+    done = subprocess.run([sys.executable, "-m", "torchcanvas.cli", "export-onnx", str(example), "-o", str(tmp_path / "m.onnx")],
+                          capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     import onnx
 
@@ -155,27 +135,17 @@ def _module(name: str, inner: list[tuple[str, str, dict]]) -> dict:
             nodes.append({"id": nid, "kind": "layer", "type": typ, "params": params})
     nodes.append({"id": "out", "kind": "output"})
     ids = [n["id"] for n in nodes]
-    edges = [
-        {"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)
-    ]
+    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     return {"name": name, "nodes": nodes, "edges": edges}
 
 
 def test_module_used_at_different_widths_gets_arguments(tmp_path: Path) -> None:
     """A block reused where the input has other channels: its inferred params become arguments."""
-    conv_bn = _module(
-        "ConvBn", [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}), ("bn", "BatchNorm2d", {})]
-    )
+    conv_bn = _module("ConvBn", [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3, "padding": 1}),
+                                 ("bn", "BatchNorm2d", {})])
     block = _module("Block", [("a", "module:ConvBn", {}), ("b", "module:ConvBn", {})])
-    top = _module(
-        "Net",
-        [
-            ("b1", "module:Block", {}),
-            ("widen", "Conv2d", {"out_channels": 16, "kernel_size": 1}),
-            ("b2", "module:Block", {}),
-            ("b3", "module:Block", {}),
-        ],
-    )
+    top = _module("Net", [("b1", "module:Block", {}), ("widen", "Conv2d", {"out_channels": 16, "kernel_size": 1}),
+                          ("b2", "module:Block", {}), ("b3", "module:Block", {})])
     top["nodes"][0]["shape"] = ["B", 3, 8, 8]
     graph = Graph.model_validate({**top, "modules": [conv_bn, block]})
     from torchcanvas.shapes import build_model, check
@@ -192,9 +162,7 @@ def test_module_used_at_different_widths_gets_arguments(tmp_path: Path) -> None:
     module = import_source(source, tmp_path)
     generated = getattr(module, model_class_name(graph))()
     reference = build_model(graph)
-    assert [(n, p.shape) for n, p in generated.named_parameters()] == [
-        (n, p.shape) for n, p in reference.named_parameters()
-    ]
+    assert [(n, p.shape) for n, p in generated.named_parameters()] == [(n, p.shape) for n, p in reference.named_parameters()]
     generated.load_state_dict(reference.state_dict())
     import torch
 
@@ -204,68 +172,36 @@ def test_module_used_at_different_widths_gets_arguments(tmp_path: Path) -> None:
 
 def test_editor_ids_become_engineer_names() -> None:
     """Unnamed layers with the editor's ids (conv2d_1, relu_1) are called conv1, relu1, fc1 in code."""
-    types = [
-        ("conv2d_1", "Conv2d", {"out_channels": 4, "kernel_size": 3}),
-        ("relu_1", "ReLU", {}),
-        ("flatten_1", "Flatten", {}),
-        ("linear_1", "Linear", {"out_features": 2}),
-        ("fc_head", "Linear", {"out_features": 2}),
-    ]
+    types = [("conv2d_1", "Conv2d", {"out_channels": 4, "kernel_size": 3}), ("relu_1", "ReLU", {}),
+             ("flatten_1", "Flatten", {}), ("linear_1", "Linear", {"out_features": 2}), ("fc_head", "Linear", {"out_features": 2})]
     nodes = [{"id": "x", "kind": "input", "shape": ["B", 1, 5, 5]}]
     nodes += [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in types]
     nodes.append({"id": "y", "kind": "output"})
     ids = [n["id"] for n in nodes]
     edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     source = generate_model_py(Graph.model_validate({"nodes": nodes, "edges": edges}))
-    for line in (
-        "self.conv1 = nn.Conv2d(1, 4, 3)",
-        "self.relu1 = nn.ReLU()",
-        "self.flatten1 = nn.Flatten()",
-        "self.fc1 = nn.Linear(36, 2)",
-        "self.fc_head = nn.Linear(2, 2)",
-    ):
+    for line in ("self.conv1 = nn.Conv2d(1, 4, 3)", "self.relu1 = nn.ReLU()", "self.flatten1 = nn.Flatten()",
+                 "self.fc1 = nn.Linear(36, 2)", "self.fc_head = nn.Linear(2, 2)"):
         assert line in source, line
 
 
 def test_layers_are_registered_in_document_order(tmp_path: Path) -> None:
     """x→conv1→bn1→add and x→shortcut→add: model.py registers conv1, bn1, shortcut (the document's
     order, as the source declared them), not breadth-first (conv1, shortcut, bn1)."""
-    nodes = [
-        {"id": "x", "kind": "input", "shape": ["B", 4, 8, 8]},
-        {
-            "id": "conv1",
-            "kind": "layer",
-            "type": "Conv2d",
-            "params": {"out_channels": 4, "kernel_size": 3, "padding": 1},
-        },
-        {"id": "bn1", "kind": "layer", "type": "BatchNorm2d"},
-        {"id": "shortcut", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 1}},
-        {"id": "add", "kind": "layer", "type": "Add"},
-        {"id": "y", "kind": "output"},
-    ]
-    pairs = [
-        ("x", "out", "conv1", "in"),
-        ("conv1", "out", "bn1", "in"),
-        ("x", "out", "shortcut", "in"),
-        ("bn1", "out", "add", "in0"),
-        ("shortcut", "out", "add", "in1"),
-        ("add", "out", "y", "in"),
-    ]
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 4, 8, 8]},
+             {"id": "conv1", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 3, "padding": 1}},
+             {"id": "bn1", "kind": "layer", "type": "BatchNorm2d"},
+             {"id": "shortcut", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 1}},
+             {"id": "add", "kind": "layer", "type": "Add"},
+             {"id": "y", "kind": "output"}]
+    pairs = [("x", "out", "conv1", "in"), ("conv1", "out", "bn1", "in"), ("x", "out", "shortcut", "in"),
+             ("bn1", "out", "add", "in0"), ("shortcut", "out", "add", "in1"), ("add", "out", "y", "in")]
     edges = [{"source": {"node": a, "port": p}, "target": {"node": b, "port": q}} for a, p, b, q in pairs]
     graph = Graph.model_validate({"nodes": nodes, "edges": edges})
     from torchcanvas.shapes import build_model
 
-    expected = [
-        "conv1.weight",
-        "conv1.bias",
-        "bn1.weight",
-        "bn1.bias",
-        "bn1.running_mean",
-        "bn1.running_var",
-        "bn1.num_batches_tracked",
-        "shortcut.weight",
-        "shortcut.bias",
-    ]
+    expected = ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
+                "bn1.num_batches_tracked", "shortcut.weight", "shortcut.bias"]
     assert list(build_model(graph).state_dict()) == expected
     generated = getattr(import_source(generate_model_py(graph), tmp_path), model_class_name(graph))()
     assert list(generated.state_dict()) == expected
@@ -291,18 +227,10 @@ def test_the_checked_name_is_the_code_name(name: str | None, attr: str) -> None:
     `self.<attr>`, whether the node is named (as typed, or made a legal unique identifier) or not."""
     from torchcanvas.shapes import check
 
-    nodes = [
-        {"id": "x", "kind": "input", "shape": ["B", 1, 5, 5]},
-        {
-            "id": "conv2d_1",
-            "kind": "layer",
-            "type": "Conv2d",
-            "name": name,
-            "params": {"out_channels": 4, "kernel_size": 3},
-        },
-        {"id": "linear_1", "kind": "layer", "type": "Flatten"},
-        {"id": "y", "kind": "output"},
-    ]
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 1, 5, 5]},
+             {"id": "conv2d_1", "kind": "layer", "type": "Conv2d", "name": name, "params": {"out_channels": 4, "kernel_size": 3}},
+             {"id": "linear_1", "kind": "layer", "type": "Flatten"},
+             {"id": "y", "kind": "output"}]
     ids = [n["id"] for n in nodes]
     edges = [{"source": {"node": a}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
     graph = Graph.model_validate({"nodes": nodes, "edges": edges})

@@ -52,27 +52,9 @@ def assert_inert(source: str) -> None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-            assert all(
-                n.split(".")[0]
-                in {
-                    "torch",
-                    "torchvision",
-                    "argparse",
-                    "json",
-                    "math",
-                    "os",
-                    "pathlib",
-                    "random",
-                    "time",
-                    "tqdm",
-                    "numpy",
-                    "sklearn",
-                    "skimage",
-                    "model",
-                    "PIL",
-                }
-                for n in names
-            ), names
+            assert all(n.split(".")[0] in {"torch", "torchvision", "argparse", "json", "math", "os", "pathlib", "random",
+                                               "time", "tqdm", "numpy", "sklearn", "skimage", "model", "PIL"}
+                       for n in names), names
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
             assert node.func.id not in {"eval", "exec", "__import__", "compile"}
         if isinstance(node, ast.Attribute):
@@ -100,14 +82,9 @@ def test_names_cannot_inject_code(payload: str, tmp_path: Path) -> None:
     assert len(set(names)) == 2 and all(n.isidentifier() for n in names)
 
 
-@pytest.mark.parametrize(
-    "field,value",
-    [
-        ("id", "x; import os"),
-        ("type", "Linear(1,1); import os"),
-        ("kind", "eval"),
-    ],
-)
+@pytest.mark.parametrize("field,value", [
+    ("id", "x; import os"), ("type", "Linear(1,1); import os"), ("kind", "eval"),
+])
 def test_structural_fields_are_validated(field: str, value: str) -> None:
     doc = mlp()
     doc["nodes"][1][field] = value
@@ -123,15 +100,12 @@ def test_module_names_are_validated() -> None:
     assert "modules" in str(e.value)
 
 
-@pytest.mark.parametrize(
-    "params,param",
-    [
-        ({"out_features": "2); import os; (1"}, "out_features"),
-        ({"out_features": 2, "bias": "True); import os #"}, "bias"),
-        ({"out_features": [2, "import os"]}, "out_features"),
-        ({"out_features": 2, "__class__": 1}, "__class__"),
-    ],
-)
+@pytest.mark.parametrize("params,param", [
+    ({"out_features": "2); import os; (1"}, "out_features"),
+    ({"out_features": 2, "bias": "True); import os #"}, "bias"),
+    ({"out_features": [2, "import os"]}, "out_features"),
+    ({"out_features": 2, "__class__": 1}, "__class__"),
+])
 def test_params_are_typed(params: dict[str, Any], param: str) -> None:
     doc = mlp()
     doc["nodes"][1]["params"] = params
@@ -144,33 +118,17 @@ def test_params_are_typed(params: dict[str, Any], param: str) -> None:
 
 def test_enum_values_are_checked() -> None:
     doc = mlp()
-    doc["nodes"][1] = {
-        "id": "fc1",
-        "kind": "layer",
-        "type": "Conv1d",
-        "params": {"out_channels": 2, "kernel_size": 1, "padding_mode": "zeros'); import os #"},
-    }
+    doc["nodes"][1] = {"id": "fc1", "kind": "layer", "type": "Conv1d",
+                       "params": {"out_channels": 2, "kernel_size": 1, "padding_mode": "zeros'); import os #"}}
     r = check(Graph.model_validate(doc))
     assert any(i.param == "padding_mode" and "one of" in i.message for i in r.issues)
 
 
-@pytest.mark.parametrize(
-    "root",
-    [
-        "data'); import os; os.system('touch /tmp/torchcanvas-pwned'); ('",
-        "/etc",
-        "../../home",
-        "data/../../x",
-        "C:\\Windows",
-        "data\\..\\x",
-        "da\x00ta",
-        ".ssh",
-        "a" * 65,
-        "~/x",
-        "data/",
-        "",
-    ],
-)
+@pytest.mark.parametrize("root", [
+    "data'); import os; os.system('touch /tmp/torchcanvas-pwned'); ('",
+    "/etc", "../../home", "data/../../x", "C:\\Windows", "data\\..\\x", "da\x00ta", ".ssh", "a" * 65, "~/x",
+    "data/", "",
+])
 @pytest.mark.parametrize("dataset", ["ImageFolder", "CIFAR10"])
 def test_dataset_roots_are_relative_names(root: str, dataset: str) -> None:
     doc = mlp()
@@ -179,10 +137,7 @@ def test_dataset_roots_are_relative_names(root: str, dataset: str) -> None:
     doc["edges"][0] = {"source": {"node": "x"}, "target": {"node": "flat", "port": "in"}}
     doc["edges"].append({"source": {"node": "flat"}, "target": {"node": "fc1", "port": "in"}})
     doc["nodes"][3]["params"] = {"out_features": 10}  # CIFAR10's classes; ImageFolder's default is 2
-    doc["training"]["dataset"] = {
-        "type": dataset,
-        "params": {"root": root, **({"num_classes": 10} if dataset == "ImageFolder" else {})},
-    }
+    doc["training"]["dataset"] = {"type": dataset, "params": {"root": root, **({"num_classes": 10} if dataset == "ImageFolder" else {})}}
     with pytest.raises(GraphError) as e:
         generate(Graph.model_validate(doc))
     assert [i.param for i in e.value.issues] == ["training.dataset.root"]
@@ -191,16 +146,13 @@ def test_dataset_roots_are_relative_names(root: str, dataset: str) -> None:
     assert '"my_images/v1.2"' in generate(Graph.model_validate(doc))["train.py"]
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"out_features": 10**12},
-        {"out_features": 10**30},
-        {"out_features": -5},
-        {"out_features": 1.5},
-        {"out_features": float("nan")},
-    ],
-)
+@pytest.mark.parametrize("params", [
+    {"out_features": 10**12},
+    {"out_features": 10**30},
+    {"out_features": -5},
+    {"out_features": 1.5},
+    {"out_features": float("nan")},
+])
 def test_huge_and_bad_numbers(params: dict[str, Any]) -> None:
     doc = mlp()
     doc["nodes"][1]["params"] = params
@@ -212,12 +164,8 @@ def test_huge_and_bad_numbers(params: dict[str, Any]) -> None:
 def test_huge_kernel_and_input() -> None:
     doc = mlp()
     doc["nodes"][0]["shape"] = ["B", 3, 1_000_000, 1_000_000]
-    doc["nodes"][1] = {
-        "id": "fc1",
-        "kind": "layer",
-        "type": "Conv2d",
-        "params": {"out_channels": 1_000_000, "kernel_size": 1_000_000},
-    }
+    doc["nodes"][1] = {"id": "fc1", "kind": "layer", "type": "Conv2d",
+                       "params": {"out_channels": 1_000_000, "kernel_size": 1_000_000}}
     r = check(Graph.model_validate(doc))
     assert not r.ok and r.issues[0].node == "fc1"
 
@@ -241,18 +189,14 @@ def test_cycle_gets_a_clear_error() -> None:
 
 def test_module_that_contains_itself_indirectly() -> None:
     def block(name: str, uses: str) -> dict[str, Any]:
-        return {
-            "name": name,
-            "nodes": [
-                {"id": "in", "kind": "input", "shape": ["B", 2]},
-                {"id": "m", "kind": "module", "module": uses},
-                {"id": "out", "kind": "output"},
-            ],
-            "edges": [
-                {"source": {"node": "in"}, "target": {"node": "m", "port": "in"}},
-                {"source": {"node": "m", "port": "out"}, "target": {"node": "out", "port": "in"}},
-            ],
-        }
+        return {"name": name, "nodes": [
+            {"id": "in", "kind": "input", "shape": ["B", 2]},
+            {"id": "m", "kind": "module", "module": uses},
+            {"id": "out", "kind": "output"},
+        ], "edges": [
+            {"source": {"node": "in"}, "target": {"node": "m", "port": "in"}},
+            {"source": {"node": "m", "port": "out"}, "target": {"node": "out", "port": "in"}},
+        ]}
 
     doc = mlp()
     doc["modules"] = [block("A", "B"), block("B", "A")]
@@ -271,17 +215,14 @@ def _errors(doc: dict[str, Any]) -> list[Any]:
     return [i for i in check(Graph.model_validate(doc)).issues if i.severity == "error"]
 
 
-@pytest.mark.parametrize(
-    "layer,params,param",
-    [
-        ("Linear", {"out_features": 10**400}, "out_features"),
-        ("Linear", {"out_features": -(10**400)}, "out_features"),
-        ("Linear", {"out_features": 2**63}, "out_features"),
-        ("Dropout", {"p": 10**400}, "p"),
-        ("LeakyReLU", {"negative_slope": -(10**400)}, "negative_slope"),
-        ("Linear", {"out_features": [10**400]}, "out_features"),
-    ],
-)
+@pytest.mark.parametrize("layer,params,param", [
+    ("Linear", {"out_features": 10**400}, "out_features"),
+    ("Linear", {"out_features": -(10**400)}, "out_features"),
+    ("Linear", {"out_features": 2**63}, "out_features"),
+    ("Dropout", {"p": 10**400}, "p"),
+    ("LeakyReLU", {"negative_slope": -(10**400)}, "negative_slope"),
+    ("Linear", {"out_features": [10**400]}, "out_features"),
+])
 def test_numbers_beyond_64_bits_are_located_errors(layer: str, params: dict[str, Any], param: str) -> None:
     doc = mlp()
     doc["nodes"][1].update(type=layer, params=params)
@@ -291,18 +232,12 @@ def test_numbers_beyond_64_bits_are_located_errors(layer: str, params: dict[str,
         generate(Graph.model_validate(doc))
 
 
-@pytest.mark.parametrize(
-    "training,param",
-    [
-        ({"loss": {"type": "CrossEntropyLoss", "params": {"ignore_index": 10**400}}}, "training.loss.ignore_index"),
-        (
-            {"loss": {"type": "CrossEntropyLoss", "params": {"label_smoothing": 10**400}}},
-            "training.loss.label_smoothing",
-        ),
-        ({"optimizer": {"type": "SGD", "params": {"momentum": 10**400}}}, "training.optimizer.momentum"),
-        ({"dataset": {"type": "Moons", "params": {"n_samples": 2**64}}}, "training.dataset.n_samples"),
-    ],
-)
+@pytest.mark.parametrize("training,param", [
+    ({"loss": {"type": "CrossEntropyLoss", "params": {"ignore_index": 10**400}}}, "training.loss.ignore_index"),
+    ({"loss": {"type": "CrossEntropyLoss", "params": {"label_smoothing": 10**400}}}, "training.loss.label_smoothing"),
+    ({"optimizer": {"type": "SGD", "params": {"momentum": 10**400}}}, "training.optimizer.momentum"),
+    ({"dataset": {"type": "Moons", "params": {"n_samples": 2**64}}}, "training.dataset.n_samples"),
+])
 def test_training_numbers_beyond_64_bits_refuse_train_py(training: dict[str, Any], param: str) -> None:
     doc = mlp(**training)
     with pytest.raises(GraphError) as e:
@@ -323,10 +258,8 @@ def test_regression_ranges_must_be_ordered_and_bounded(x_range: list[float]) -> 
 
 
 def test_crop_scales_must_be_ordered() -> None:
-    doc = mlp(
-        dataset={"type": "Digits"},
-        train_transforms=[{"type": "RandomResizedCrop", "params": {"size": 8, "scale": [1.0, 0.5]}}],
-    )
+    doc = mlp(dataset={"type": "Digits"}, train_transforms=[
+        {"type": "RandomResizedCrop", "params": {"size": 8, "scale": [1.0, 0.5]}}])
     with pytest.raises(GraphError) as e:
         generate(Graph.model_validate(doc))
     assert "training.train_transforms[0].scale" in [i.param for i in e.value.issues]
@@ -335,15 +268,12 @@ def test_crop_scales_must_be_ordered() -> None:
 # ---- ports ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "edge,port,node",
-    [
-        (1, "nope", "fc2"),  # fc1 -> fc2 from a port Linear does not have
-        (0, "in", "fc1"),  # from the input node's (missing) port 'in'
-        (2, "h_n", "y"),  # Linear has no h_n
-        (1, "out0", "fc2"),
-    ],
-)
+@pytest.mark.parametrize("edge,port,node", [
+    (1, "nope", "fc2"),  # fc1 -> fc2 from a port Linear does not have
+    (0, "in", "fc1"),  # from the input node's (missing) port 'in'
+    (2, "h_n", "y"),  # Linear has no h_n
+    (1, "out0", "fc2"),
+])
 def test_edges_from_missing_ports_are_errors_on_the_consumer(edge: int, port: str, node: str) -> None:
     doc = mlp()
     doc["edges"][edge]["source"]["port"] = port
@@ -374,11 +304,8 @@ def test_a_variadic_port_past_the_count_is_an_error() -> None:
 
 
 def test_a_module_output_port_must_exist() -> None:
-    block = {
-        "name": "Block",
-        "nodes": [{"id": "i", "kind": "input", "shape": ["B", 2]}, {"id": "o", "kind": "output"}],
-        "edges": [{"source": {"node": "i"}, "target": {"node": "o", "port": "in"}}],
-    }
+    block = {"name": "Block", "nodes": [{"id": "i", "kind": "input", "shape": ["B", 2]}, {"id": "o", "kind": "output"}],
+             "edges": [{"source": {"node": "i"}, "target": {"node": "o", "port": "in"}}]}
     doc = mlp()
     doc["modules"] = [block]
     doc["nodes"][1] = {"id": "fc1", "kind": "module", "module": "Block"}
@@ -409,15 +336,12 @@ def test_a_module_input_with_a_symbol_is_refused() -> None:
     assert "input node 'seq'" in str(e.value)
 
 
-@pytest.mark.parametrize(
-    "optimizer",
-    [
-        {"type": "Adam", "params": {"betas": [1.0, 0.999]}},
-        {"type": "AdamW", "params": {"betas": [0.9, 1.0]}},
-        {"type": "Rprop", "params": {"etas": [0.0, 0.0]}},
-        {"type": "Adagrad", "params": {"initial_accumulator_value": 1e308}},
-    ],
-)
+@pytest.mark.parametrize("optimizer", [
+    {"type": "Adam", "params": {"betas": [1.0, 0.999]}},
+    {"type": "AdamW", "params": {"betas": [0.9, 1.0]}},
+    {"type": "Rprop", "params": {"etas": [0.0, 0.0]}},
+    {"type": "Adagrad", "params": {"initial_accumulator_value": 1e308}},
+])
 def test_params_torch_refuses_stop_before_train_py(optimizer: dict[str, Any]) -> None:
     doc = mlp(optimizer=optimizer)
     with pytest.raises(GraphError) as e:

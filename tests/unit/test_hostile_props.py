@@ -29,50 +29,17 @@ from torchcanvas.shapes import check
 
 EXAMPLES = {p.stem: json.loads(p.read_text()) for p in sorted((Path(__file__).parents[2] / "examples").glob("*.json"))}
 # Small bounds keep every example fast; they are still refusals to survive.
-LIMITS = Limits(
-    max_module_instances=2_000,
-    max_tensor_elements=5_000_000,
-    max_total_params=20_000_000,
-    max_image_pixels=128 * 128,
-    max_onnx_bytes=20_000_000,
-)
+LIMITS = Limits(max_module_instances=2_000, max_tensor_elements=5_000_000, max_total_params=20_000_000,
+                max_image_pixels=128 * 128, max_onnx_bytes=20_000_000)
 DOCUMENTED = (ValidationError, GraphError, LimitExceeded)
 
 huge_ints = st.sampled_from([10**400, -(10**400), 2**63, 2**63 - 1, -(2**63) - 1, 2**64, 10**12, -1, 0])
 odd_floats = st.sampled_from([math.nan, math.inf, -math.inf, 1e308, -1e308, 5e-324, -0.0, 1.5])
-scalars = st.one_of(
-    huge_ints,
-    odd_floats,
-    st.integers(-5, 70),
-    st.booleans(),
-    st.none(),
-    st.sampled_from(["", "same", "../../etc", "/abs", "zeros'); import os #", "ＤａｔａＬｏａｄｅｒ", "\x00"]),
-)
-values = st.one_of(
-    scalars, st.lists(scalars, max_size=5), st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2)
-)
-names = st.sampled_from(
-    [
-        "DataLoader",
-        "ＤａｔａＬｏａｄｅｒ",
-        "SummaryWriter",
-        "Dataset",
-        "ImageArrays",
-        "nn",
-        "torch",
-        "F",
-        "self",
-        "forward",
-        "class",
-        "__init__",
-        "Net",
-        "model",
-        "x",
-        "1abc",
-        "ñ",
-        "a" * 100,
-    ]
-)
+scalars = st.one_of(huge_ints, odd_floats, st.integers(-5, 70), st.booleans(), st.none(),
+                    st.sampled_from(["", "same", "../../etc", "/abs", "zeros'); import os #", "ＤａｔａＬｏａｄｅｒ", "\x00"]))
+values = st.one_of(scalars, st.lists(scalars, max_size=5), st.dictionaries(st.sampled_from(["a", "b"]), scalars, max_size=2))
+names = st.sampled_from(["DataLoader", "ＤａｔａＬｏａｄｅｒ", "SummaryWriter", "Dataset", "ImageArrays", "nn", "torch", "F",
+                         "self", "forward", "class", "__init__", "Net", "model", "x", "1abc", "ñ", "a" * 100])
 ports = st.sampled_from(["out", "in", "in0", "in1", "out0", "out1", "x", "y", "nope", "h_n", "indices", "in2"])
 dims = st.one_of(st.integers(1, 70), st.sampled_from([1_000_000, 0, -3, "B", "T", "b", 1.5, None, 10**400]))
 
@@ -114,18 +81,14 @@ def _mutate_shape(data: st.DataObject, doc: dict[str, Any]) -> None:
     if inputs:
         node = data.draw(st.sampled_from(inputs))
         i = data.draw(st.integers(0, len(node["shape"])))
-        node["shape"][i : i + 1] = [data.draw(dims)]
+        node["shape"][i:i + 1] = [data.draw(dims)]
 
 
 def _mutate_training(data: st.DataObject, doc: dict[str, Any]) -> None:
     c = catalog()
     t = doc.setdefault("training", {})
-    field = data.draw(
-        st.sampled_from(["dataset", "loss", "optimizer", "scheduler", "train_transforms", "test_transforms"])
-    )
-    table = {"dataset": c.datasets, "loss": c.losses, "optimizer": c.optimizers, "scheduler": c.schedulers}.get(
-        field, c.transforms
-    )
+    field = data.draw(st.sampled_from(["dataset", "loss", "optimizer", "scheduler", "train_transforms", "test_transforms"]))
+    table = {"dataset": c.datasets, "loss": c.losses, "optimizer": c.optimizers, "scheduler": c.schedulers}.get(field, c.transforms)
     type_ = data.draw(st.sampled_from(sorted(table)))
     spec = table[type_]
     params = {}
@@ -158,9 +121,8 @@ def _graph(doc: dict[str, Any]) -> Graph | None:
         return None
 
 
-PROPS = settings(
-    max_examples=150, deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
+PROPS = settings(max_examples=150, deadline=timedelta(seconds=10), suppress_health_check=[HealthCheck.too_slow],
+                 derandomize=True)
 
 
 @PROPS
@@ -183,9 +145,8 @@ def test_check_and_codegen_answer_every_mutated_example(doc: dict[str, Any]) -> 
     compile(files["train.py"], "train.py", "exec")
 
 
-@settings(
-    max_examples=20, deadline=timedelta(seconds=20), suppress_health_check=[HealthCheck.too_slow], derandomize=True
-)
+@settings(max_examples=20, deadline=timedelta(seconds=20), suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)
 @given(mutated())
 def test_onnx_export_answers_every_small_mutated_example(doc: dict[str, Any]) -> None:
     graph = _graph(doc)

@@ -67,23 +67,14 @@ def _assert_same_model(source: nn.Module, graph: Graph, size: int) -> None:
 # than 5 s here run with the slow tests.
 _SLOW = pytest.mark.slow
 TORCHVISION = [
-    pytest.param("resnet18", 64, {}),
-    pytest.param("resnext50_32x4d", 64, {}),
-    pytest.param("vgg11", 64, {}),
-    pytest.param("alexnet", 64, {}),
-    pytest.param("mobilenet_v2", 64, {}),
-    pytest.param("mobilenet_v3_small", 64, {}),
-    pytest.param("efficientnet_b0", 64, {}),
-    pytest.param("efficientnet_v2_s", 64, {}, marks=_SLOW),
-    pytest.param("regnet_y_400mf", 64, {}),
-    pytest.param("densenet121", 64, {}, marks=_SLOW),
-    pytest.param("squeezenet1_0", 64, {}),
-    pytest.param("shufflenet_v2_x0_5", 64, {}),
-    pytest.param("mnasnet0_5", 64, {}),
-    pytest.param("googlenet", 64, {"aux_logits": False}),
-    pytest.param("inception_v3", 80, {"aux_logits": False}),
-    pytest.param("convnext_tiny", 64, {}),
-    pytest.param("vit_b_16", 64, {"image_size": 64}, marks=_SLOW),
+    pytest.param("resnet18", 64, {}), pytest.param("resnext50_32x4d", 64, {}),
+    pytest.param("vgg11", 64, {}), pytest.param("alexnet", 64, {}),
+    pytest.param("mobilenet_v2", 64, {}), pytest.param("mobilenet_v3_small", 64, {}),
+    pytest.param("efficientnet_b0", 64, {}), pytest.param("efficientnet_v2_s", 64, {}, marks=_SLOW),
+    pytest.param("regnet_y_400mf", 64, {}), pytest.param("densenet121", 64, {}, marks=_SLOW),
+    pytest.param("squeezenet1_0", 64, {}), pytest.param("shufflenet_v2_x0_5", 64, {}), pytest.param("mnasnet0_5", 64, {}),
+    pytest.param("googlenet", 64, {"aux_logits": False}), pytest.param("inception_v3", 80, {"aux_logits": False}),
+    pytest.param("convnext_tiny", 64, {}), pytest.param("vit_b_16", 64, {"image_size": 64}, marks=_SLOW),
 ]
 
 
@@ -106,21 +97,8 @@ def test_torchvision_model_imports_exactly(name: str, size: int, kwargs: dict[st
 
 def test_resnet_keeps_the_source_structure_and_shares_definitions() -> None:
     graph = import_module(torchvision.models.resnet18(), [3, SIZE, SIZE])
-    assert [n.id for n in graph.nodes] == [
-        "x",
-        "conv1",
-        "bn1",
-        "relu",
-        "maxpool",
-        "layer1",
-        "layer2",
-        "layer3",
-        "layer4",
-        "avgpool",
-        "flatten",
-        "fc",
-        "out",
-    ]
+    assert [n.id for n in graph.nodes] == ["x", "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3", "layer4",
+                                           "avgpool", "flatten", "fc", "out"]
     layer1 = graph.module(next(n.module for n in graph.nodes if n.id == "layer1"))  # type: ignore[union-attr]
     assert layer1 is not None and [n.id for n in layer1.nodes] == ["x", "0", "1", "out"]
     # Both blocks of layer1 are one definition; in_channels is left to the shape pass.
@@ -146,9 +124,7 @@ def _refusal(tmp_path: Path, source: str, shape: list[int]) -> str:
 
 
 def test_data_dependent_control_flow_is_refused_with_its_line(tmp_path: Path) -> None:
-    text = _refusal(
-        tmp_path,
-        """
+    text = _refusal(tmp_path, """
         import torch.nn as nn
 
         class Net(nn.Module):
@@ -160,17 +136,13 @@ def test_data_dependent_control_flow_is_refused_with_its_line(tmp_path: Path) ->
                 if x.sum() > 0:
                     return self.fc(x)
                 return x
-        """,
-        [4],
-    )
+        """, [4])
     assert "data-dependent control flow" in text
     assert "user_model.py:10: if x.sum() > 0:" in text
 
 
 def test_in_place_assignment_is_refused_with_its_line(tmp_path: Path) -> None:
-    text = _refusal(
-        tmp_path,
-        """
+    text = _refusal(tmp_path, """
         import torch.nn as nn
 
         class Net(nn.Module):
@@ -182,16 +154,12 @@ def test_in_place_assignment_is_refused_with_its_line(tmp_path: Path) -> None:
                 y = self.fc(x)
                 y[:, 0] = 0
                 return y
-        """,
-        [4],
-    )
+        """, [4])
     assert "in-place assignment" in text and "user_model.py:11: y[:, 0] = 0" in text
 
 
 def test_in_place_method_is_refused_with_its_line(tmp_path: Path) -> None:
-    text = _refusal(
-        tmp_path,
-        """
+    text = _refusal(tmp_path, """
         import torch.nn as nn
 
         class Net(nn.Module):
@@ -203,16 +171,12 @@ def test_in_place_method_is_refused_with_its_line(tmp_path: Path) -> None:
                 y = self.fc(x)
                 y.clamp_(min=0)
                 return y
-        """,
-        [4],
-    )
+        """, [4])
     assert "Tensor.clamp_ (in place) (x1) at" in text and "user_model.py:11: y.clamp_(min=0)" in text
 
 
 def test_unsupported_ops_are_refused_with_their_count_and_line(tmp_path: Path) -> None:
-    text = _refusal(
-        tmp_path,
-        """
+    text = _refusal(tmp_path, """
         import torch
         import torch.nn as nn
 
@@ -225,17 +189,13 @@ def test_unsupported_ops_are_refused_with_their_count_and_line(tmp_path: Path) -
                 for _ in range(3):
                     x = torch.cumsum(self.fc(x), dim=1)
                 return x
-        """,
-        [4],
-    )
+        """, [4])
     assert "shared weights" in text or "cumsum" in text
     assert "user_model.py:12: x = torch.cumsum(self.fc(x), dim=1)" in text
 
 
 def test_an_unsupported_function_is_refused_not_dropped(tmp_path: Path) -> None:
-    text = _refusal(
-        tmp_path,
-        """
+    text = _refusal(tmp_path, """
         import torch
         import torch.nn as nn
 
@@ -249,9 +209,7 @@ def test_an_unsupported_function_is_refused_not_dropped(tmp_path: Path) -> None:
                 x = torch.cumsum(self.a(x), dim=1)
                 x = torch.cumsum(self.b(x), dim=1)
                 return x
-        """,
-        [4],
-    )
+        """, [4])
     assert "cumsum (x1) at" in text and text.count("cumsum (x1) at") == 2
     assert "user_model.py:12:" in text and "user_model.py:13:" in text
 
@@ -261,8 +219,7 @@ def test_an_unsupported_function_is_refused_not_dropped(tmp_path: Path) -> None:
 
 def test_cli_imports_a_file_and_the_round_trip_is_stable(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     user = tmp_path / "net.py"
-    user.write_text(
-        textwrap.dedent("""
+    user.write_text(textwrap.dedent("""
         import torch.nn as nn
         import torch.nn.functional as F
 
@@ -285,8 +242,7 @@ def test_cli_imports_a_file_and_the_round_trip_is_stable(tmp_path: Path, capsys:
             def forward(self, x):
                 x = self.blocks(self.stem(x))
                 return self.head(x.mean(dim=(2, 3)))
-        """)
-    )
+        """))
     doc = tmp_path / "net.json"
     assert main(["import", f"{user}:Net", "-o", str(doc), "--input-shape", "1,16,16"]) == 0
     graph = Graph.model_validate_json(doc.read_text())

@@ -70,7 +70,9 @@ def varied_params(layer_type: str) -> dict[str, Any] | None:
 
 
 CASES = [pytest.param(t, None, id=f"{t}-example") for t in LAYERS] + [
-    pytest.param(t, "varied", id=f"{t}-varied") for t in LAYERS if varied_params(t) is not None
+    pytest.param(t, "varied", id=f"{t}-varied")
+    for t in LAYERS
+    if varied_params(t) is not None
 ]
 
 
@@ -145,31 +147,16 @@ def test_layer_through_generated_code(layer_type: str, variant: str | None, tmp_
 def test_parameter_node(init: str, value: float, tmp_path: Path) -> None:
     """x + token, and token expanded per sample and joined to x: the parameter is registered under
     the node's own name, generated code and the in-memory model agree, and the init is the one asked for."""
-    nodes = [
-        {"id": "x", "kind": "input", "shape": ["B", 4, 16]},
-        {
-            "id": "token",
-            "kind": "layer",
-            "type": "Parameter",
-            "params": {"shape": [1, 1, 16], "init": init, "value": value},
-        },
-        {"id": "add", "kind": "layer", "type": "Add"},
-        {"id": "per_sample", "kind": "layer", "type": "Expand", "params": {"shape": [-1, -1]}},
-        {"id": "cat", "kind": "layer", "type": "Concat"},
-        {"id": "y", "kind": "output"},
-    ]
-    pairs = [
-        ("x", "add", "in0"),
-        ("token", "add", "in1"),
-        ("token", "per_sample", "in"),
-        ("x", "per_sample", "like"),
-        ("per_sample", "cat", "in0"),
-        ("add", "cat", "in1"),
-        ("cat", "y", "in"),
-    ]
-    graph = Graph.model_validate(
-        {"nodes": nodes, "edges": [{"source": {"node": a}, "target": {"node": b, "port": p}} for a, b, p in pairs]}
-    )
+    nodes = [{"id": "x", "kind": "input", "shape": ["B", 4, 16]},
+             {"id": "token", "kind": "layer", "type": "Parameter", "params": {"shape": [1, 1, 16], "init": init, "value": value}},
+             {"id": "add", "kind": "layer", "type": "Add"},
+             {"id": "per_sample", "kind": "layer", "type": "Expand", "params": {"shape": [-1, -1]}},
+             {"id": "cat", "kind": "layer", "type": "Concat"},
+             {"id": "y", "kind": "output"}]
+    pairs = [("x", "add", "in0"), ("token", "add", "in1"), ("token", "per_sample", "in"), ("x", "per_sample", "like"),
+             ("per_sample", "cat", "in0"), ("add", "cat", "in1"), ("cat", "y", "in")]
+    graph = Graph.model_validate({"nodes": nodes, "edges": [{"source": {"node": a}, "target": {"node": b, "port": p}}
+                                                             for a, b, p in pairs]})
     result = check(graph)
     assert result.ok, result.issues
     assert result.nodes["token"].outputs["out"] == [1, 1, 16] and result.total_params == 16

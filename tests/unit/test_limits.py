@@ -41,19 +41,14 @@ def nested(levels: int, uses: int, width: int = 4) -> dict[str, Any]:
             nodes += [{"id": f"m{i}", "kind": "module", "module": inner} for i in range(uses)]
         nodes.append({"id": "out", "kind": "output"})
         ids = [n["id"] for n in nodes]
-        edges = [
-            {"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}}
-            for a, b in itertools.pairwise(ids)
-        ]
+        edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
         return {"nodes": nodes, "edges": edges}
 
     modules = [{"name": "L0", **body(None)}] + [{"name": f"L{k}", **body(f"L{k - 1}")} for k in range(1, levels)]
     top = body(f"L{levels - 1}")
     top["nodes"] = [top["nodes"][0], {"id": "top", "kind": "module", "module": f"L{levels - 1}"}, top["nodes"][-1]]
-    top["edges"] = [
-        {"source": {"node": "in", "port": "out"}, "target": {"node": "top", "port": "in"}},
-        {"source": {"node": "top", "port": "out"}, "target": {"node": "out", "port": "in"}},
-    ]
+    top["edges"] = [{"source": {"node": "in", "port": "out"}, "target": {"node": "top", "port": "in"}},
+                    {"source": {"node": "top", "port": "out"}, "target": {"node": "out", "port": "in"}}]
     return {"name": "Nested", "modules": modules, **top, "training": {"dataset": {"type": "RandomRegression"}}}
 
 
@@ -160,26 +155,17 @@ def test_a_layer_too_large_to_export_is_refused_by_its_size() -> None:
 # ---- max_image_pixels ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "transforms,pixels,where",
-    [
-        ([{"type": "Resize", "params": {"size": [64, 32]}}], 64 * 32, "train_transforms[0]"),
-        ([{"type": "Resize", "params": {"size": 40}}], 40 * 40, "train_transforms[0]"),
-        (
-            [{"type": "Pad", "params": {"padding": 4}}, {"type": "CenterCrop", "params": {"size": 32}}],
-            40 * 40,
-            "train_transforms[0]",
-        ),
-        ([{"type": "Pad", "params": {"padding": [1, 2, 3, 4]}}], 36 * 38, "train_transforms[0]"),
-        ([{"type": "RandomCrop", "params": {"size": 32, "padding": 8}}], 48 * 48, "train_transforms[0]"),
-        (
-            [{"type": "RandomHorizontalFlip"}, {"type": "RandomResizedCrop", "params": {"size": 50}}],
-            2500,
-            "train_transforms[1]",
-        ),
-        ([{"type": "TenCrop", "params": {"size": [30, 60]}}], 1800, "train_transforms[0]"),
-    ],
-)
+@pytest.mark.parametrize("transforms,pixels,where", [
+    ([{"type": "Resize", "params": {"size": [64, 32]}}], 64 * 32, "train_transforms[0]"),
+    ([{"type": "Resize", "params": {"size": 40}}], 40 * 40, "train_transforms[0]"),
+    ([{"type": "Pad", "params": {"padding": 4}}, {"type": "CenterCrop", "params": {"size": 32}}], 40 * 40,
+     "train_transforms[0]"),
+    ([{"type": "Pad", "params": {"padding": [1, 2, 3, 4]}}], 36 * 38, "train_transforms[0]"),
+    ([{"type": "RandomCrop", "params": {"size": 32, "padding": 8}}], 48 * 48, "train_transforms[0]"),
+    ([{"type": "RandomHorizontalFlip"}, {"type": "RandomResizedCrop", "params": {"size": 50}}], 2500,
+     "train_transforms[1]"),
+    ([{"type": "TenCrop", "params": {"size": [30, 60]}}], 1800, "train_transforms[0]"),
+])
 def test_image_pixels_just_inside_and_outside(transforms: list[dict[str, Any]], pixels: int, where: str) -> None:
     doc = images(*transforms)
     check(Graph.model_validate(doc), Limits(max_image_pixels=pixels))  # no LimitExceeded
@@ -236,16 +222,10 @@ def test_onnx_bytes_just_inside_and_outside(monkeypatch: pytest.MonkeyPatch) -> 
 
 def vit_large() -> dict[str, Any]:
     """ViT-L/16 at 224: a patch embedding, 24 encoder blocks (one module, used 24 times), a head."""
-    block = chain(
-        ["B", 196, 1024],
-        ("TransformerEncoderLayer", {"nhead": 16, "dim_feedforward": 4096, "batch_first": True, "norm_first": True}),
-    )
-    doc = chain(
-        ["B", 3, 224, 224],
-        ("Conv2d", {"out_channels": 1024, "kernel_size": 16, "stride": 16}),
-        ("Flatten", {"start_dim": 2}),
-        ("Transpose", {"dim0": 1, "dim1": 2}),
-    )
+    block = chain(["B", 196, 1024], ("TransformerEncoderLayer", {"nhead": 16, "dim_feedforward": 4096,
+                                                                 "batch_first": True, "norm_first": True}))
+    doc = chain(["B", 3, 224, 224], ("Conv2d", {"out_channels": 1024, "kernel_size": 16, "stride": 16}),
+                ("Flatten", {"start_dim": 2}), ("Transpose", {"dim0": 1, "dim1": 2}))
     doc["modules"] = [{"name": "Block", "nodes": block["nodes"], "edges": block["edges"]}]
     last = "l2"
     for i in range(24):
@@ -253,10 +233,8 @@ def vit_large() -> dict[str, Any]:
         port = "out" if i == 0 else "y"  # a module's ports are its input and output nodes' ids
         doc["edges"].insert(-1, {"source": {"node": last, "port": port}, "target": {"node": f"block{i}", "port": "x"}})
         last = f"block{i}"
-    doc["nodes"][-1:-1] = [
-        {"id": "pool", "kind": "layer", "type": "Mean", "params": {"dims": [1]}},
-        {"id": "head", "kind": "layer", "type": "Linear", "params": {"out_features": 1000}},
-    ]
+    doc["nodes"][-1:-1] = [{"id": "pool", "kind": "layer", "type": "Mean", "params": {"dims": [1]}},
+                           {"id": "head", "kind": "layer", "type": "Linear", "params": {"out_features": 1000}}]
     doc["edges"][-1:] = [
         {"source": {"node": last, "port": "y"}, "target": {"node": "pool", "port": "in"}},
         {"source": {"node": "pool", "port": "out"}, "target": {"node": "head", "port": "in"}},
@@ -268,48 +246,17 @@ def vit_large() -> dict[str, Any]:
 def resnet152() -> dict[str, Any]:
     b = _Builder("ResNet152", ["B", 3, 224, 224])
     h = b.add("conv1", "Conv2d", "x", out_channels=64, kernel_size=7, stride=2, padding=3, bias=False)
-    h = b.add(
-        "pool1", "MaxPool2d", b.add("relu", "ReLU", b.add("bn1", "BatchNorm2d", h)), kernel_size=3, stride=2, padding=1
-    )
+    h = b.add("pool1", "MaxPool2d", b.add("relu", "ReLU", b.add("bn1", "BatchNorm2d", h)), kernel_size=3, stride=2, padding=1)
     for stage, (width, blocks, stride) in enumerate([(64, 3, 1), (128, 8, 2), (256, 36, 2), (512, 3, 2)], start=1):
         for i in range(blocks):
             p, s, identity = f"s{stage}b{i}", stride if i == 0 else 1, h
-            h = b.add(
-                p + "relu1",
-                "ReLU",
-                b.add(
-                    p + "bn1",
-                    "BatchNorm2d",
-                    b.add(p + "conv1", "Conv2d", h, out_channels=width, kernel_size=1, bias=False),
-                ),
-            )
-            h = b.add(
-                p + "relu2",
-                "ReLU",
-                b.add(
-                    p + "bn2",
-                    "BatchNorm2d",
-                    b.add(p + "conv2", "Conv2d", h, out_channels=width, kernel_size=3, stride=s, padding=1, bias=False),
-                ),
-            )
-            h = b.add(
-                p + "bn3",
-                "BatchNorm2d",
-                b.add(p + "conv3", "Conv2d", h, out_channels=width * 4, kernel_size=1, bias=False),
-            )
+            h = b.add(p + "relu1", "ReLU", b.add(p + "bn1", "BatchNorm2d", b.add(p + "conv1", "Conv2d", h, out_channels=width, kernel_size=1, bias=False)))
+            h = b.add(p + "relu2", "ReLU", b.add(p + "bn2", "BatchNorm2d", b.add(p + "conv2", "Conv2d", h, out_channels=width, kernel_size=3, stride=s, padding=1, bias=False)))
+            h = b.add(p + "bn3", "BatchNorm2d", b.add(p + "conv3", "Conv2d", h, out_channels=width * 4, kernel_size=1, bias=False))
             if i == 0:
-                identity = b.add(
-                    p + "down_bn",
-                    "BatchNorm2d",
-                    b.add(p + "down", "Conv2d", identity, out_channels=width * 4, kernel_size=1, stride=s, bias=False),
-                )
+                identity = b.add(p + "down_bn", "BatchNorm2d", b.add(p + "down", "Conv2d", identity, out_channels=width * 4, kernel_size=1, stride=s, bias=False))
             h = b.add(p + "relu3", "ReLU", b.add(p + "add", "Add", [h, identity]))
-    h = b.add(
-        "fc",
-        "Linear",
-        b.add("flatten", "Flatten", b.add("avgpool", "AdaptiveAvgPool2d", h, output_size=1)),
-        out_features=1000,
-    )
+    h = b.add("fc", "Linear", b.add("flatten", "Flatten", b.add("avgpool", "AdaptiveAvgPool2d", h, output_size=1)), out_features=1000)
     return b.finish(h)
 
 
@@ -325,9 +272,7 @@ def test_real_models_stay_well_inside_the_defaults(build: Any, params: int) -> N
     assert instances(graph)[0] < limits.max_module_instances / 10
     assert onnx_bytes(a) < limits.max_onnx_bytes
     bodies = [a.top, *(b for inst in a.module_instances.values() for b in inst)]
-    biggest = max(
-        math.prod(m.shape[1:]) for body in bodies for info in body.infos.values() for m in info.outputs.values()
-    )
+    biggest = max(math.prod(m.shape[1:]) for body in bodies for info in body.infos.values() for m in info.outputs.values())
     assert biggest < limits.max_tensor_elements / 10
 
 

@@ -30,20 +30,8 @@ def test_every_catalog_variant_renders() -> None:
 
 
 def test_the_template_names_are_collected_from_the_output() -> None:
-    assert {
-        "DataLoader",
-        "SummaryWriter",
-        "Dataset",
-        "ImageArrays",
-        "TensorDataset",
-        "tqdm",
-        "v2",
-        "nn",
-        "F",
-        "evaluate",
-        "emit",
-        "model",
-    } <= template_names()
+    assert {"DataLoader", "SummaryWriter", "Dataset", "ImageArrays", "TensorDataset", "tqdm", "v2", "nn", "F",
+            "evaluate", "emit", "model"} <= template_names()
 
 
 @pytest.mark.parametrize("variant", range(len(list(training_variants()))))
@@ -52,26 +40,21 @@ def test_no_class_name_shadows_a_train_py_name(variant: int) -> None:
     used = identifiers(render_train_py(Graph.model_validate({"training": training}), "Placeholder")) - {"Placeholder"}
     for name in sorted(used):
         for spelled in (name, _fullwidth(name)):
-            graph = Graph.model_validate(
-                {"name": spelled[:100], "training": training, "modules": [{"name": "Block", "nodes": [], "edges": []}]}
-            )
+            graph = Graph.model_validate({"name": spelled[:100], "training": training,
+                                          "modules": [{"name": "Block", "nodes": [], "edges": []}]})
             classes = class_names(graph)
             assert classes[None] not in used, (spelled, classes)
 
 
 def _moons(name: str, module: str = "Block") -> dict[str, object]:
-    block = {
-        "name": module,
-        "nodes": [
-            {"id": "in", "kind": "input", "shape": ["B", 16]},
-            {"id": "fc", "kind": "layer", "type": "Linear", "params": {"out_features": 16}},
-            {"id": "out", "kind": "output"},
-        ],
-        "edges": [
-            {"source": {"node": "in"}, "target": {"node": "fc", "port": "in"}},
-            {"source": {"node": "fc"}, "target": {"node": "out", "port": "in"}},
-        ],
-    }
+    block = {"name": module, "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 16]},
+        {"id": "fc", "kind": "layer", "type": "Linear", "params": {"out_features": 16}},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "fc", "port": "in"}},
+        {"source": {"node": "fc"}, "target": {"node": "out", "port": "in"}},
+    ]}
     return {
         "name": name,
         "modules": [block],
@@ -90,12 +73,8 @@ def _moons(name: str, module: str = "Block") -> dict[str, object]:
             {"source": {"node": "blk", "port": "out"}, "target": {"node": "fc2", "port": "in"}},
             {"source": {"node": "fc2"}, "target": {"node": "y", "port": "in"}},
         ],
-        "training": {
-            "dataset": {"type": "Digits"},
-            "loss": {"type": "CrossEntropyLoss"},
-            "epochs": 1,
-            "train_transforms": [{"type": "RandomHorizontalFlip"}],
-        },
+        "training": {"dataset": {"type": "Digits"}, "loss": {"type": "CrossEntropyLoss"}, "epochs": 1,
+                     "train_transforms": [{"type": "RandomHorizontalFlip"}]},
     }
 
 
@@ -130,9 +109,8 @@ def test_graphs_named_after_template_names_train(tmp_path: Path) -> None:
         for filename, text in generate(Graph.model_validate(_moons(name, module))).items():
             (d / filename).write_text(text)
         dirs.append(str(d))
-    proc = subprocess.run(
-        [sys.executable, "-c", RUN_ALL, json.dumps(dirs)], capture_output=True, text=True, timeout=600
-    )
+    proc = subprocess.run([sys.executable, "-c", RUN_ALL, json.dumps(dirs)], capture_output=True, text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(proc.stdout.splitlines()[-1])
     assert {names[dirs.index(d)]: r for d, r in results.items() if r != "ok"} == {}

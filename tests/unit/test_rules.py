@@ -89,12 +89,8 @@ def test_pool_rules_random(kind: str, d: int) -> None:
     rng = random.Random(10 + d)
     for _ in range(40):
         k = rng.randint(1, 4)
-        params = {
-            "kernel_size": k,
-            "stride": rng.choice([None, 1, 2, 3]),
-            "padding": rng.randint(0, k // 2),
-            "ceil_mode": rng.random() < 0.5,
-        }
+        params = {"kernel_size": k, "stride": rng.choice([None, 1, 2, 3]), "padding": rng.randint(0, k // 2),
+                  "ceil_mode": rng.random() < 0.5}
         if kind == "MaxPool":
             params["dilation"] = rng.randint(1, 2)
         shape = (BATCH, 3, *[rng.randint(4, 11) for _ in range(d)])
@@ -105,24 +101,12 @@ def test_pool_rules_random(kind: str, d: int) -> None:
 
 
 @pytest.mark.parametrize("layer_type", ["RNN", "GRU", "LSTM"])
-@pytest.mark.parametrize(
-    "batch_first,bidirectional,layers,bias",
-    [
-        (False, False, 1, True),
-        (True, True, 2, False),
-        (True, False, 3, True),
-        (False, True, 1, False),
-    ],
-)
+@pytest.mark.parametrize("batch_first,bidirectional,layers,bias", [
+    (False, False, 1, True), (True, True, 2, False), (True, False, 3, True), (False, True, 1, False),
+])
 def test_recurrent_rules(layer_type: str, batch_first: bool, bidirectional: bool, layers: int, bias: bool) -> None:
-    params = {
-        "input_size": 6,
-        "hidden_size": 8,
-        "num_layers": layers,
-        "batch_first": batch_first,
-        "bidirectional": bidirectional,
-        "bias": bias,
-    }
+    params = {"input_size": 6, "hidden_size": 8, "num_layers": layers, "batch_first": batch_first,
+              "bidirectional": bidirectional, "bias": bias}
     shape = (BATCH, 5, 6) if batch_first else (5, BATCH, 6)
     fast, meta = _both(layer_type, params, [shape])
     assert fast is not None
@@ -135,16 +119,6 @@ def test_recurrent_rules(layer_type: str, batch_first: bool, bidirectional: bool
 
 def test_a_long_sequence_costs_no_more_than_a_short_one() -> None:
     # The meta device runs a recurrent layer step by step: 10,000 steps took minutes.
-    got = rules.RULES["LSTM"](
-        {
-            "input_size": 8,
-            "hidden_size": 16,
-            "num_layers": 1,
-            "batch_first": True,
-            "bidirectional": False,
-            "bias": True,
-            "proj_size": 0,
-        },
-        [(BATCH, 1_000_000, 8)],
-    )
+    got = rules.RULES["LSTM"]({"input_size": 8, "hidden_size": 16, "num_layers": 1, "batch_first": True,
+                               "bidirectional": False, "bias": True, "proj_size": 0}, [(BATCH, 1_000_000, 8)])
     assert got[0][0] == (BATCH, 1_000_000, 16)

@@ -22,9 +22,8 @@ def test_lenet_bn_project_trains_offline(tmp_path: Path) -> None:
     graph = Graph.model_validate_json((ROOT / "examples" / "seed_lenet_bn.json").read_text())
     for name, text in generate(graph).items():
         (tmp_path / name).write_text(text)
-    done = subprocess.run(
-        [sys.executable, "train.py", "--epochs", "3"], cwd=tmp_path, capture_output=True, text=True, timeout=600
-    )
+    done = subprocess.run([sys.executable, "train.py", "--epochs", "3"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     epochs = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
     assert [e["epoch"] for e in epochs] == [1, 2, 3]

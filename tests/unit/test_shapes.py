@@ -48,11 +48,7 @@ def test_in_features_is_inferred() -> None:
 
 
 def test_mismatch_names_node_param_and_fix() -> None:
-    layers = [
-        *LENET[:-1],
-        ("fc1", "Linear", {"in_features": 256, "out_features": 120}),
-        ("fc2", "Linear", {"out_features": 2}),
-    ]
+    layers = [*LENET[:-1], ("fc1", "Linear", {"in_features": 256, "out_features": 120}), ("fc2", "Linear", {"out_features": 2})]
     r = check(chain(layers, ["B", 3, 32, 32]))
     assert not r.ok
     [issue] = r.issues
@@ -65,23 +61,20 @@ def test_mismatch_names_node_param_and_fix() -> None:
 
 
 def test_independent_branch_keeps_shapes() -> None:
-    g = Graph.model_validate(
-        {
-            "nodes": [
-                {"id": "x", "kind": "input", "shape": ["B", 8]},
-                {"id": "bad", "kind": "layer", "type": "Linear", "params": {"in_features": 3, "out_features": 4}},
-                {"id": "good", "kind": "layer", "type": "Linear", "params": {"out_features": 5}},
-                {"id": "y1", "kind": "output"},
-                {"id": "y2", "kind": "output"},
-            ],
-            "edges": [
-                {"source": {"node": "x"}, "target": {"node": "bad", "port": "in"}},
-                {"source": {"node": "x"}, "target": {"node": "good", "port": "in"}},
-                {"source": {"node": "bad"}, "target": {"node": "y1", "port": "in"}},
-                {"source": {"node": "good"}, "target": {"node": "y2", "port": "in"}},
-            ],
-        }
-    )
+    g = Graph.model_validate({
+        "nodes": [
+            {"id": "x", "kind": "input", "shape": ["B", 8]},
+            {"id": "bad", "kind": "layer", "type": "Linear", "params": {"in_features": 3, "out_features": 4}},
+            {"id": "good", "kind": "layer", "type": "Linear", "params": {"out_features": 5}},
+            {"id": "y1", "kind": "output"}, {"id": "y2", "kind": "output"},
+        ],
+        "edges": [
+            {"source": {"node": "x"}, "target": {"node": "bad", "port": "in"}},
+            {"source": {"node": "x"}, "target": {"node": "good", "port": "in"}},
+            {"source": {"node": "bad"}, "target": {"node": "y1", "port": "in"}},
+            {"source": {"node": "good"}, "target": {"node": "y2", "port": "in"}},
+        ],
+    })
     r = check(g)
     assert [i.node for i in r.issues] == ["bad"]
     assert r.nodes["good"].outputs["out"] == ["B", 5]
@@ -100,27 +93,15 @@ def test_torch_errors_are_located() -> None:
     [
         # The tour's trap: Conv1d after a 3x32x32 image (torch says "input of size", which read as
         # a kernel_size problem).
-        (
-            "Conv1d",
-            {"out_channels": 6, "kernel_size": 5},
-            ["B", 3, 32, 32],
-            "Conv1d 'layer' takes a 3-D input (B, C, L), but its input (B, 3, 32, 32) is 4-D (B, C, H, W)",
-            "use Conv2d for a 4-D (B, C, H, W) input, or reshape the input to 3-D",
-        ),
-        (
-            "MaxPool2d",
-            {"kernel_size": 2},
-            ["B", 4, 8, 8, 8],
-            "MaxPool2d 'layer' takes a 4-D input (B, C, H, W), but its input (B, 4, 8, 8, 8) is 5-D (B, C, D, H, W)",
-            "use MaxPool3d for a 5-D (B, C, D, H, W) input, or reshape the input to 4-D",
-        ),
-        (
-            "Conv2d",
-            {"out_channels": 6, "kernel_size": 1},
-            ["B", 3, 32, 32, 2, 2],
-            "Conv2d 'layer' takes a 4-D input (B, C, H, W), but its input (B, 3, 32, 32, 2, 2) is 6-D",
-            "reshape the input to 4-D (B, C, H, W) (Flatten, Unflatten), or use a layer made for 6-D input",
-        ),
+        ("Conv1d", {"out_channels": 6, "kernel_size": 5}, ["B", 3, 32, 32],
+         "Conv1d 'layer' takes a 3-D input (B, C, L), but its input (B, 3, 32, 32) is 4-D (B, C, H, W)",
+         "use Conv2d for a 4-D (B, C, H, W) input, or reshape the input to 3-D"),
+        ("MaxPool2d", {"kernel_size": 2}, ["B", 4, 8, 8, 8],
+         "MaxPool2d 'layer' takes a 4-D input (B, C, H, W), but its input (B, 4, 8, 8, 8) is 5-D (B, C, D, H, W)",
+         "use MaxPool3d for a 5-D (B, C, D, H, W) input, or reshape the input to 4-D"),
+        ("Conv2d", {"out_channels": 6, "kernel_size": 1}, ["B", 3, 32, 32, 2, 2],
+         "Conv2d 'layer' takes a 4-D input (B, C, H, W), but its input (B, 3, 32, 32, 2, 2) is 6-D",
+         "reshape the input to 4-D (B, C, H, W) (Flatten, Unflatten), or use a layer made for 6-D input"),
     ],
 )
 def test_a_layer_fed_the_wrong_rank_names_the_rank_and_the_right_layer(
@@ -163,37 +144,24 @@ def test_batch_dimension_is_symbolic() -> None:
 
 
 def test_modules_nest_and_report_inner_shapes() -> None:
-    inner = {
-        "name": "ConvBnAct",
-        "nodes": [
-            {"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]},
-            {
-                "id": "conv",
-                "kind": "layer",
-                "type": "Conv2d",
-                "params": {"out_channels": 4, "kernel_size": 3, "padding": 1},
-            },
-            {"id": "bn", "kind": "layer", "type": "BatchNorm2d"},
-            {"id": "out", "kind": "output"},
-        ],
-        "edges": [
-            {"source": {"node": "in"}, "target": {"node": "conv", "port": "in"}},
-            {"source": {"node": "conv"}, "target": {"node": "bn", "port": "in"}},
-            {"source": {"node": "bn"}, "target": {"node": "out", "port": "in"}},
-        ],
-    }
-    outer = {
-        "name": "Block",
-        "nodes": [
-            {"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]},
-            {"id": "a", "kind": "module", "module": "ConvBnAct"},
-            {"id": "out", "kind": "output"},
-        ],
-        "edges": [
-            {"source": {"node": "in"}, "target": {"node": "a", "port": "in"}},
-            {"source": {"node": "a", "port": "out"}, "target": {"node": "out", "port": "in"}},
-        ],
-    }
+    inner = {"name": "ConvBnAct", "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]},
+        {"id": "conv", "kind": "layer", "type": "Conv2d", "params": {"out_channels": 4, "kernel_size": 3, "padding": 1}},
+        {"id": "bn", "kind": "layer", "type": "BatchNorm2d"},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "conv", "port": "in"}},
+        {"source": {"node": "conv"}, "target": {"node": "bn", "port": "in"}},
+        {"source": {"node": "bn"}, "target": {"node": "out", "port": "in"}},
+    ]}
+    outer = {"name": "Block", "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 4, 8, 8]},
+        {"id": "a", "kind": "module", "module": "ConvBnAct"},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "a", "port": "in"}},
+        {"source": {"node": "a", "port": "out"}, "target": {"node": "out", "port": "in"}},
+    ]}
     g = chain([("b1", "module:Block", {}), ("b2", "module:Block", {})], ["B", 4, 16, 16], modules=[inner, outer])
     r = check(g)
     assert r.ok, r.issues
@@ -204,32 +172,22 @@ def test_modules_nest_and_report_inner_shapes() -> None:
 
 
 def test_module_that_contains_itself() -> None:
-    loop = {
-        "name": "Loop",
-        "nodes": [
-            {"id": "in", "kind": "input", "shape": ["B", 4]},
-            {"id": "me", "kind": "module", "module": "Loop"},
-            {"id": "out", "kind": "output"},
-        ],
-        "edges": [
-            {"source": {"node": "in"}, "target": {"node": "me", "port": "in"}},
-            {"source": {"node": "me", "port": "out"}, "target": {"node": "out", "port": "in"}},
-        ],
-    }
+    loop = {"name": "Loop", "nodes": [
+        {"id": "in", "kind": "input", "shape": ["B", 4]},
+        {"id": "me", "kind": "module", "module": "Loop"},
+        {"id": "out", "kind": "output"},
+    ], "edges": [
+        {"source": {"node": "in"}, "target": {"node": "me", "port": "in"}},
+        {"source": {"node": "me", "port": "out"}, "target": {"node": "out", "port": "in"}},
+    ]}
     r = check(chain([("l", "module:Loop", {})], ["B", 4], modules=[loop]))
     assert any("contains itself" in i.message and i.module == "Loop" for i in r.issues)
 
 
 def test_cycle_is_reported_on_its_nodes() -> None:
     g = chain([("a", "ReLU", {}), ("b", "ReLU", {})], ["B", 4])
-    g.edges.append(
-        g.edges[2].model_copy(
-            update={
-                "source": g.edges[2].target.model_copy(update={"node": "b", "port": "out"}),
-                "target": g.edges[2].target.model_copy(update={"node": "a", "port": "in2"}),
-            }
-        )
-    )
+    g.edges.append(g.edges[2].model_copy(update={"source": g.edges[2].target.model_copy(update={"node": "b", "port": "out"}),
+                                                   "target": g.edges[2].target.model_copy(update={"node": "a", "port": "in2"})}))
     r = check(g)
     assert {i.node for i in r.issues if "cycle" in i.message} == {"a", "b"}
 

@@ -114,10 +114,7 @@ def test_defaults_resolve_and_render():
     for loss, spec in build_losses().items():
         if spec.task == "detection":
             continue  # the detector's own loss: tests/unit/test_detection.py
-        training = {
-            "dataset": {"type": "Regression1D" if spec.task == "regression" else "Moons"},
-            "loss": {"type": loss},
-        }
+        training = {"dataset": {"type": "Regression1D" if spec.task == "regression" else "Moons"}, "loss": {"type": loss}}
         rt = resolve_training(TrainingConfig.model_validate(training))
         assert rt.loss.spec.type == loss
         source = render_train_py(Graph.model_validate({"training": training}), "Net")
@@ -207,10 +204,7 @@ def test_training_issues_name_the_input_and_output():
     assert issues[0].message == (
         "dataset LFWFaces gives samples of shape (3, 32, 32) but the input node 'x' expects (1, 28, 28)"
     )
-    assert (
-        issues[0].fix
-        == "set the input shape to (B, 3, 32, 32), or choose a dataset with (1, 28, 28) samples in the Training tab"
-    )
+    assert issues[0].fix == "set the input shape to (B, 3, 32, 32), or choose a dataset with (1, 28, 28) samples in the Training tab"
     assert issues[0].node == "x"
     assert issues[1].node == "y" and "(B, 2)" in issues[1].message
     assert training_issues(g, ["B", 3, 32, 32], ["B", 2]) == []
@@ -235,19 +229,12 @@ def test_class_names_match_the_classes_and_torchvision() -> None:
 
 def _tour_model(doc: Graph, classes: int) -> Graph:
     """What the guided tour builds on a new document: x -> Conv2d -> Flatten -> Linear -> y."""
-    chain = [
-        ("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3}),
-        ("flat", "Flatten", {}),
-        ("fc", "Linear", {"out_features": classes}),
-    ]
+    chain = [("conv", "Conv2d", {"out_channels": 8, "kernel_size": 3}), ("flat", "Flatten", {}),
+             ("fc", "Linear", {"out_features": classes})]
     nodes = [{"id": i, "kind": "layer", "type": t, "params": p} for i, t, p in chain]
     ids = ["x", *[i for i, _, _ in chain], "y"]
-    edges = [
-        {"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)
-    ]
-    return Graph.model_validate(
-        {**doc.model_dump(mode="json"), "nodes": [*doc.model_dump(mode="json")["nodes"], *nodes], "edges": edges}
-    )
+    edges = [{"source": {"node": a, "port": "out"}, "target": {"node": b, "port": "in"}} for a, b in itertools.pairwise(ids)]
+    return Graph.model_validate({**doc.model_dump(mode="json"), "nodes": [*doc.model_dump(mode="json")["nodes"], *nodes], "edges": edges})
 
 
 def test_a_new_document_starts_consistent_and_trains_once_it_has_a_head():
@@ -281,10 +268,8 @@ def test_training_issues_name_nodes_by_their_label():
 
     g = Graph.model_validate(
         {
-            "nodes": [
-                {"id": "x", "kind": "input", "name": "image", "shape": ["B", 1, 28, 28]},
-                {"id": "y", "kind": "output", "name": "logits"},
-            ],
+            "nodes": [{"id": "x", "kind": "input", "name": "image", "shape": ["B", 1, 28, 28]},
+                      {"id": "y", "kind": "output", "name": "logits"}],
             "training": {"dataset": {"type": "LFWFaces"}, "loss": {"type": "CrossEntropyLoss"}},
         }
     )
