@@ -41,7 +41,7 @@ def _features(seed: int) -> torch.Tensor:
     conv = nn.Conv2d(3, CHANNELS, 3, padding=1)
     with torch.no_grad():
         conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * 0.3)
-        conv.bias.copy_(torch.randn(conv.bias.shape, generator=g) * 0.1)
+        conv.bias.copy_(torch.randn(CHANNELS, generator=g) * 0.1)  # type: ignore[union-attr]
         return torch.relu(conv(images.float() / 255))  # (IMAGES, 16, 32, 32)
 
 
