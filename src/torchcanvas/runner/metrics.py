@@ -23,8 +23,8 @@ def summarize(events: Iterable[Event]) -> dict[str, Any]:
     for e in events:
         if isinstance(e, EpochMetrics):
             row = {"epoch": e.epoch, **{k: getattr(e, k) for k in CURVE_KEYS}}
-            if e.losses:  # a detector's losses by name: one curve each, "loss:<name>"
-                row.update({f"loss:{k}": v for k, v in e.losses.items()})
+            if e.losses:  # a detector's losses by name; the curves have one each, "loss:<name>"
+                row["losses"] = dict(e.losses)
             epochs.append(row)
         elif isinstance(e, FitCurve):
             fit = e
@@ -32,8 +32,9 @@ def summarize(events: Iterable[Event]) -> dict[str, Any]:
             confusion = e
         elif isinstance(e, Progress):
             progress = e
-    parts = sorted({k for row in epochs for k in row if k.startswith("loss:")})
-    curves = {k: [row.get(k) for row in epochs] for k in ("epoch", *CURVE_KEYS, *parts)}
+    curves = {k: [row[k] for row in epochs] for k in ("epoch", *CURVE_KEYS)}
+    for part in sorted({k for row in epochs for k in row.get("losses", {})}):
+        curves[f"loss:{part}"] = [row.get("losses", {}).get(part) for row in epochs]
     return finite_json(
         {
             "epochs": epochs,

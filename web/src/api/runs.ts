@@ -15,6 +15,10 @@ export interface EpochRow {
   train_loss_max?: Num;
   test_loss?: Num;
   test_acc?: Num;
+  /** Detection: COCO's mAP at IoU 0.5 and over 0.5:0.95, and the detector's losses by name. */
+  map50?: Num;
+  map?: Num;
+  losses?: Record<string, Num> | null;
   lr?: Num;
   seconds?: Num;
 }

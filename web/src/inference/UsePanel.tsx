@@ -7,6 +7,7 @@ import { DrawPad } from "./DrawPad";
 import { Activations, Maps, Seen, TopK } from "./Results";
 import type { Activation, Explanation, Input, Method, Prediction, Usage } from "./api";
 import { METHOD_NAMES, inferenceApi } from "./api";
+import { TASK_VIEWS } from "./taskViews";
 
 type Source = "sample" | "upload" | "draw" | "numbers";
 const SOURCE_NAMES: Record<Source, string> = { sample: "Test sample", upload: "Image", draw: "Draw", numbers: "Numbers" };
@@ -108,7 +109,7 @@ export function UsePanel({ runId }: { runId: number }) {
       <div className="tc-use-col">
         {busy === "predict" && !prediction && <div className="muted">Asking the model…</div>}
         {!prediction && !busy && <div className="muted">Give the model an input on the left.</div>}
-        {prediction && <TopK p={prediction} />}
+        {prediction && <Answer p={prediction} />}
         {prediction && usage.methods.length > 0 && (
           <section className="tc-use-section">
             <div className="tc-use-row">
@@ -143,6 +144,11 @@ export function UsePanel({ runId }: { runId: number }) {
       </div>
     </div>
   );
+}
+
+function Answer({ p }: { p: Prediction }) {
+  const View = TASK_VIEWS[p.task] ?? TopK;
+  return <View p={p} />;
 }
 
 function SamplePicker({ n, onPick }: { n: number; onPick: (i: number) => void }) {

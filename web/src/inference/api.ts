@@ -12,7 +12,7 @@ export interface Usage {
   run_id: number;
   usable: boolean;
   why: string | null;
-  task: "classification" | "regression" | null;
+  task: "classification" | "regression" | "detection" | null;
   dataset: string | null;
   scoring: string | null;
   input: { image: boolean; channels: number; size: number[]; pad_max: number | null; sample_shape: number[] } | null;
@@ -31,10 +31,17 @@ export interface InputSeen {
   max: number;
   png: string | null;
 }
+/** A detector's box (x1, y1, x2, y2 in pixels of the tensor the model saw); a true box has no score. */
+export interface DetectedBox {
+  box: number[];
+  index: number;
+  label: string;
+  score: number | null;
+}
 export interface Prediction {
   run_id: number;
-  task: "classification" | "regression";
-  scoring: "softmax" | "sigmoid" | "score" | "value";
+  task: "classification" | "regression" | "detection";
+  scoring: "softmax" | "sigmoid" | "score" | "value" | "detector";
   top: { index: number; label: string; probability: number }[];
   outputs: number[] | null;
   latency_ms: number;
@@ -43,6 +50,9 @@ export interface Prediction {
   sample: number | null;
   true_label: { index: number; label: string } | null;
   true_value: number[] | null;
+  detections?: DetectedBox[] | null;
+  true_boxes?: DetectedBox[] | null;
+  postprocess?: string | null;
 }
 export interface Explanation {
   run_id: number;
