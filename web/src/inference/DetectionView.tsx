@@ -6,7 +6,7 @@ import type { DetectedBox, Prediction } from "./api";
 import { pngUrl } from "./api";
 import { boxColor, visibleBoxes } from "./detection";
 
-const SIDE = 384; // the drawing's width in CSS pixels; the image is scaled to it, pixelated
+const SIDE = 288; // the drawing's width in CSS pixels; the image is scaled to it, pixelated
 
 export function DetectionView({ p }: { p: Prediction }) {
   const [threshold, setThreshold] = useState(0.3);
@@ -62,8 +62,8 @@ function Box({ b, scale, truth }: { b: DetectedBox; scale: number; truth?: boole
       <rect x={x1} y={y1} width={x2 - x1} height={y2 - y1} fill="none" stroke={color} strokeWidth={2} strokeDasharray={truth ? "5 4" : undefined} />
       {!truth && (
         <>
-          <rect x={x1} y={Math.max(0, y1 - 16)} width={text.length * 7 + 6} height={16} fill={color} />
-          <text x={x1 + 3} y={Math.max(0, y1 - 16) + 12} fontSize={12} fill="#fff">{text}</text>
+          <rect x={x1} y={Math.max(0, y1 - 14)} width={text.length * 6 + 6} height={14} fill={color} />
+          <text x={x1 + 3} y={Math.max(0, y1 - 14) + 11} fontSize={11} fill="#fff">{text}</text>
         </>
       )}
     </g>
