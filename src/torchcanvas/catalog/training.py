@@ -525,8 +525,7 @@ def build_datasets() -> dict[str, DatasetSpec]:
             category="Synthetic",
             task="detection",
             sample_shape=[3, 64, 64],
-            num_classes=3,
-            class_names=["circle", "square", "triangle"],
+            num_classes=3,  # labels 1..3; which shapes depends on the shapes param (catalog/detection.py)
             is_image=True,
             requirements=["torchmetrics", "pycocotools"],  # mAP: torchmetrics, computed by pycocotools
             doc=SHAPES_DETECTION_DOC,
