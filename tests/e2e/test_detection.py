@@ -36,24 +36,25 @@ def test_train_the_detection_template_and_detect(
         ed.tid("tab-training").click()
         expect(ed.tid("dataset-type")).to_have_value("ShapesDetection")
         expect(ed.tid("loss-param-detector")).to_have_value("FCOS")
-        # tiny settings: 120 images of 64x64, batch 8, and keep the weak boxes of a short training
-        _set(ed, "dataset-param-count", "120")
+        # tiny settings: 64 images of 64x64, batch 8, and keep the weak boxes of a short training
+        _set(ed, "dataset-param-count", "64")
         _set(ed, "training-batch_size", "8")
-        _set(ed, "loss-param-score_thresh", "0.05")
+        _set(ed, "loss-param-score_thresh", "0.01")
         expect(ed.tid("check-status")).to_have_text("✓", timeout=30_000)
         ed.shot(f"50a_detection_template_{width}x{height}")
 
         ed.tid("train-button").click()
         expect(ed.tid("train-popover")).to_be_visible()
-        ed.tid("train-epochs").fill("4")
+        ed.tid("train-epochs").fill("3")
         ed.tid("train-start").click()
         detail = ed.tid("run-detail")
         expect(detail).to_be_visible()
         run_id = int(detail.get_attribute("data-run") or 0)
-        expect(ed.tid("run-status")).to_have_attribute("data-status", "succeeded", timeout=300_000)
+        # about 20 s on a quiet machine; runs train at nice 10, so a busy shared one takes minutes
+        expect(ed.tid("run-status")).to_have_attribute("data-status", "succeeded", timeout=600_000)
         chart = ed.tid("chart-map")
         expect(chart).to_be_visible()
-        expect(chart).to_have_attribute("data-points", "4")
+        expect(chart).to_have_attribute("data-points", "3")
         expect(chart).to_have_attribute("data-series", "2")  # mAP@0.5 and mAP@[.5:.95]
         # the loss chart has the detector's three losses beside the total
         expect(ed.tid("chart-loss")).to_have_attribute("data-series", "4")
@@ -92,7 +93,8 @@ def test_train_the_detection_template_and_detect(
 
 
 def test_the_small_batch_lesson_computes_its_table(browser: Browser, artifacts: Path, server: Server) -> None:
-    with editor_page(browser, artifacts, width=1600, height=1000, timeout_ms=60_000) as ed:
+    # the first computation imports torchvision in the server and builds the feature maps: seconds, under load more
+    with editor_page(browser, artifacts, width=1600, height=1000, timeout_ms=180_000) as ed:
         ed.page.goto(f"{server.url}/#/lab")
         lesson = ed.tid("lesson-small-batches")
         lesson.scroll_into_view_if_needed()

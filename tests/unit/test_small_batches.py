@@ -19,7 +19,7 @@ def test_batchnorm_depends_on_the_batch_and_groupnorm_does_not():
     for key in ("bn_spread", "bn_train_eval_gap", "mean_error"):
         assert rows[2][key] > rows[4][key] > rows[32][key], key
     assert rows[2]["mean_error"] > 2.5 * rows[32]["mean_error"]
-    assert r["features"] == [128, 16, 32, 32]
+    assert r["features"] == [128, 16, 16, 16]
 
 
 def test_batch_of_two_by_hand():

@@ -155,8 +155,8 @@ training and evaluation normalize alike (there are no running statistics). That 
 torchvision's FCOS heads use GroupNorm (listed below, read from the module), and why the editor asks
 an FCOS backbone for a multiple of 32 channels.
 
-The table below is computed by the server on the shapes set's feature maps (a fixed 3×3 conv, 16
-channels): image 0 normalized in many batches with random partners. *Spread*: how much its output
+The table below is computed by the server on the shapes set's feature maps (a fixed stride-2 3×3
+conv, 16 channels of 16×16): image 0 normalized in many batches with random partners. *Spread*: how much its output
 moves with its partners; *train/eval gap*: training-mode output against eval-mode output (the
 population's statistics); *mean error*: how far a batch's channel means are from the population's,
 in standard deviations. BatchNorm's figures shrink as the batch grows; GroupNorm's are zero at

@@ -39,7 +39,7 @@ export function BatchStatsDemo() {
   const [busy, setBusy] = useState(false);
   useEffect(() => {
     setBusy(true);
-    json<BatchStatistics>("/lab/batch-statistics", post({ batch_sizes: [2, 4, 8, 16, 32], trials: 50, seed })).then(
+    json<BatchStatistics>("/lab/batch-statistics", post({ batch_sizes: [2, 4, 8, 16, 32], trials: 30, seed })).then(
       (x) => (setR(x), setError(null)),
       (e: Error) => setError(e.message),
     ).finally(() => setBusy(false));

@@ -231,7 +231,7 @@ async def post_normalization(body: NormalizationRequest, cpu: CpuDep) -> Normali
 class BatchStatisticsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     batch_sizes: list[Annotated[int, Field(ge=2, le=64)]] = Field(default=[2, 4, 8, 16, 32], min_length=1, max_length=8)
-    trials: int = Field(default=50, ge=2, le=200, description="batches per size, each with random partners")
+    trials: int = Field(default=30, ge=2, le=200, description="batches per size, each with random partners")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
