@@ -297,3 +297,23 @@ def test_the_server_predicts_what_the_trained_detector_finds(tmp_path: Path):
     # test sample 1 is image 1 of the generator (the first n_test images are the test split), with its true boxes
     torch.testing.assert_close(torch.tensor([d.box for d in p.true_boxes or []]), boxes[1])
     assert [d.index for d in p.true_boxes or []] == labels[1].tolist()
+
+
+def test_the_studio_rebuilds_the_first_test_images_only_and_they_are_train_pys():
+    from torchcanvas.codegen.shapes import make_shapes
+    from torchcanvas.inference.detection import MAX_TEST_IMAGES, shapes_test
+
+    values = {
+        "count": 1000,
+        "size": 32,
+        "shapes": "circle,square,triangle",
+        "max_objects": 3,
+        "noise": 0.05,
+        "test_fraction": 0.5,
+    }
+    images, boxes, labels = shapes_test(values, seed=4)
+    assert len(images) == MAX_TEST_IMAGES  # of 500 test images
+    every, _, all_boxes, _ = make_shapes(MAX_TEST_IMAGES + 5, size=32, seed=4)
+    assert torch.equal(images, every[:MAX_TEST_IMAGES]) and torch.equal(boxes[-1], all_boxes[MAX_TEST_IMAGES - 1])
+    huge = shapes_test({**values, "count": 100_000, "size": 512, "test_fraction": 0.9}, seed=0)[0]
+    assert huge.numel() <= 32 * 1024 * 1024  # 42 images of 512x512, not 90,000
