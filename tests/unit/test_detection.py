@@ -311,7 +311,7 @@ def test_the_studio_rebuilds_the_first_test_images_only_and_they_are_train_pys()
         "noise": 0.05,
         "test_fraction": 0.5,
     }
-    images, boxes, labels = shapes_test(values, seed=4)
+    images, boxes, _ = shapes_test(values, seed=4)
     assert len(images) == MAX_TEST_IMAGES  # of 500 test images
     every, _, all_boxes, _ = make_shapes(MAX_TEST_IMAGES + 5, size=32, seed=4)
     assert torch.equal(images, every[:MAX_TEST_IMAGES]) and torch.equal(boxes[-1], all_boxes[MAX_TEST_IMAGES - 1])
