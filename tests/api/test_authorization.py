@@ -121,6 +121,7 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/lab/dropout-scale"): Row(open_route, "open", body=lambda c: {}),
     ("GET", "/lab/normalization"): Row(open_route, "open"),
     ("POST", "/lab/normalization"): Row(open_route, "open", body=lambda c: {}),
+    ("POST", "/lab/batch-statistics"): Row(open_route, "open", body=lambda c: {"batch_sizes": [2], "trials": 2}),
     ("POST", "/lab/lessons/{lesson_id}/run"): Row(signed_in_only(201), "signed", body=lambda c: {"epochs": 1}),
     ("GET", "/lab/lessons/{lesson_id}/experiments"): Row(signed_in_only(200), "signed"),
     # accounts: each role acts on a throwaway account of its own (the admin's is an admin)

@@ -184,3 +184,15 @@ def test_normalization_rejects(client: TestClient, request_body: dict, field: st
     assert detail["loc"] == ["body", field] and words in detail["message"]
     for suffix in ("[6, 3, 4]", "[3, 4]", "[4]") if field == "normalized_shape" else ():
         assert suffix in detail["message"]
+
+
+def test_the_small_batch_lesson_computes_its_table(client: TestClient) -> None:
+    lessons = {x["id"]: x for x in client.get("/api/v1/lab/lessons").json()}
+    assert lessons["small-batches"]["demo"] == "batch-statistics"
+    r = client.post("/api/v1/lab/batch-statistics", json={"batch_sizes": [2, 16], "trials": 10})
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert [x["batch_size"] for x in rows] == [2, 16] and rows[0]["bn_spread"] > rows[1]["bn_spread"]
+    assert rows[0]["gn_spread"] < 1e-5 and "nn.GroupNorm(32, 64)" in r.json()["fcos_head_norms"]
+    bad = client.post("/api/v1/lab/batch-statistics", json={"batch_sizes": [1000]})
+    assert bad.status_code == 422

@@ -26,7 +26,7 @@ from torchcanvas.catalog.spec import ParamError, ParamSpec, Spec, resolve_params
 from torchcanvas.graph.model import Choice, Graph, InputNode, OutputNode, Position, TrainingConfig
 from torchcanvas.graph.validate import GraphError, Issue
 
-Task = Literal["classification", "regression", "segmentation"]
+Task = Literal["classification", "regression", "segmentation", "detection"]
 
 # ---- losses ---------------------------------------------------------------------------------------
 
@@ -61,7 +61,7 @@ class LossSpec(Spec):
     masks (codegen/segmentation.py feeds it); no other loss does.
     """
 
-    task: Literal["classification", "regression", "segmentation", "any"] = "any"
+    task: Literal["classification", "regression", "segmentation", "detection", "any"] = "any"
     output: Literal["raw", "log_softmax", "sigmoid", "gaussian"] = "raw"
     target: Literal["index", "one_hot", "sign", "label_list"] = "one_hot"
     pixelwise: bool = False
@@ -69,7 +69,8 @@ class LossSpec(Spec):
     def supports(self, task: Task) -> bool:
         if task == "segmentation":
             return self.pixelwise
-        return self.task in ("any", task)
+        # "any": a loss on the model's output tensor; a detection model's output is the detector's own loss.
+        return self.task == task or (self.task == "any" and task in ("classification", "regression"))
 
 
 # Deprecated (size_average, reduce) and tensor-valued (weight, pos_weight) params are hidden: a
@@ -162,6 +163,17 @@ def build_losses() -> dict[str, LossSpec]:
             pixelwise=name in PIXELWISE,
         )
     out["DiceLoss"] = DICE_LOSS
+    from torchcanvas.catalog.detection import DETECTOR_LOSS_DOC, detector_loss_params
+
+    out["DetectorLoss"] = LossSpec(
+        type="DetectorLoss",
+        title="Detector (FCOS / Faster R-CNN)",
+        category="Detection",
+        doc=DETECTOR_LOSS_DOC,
+        torch="torchvision.models.detection",
+        params=detector_loss_params(),
+        task="detection",
+    )
     return out
 
 
@@ -587,6 +599,22 @@ def build_datasets() -> dict[str, DatasetSpec]:
                 params=[_ROOT, _p("download", "bool", True, "download the files when they are missing")],
             )
         )
+    from torchcanvas.catalog.detection import SHAPES_DETECTION_DOC, shapes_detection_params
+
+    sets.append(
+        DatasetSpec(
+            type="ShapesDetection",
+            title="Shapes with boxes (detection)",
+            category="Synthetic",
+            task="detection",
+            sample_shape=[3, 64, 64],
+            num_classes=3,  # labels 1..3; which shapes depends on the shapes param (catalog/detection.py)
+            is_image=True,
+            requirements=["torchmetrics", "pycocotools"],  # mAP: torchmetrics, computed by pycocotools
+            doc=SHAPES_DETECTION_DOC,
+            params=shapes_detection_params(_SPLIT),
+        )
+    )
     sets.append(
         DatasetSpec(
             type="ImageFolder",
@@ -666,6 +694,9 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
     if spec.type == "Shapes":
         size = int(values["size"])  # type: ignore[arg-type]
         return [3, size, size], 1 + len(shape_classes(values))
+    if spec.type == "ShapesDetection":  # classes without the background (label 0)
+        size = int(values["size"])  # type: ignore[arg-type]
+        return [3, size, size], len(str(values["shapes"]).split(","))
     return list(spec.sample_shape), spec.num_classes
 
 
@@ -968,6 +999,17 @@ def resolve_training(config: TrainingConfig) -> ResolvedTraining:
                 fix="set cycle_momentum to false, or choose SGD or Adam",
             )
         )
+    if dataset is not None and dataset.spec.task == "detection":
+        for name, t in (("train_transforms", train_t), ("test_transforms", test_t)):
+            issues += [
+                Issue(
+                    f"{r.spec.type} makes several images of one, but a detection sample's boxes belong to one image",
+                    param=f"training.{name}[{i}]",
+                    fix="remove it; RandomCrop or RandomResizedCrop move the boxes with the image",
+                )
+                for i, r in enumerate(t)
+                if r is not None and r.spec.type in MULTI_IMAGE
+            ]
     for name, t in (("test_transforms", test_t),):
         for i, r in enumerate(t):
             if (

@@ -50,7 +50,11 @@ def generate_files(graph: Graph, limits: Limits | None = None) -> tuple[dict[str
     cls = model_class_name(graph)
     # The model's attribute names of the frozen nodes that have weights (a layer, a module, a Parameter).
     frozen = [a.top.infos[n].attr for n in dict.fromkeys(graph.training.freeze) if n in a.top.infos and a.top.infos[n].n_params]
-    files["train.py"] = format_source(render_train_py(graph, cls, frozen), "train.py")
+    outs = graph.outputs()
+    out_meta = a.top.infos[outs[0].id].inputs.get("in") if len(outs) == 1 else None
+    files["train.py"] = format_source(
+        render_train_py(graph, cls, frozen, out_meta.shown() if out_meta else None), "train.py"
+    )
     files["requirements.txt"] = "\n".join(requirements(graph)) + "\n"
     files["README.md"] = _readme(graph, cls)
     return files, []

@@ -21,6 +21,10 @@ IN_MEMORY = {"Regression1D", "RandomRegression", "Moons", "DigitsRows", "CSVClas
 
 def data_imports(rt: ResolvedTraining) -> list[str]:
     name = rt.dataset.spec.type
+    if rt.dataset.spec.task == "detection":  # the data set's, and the detector's (codegen/detection.py)
+        from torchcanvas.codegen.detection import imports
+
+        return imports(rt)
     lines = {
         "Regression1D": ["from torch.utils.data import TensorDataset"],
         "RandomRegression": ["from torch.utils.data import TensorDataset"],
@@ -270,6 +274,10 @@ _EMITTERS: dict[str, Callable[[ResolvedTraining], str]] = {
 
 
 def data_section(rt: ResolvedTraining) -> str:
+    if rt.dataset.spec.type == "ShapesDetection":
+        from torchcanvas.codegen.detection import data_section as detection_data
+
+        return detection_data(rt)
     return _EMITTERS[rt.dataset.spec.type](rt)
 
 
@@ -302,6 +310,10 @@ def data_loaders(rt: ResolvedTraining) -> str:
     """``train_loader`` and ``test_loader``: slices of tensors in memory, or torch's DataLoader."""
     if rt.dataset.spec.type in IN_MEMORY:
         return _TENSOR_BATCHES
+    if rt.dataset.spec.task == "detection":
+        from torchcanvas.codegen.detection import data_loaders as detection_loaders
+
+        return detection_loaders()
     return """train_loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
 test_loader = DataLoader(test_set, batch_size=args.batch_size)
 """

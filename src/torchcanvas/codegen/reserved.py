@@ -29,11 +29,16 @@ def _example(spec: Any) -> dict[str, Any]:
 def training_variants() -> Iterator[dict[str, Any]]:
     """One training config per catalog choice, each otherwise minimal and valid."""
     c = catalog()
+    first_loss = {"regression": "MSELoss", "detection": "DetectorLoss"}
     for name, ds in c.datasets.items():
-        yield {"dataset": {"type": name}, "loss": {"type": "MSELoss" if ds.task == "regression" else "CrossEntropyLoss"}}
+        yield {"dataset": {"type": name}, "loss": {"type": first_loss.get(ds.task, "CrossEntropyLoss")}}
     for name, loss in c.losses.items():
-        dataset = "Regression1D" if loss.task == "regression" else "Moons"
+        dataset = {"regression": "Regression1D", "detection": "ShapesDetection"}.get(loss.task, "Moons")
         yield {"dataset": {"type": dataset}, "loss": {"type": name, "params": _example(loss)}}
+    from torchcanvas.catalog.detection import DETECTORS
+
+    for detector in DETECTORS:
+        yield {"dataset": {"type": "ShapesDetection"}, "loss": {"type": "DetectorLoss", "params": {"detector": detector}}}
     for name, spec in c.optimizers.items():
         yield {"optimizer": {"type": name, "params": _example(spec)}}
     for name, spec in c.schedulers.items():

@@ -134,6 +134,23 @@ def _data(rt: ResolvedTraining) -> str:
 {data_section(rt)}{data_loaders(rt)}"""
 
 
+_INIT_FN = """def initialize_weights(model):
+    \"\"\"The seed's init: xavier-normal conv weights, BatchNorm weight 1 / bias 0, normal(0, 1) linear weights, zero biases.\"\"\"
+    for m in model.modules():
+        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
+            nn.init.xavier_normal_(m.weight.data)
+            if m.bias is not None:
+                m.bias.data.zero_()
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)) and m.affine:
+            m.weight.data.fill_(1)
+            m.bias.data.zero_()
+        elif isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight.data, 0, 1)
+            if m.bias is not None:
+                m.bias.data.zero_()
+"""
+
+
 _LOAD_WEIGHTS = """
 
 def load_weights(model, path):
@@ -185,21 +202,7 @@ model = {model_class}().to(device)
 """
     return f"""
 # ---- 2/5 model ----
-def initialize_weights(model):
-    \"\"\"The seed's init: xavier-normal conv weights, BatchNorm weight 1 / bias 0, normal(0, 1) linear weights, zero biases.\"\"\"
-    for m in model.modules():
-        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
-            nn.init.xavier_normal_(m.weight.data)
-            if m.bias is not None:
-                m.bias.data.zero_()
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)) and m.affine:
-            m.weight.data.fill_(1)
-            m.bias.data.zero_()
-        elif isinstance(m, nn.Linear):
-            nn.init.normal_(m.weight.data, 0, 1)
-            if m.bias is not None:
-                m.bias.data.zero_()
-{_LOAD_WEIGHTS}
+{_INIT_FN}{_LOAD_WEIGHTS}
 
 model = {model_class}().to(device)
 initialize_weights(model)
@@ -446,12 +449,30 @@ def _result(rt: ResolvedTraining) -> str:
     return ""
 
 
-def render_train_py(graph: Graph, model_class: str, frozen: list[str] | None = None) -> str:
+def render_train_py(
+    graph: Graph, model_class: str, frozen: list[str] | None = None, output_shape: list[int | str] | None = None
+) -> str:
     """The source of train.py; it imports ``model_class`` from the model.py beside it. ``frozen``:
-    the attribute names of the nodes in ``training.freeze`` (by default, their ids)."""
+    the attribute names of the nodes in ``training.freeze`` (by default, their ids).
+    ``output_shape``: the model's checked output shape (a detector's backbone's feature map)."""
     if not model_class.isidentifier() or keyword.iskeyword(model_class):
         raise ValueError(f"model class {model_class!r} is not a Python identifier")
     rt = resolve_training(graph.training)
+    if rt.dataset.spec.task == "detection":
+        from torchcanvas.codegen import detection
+
+        s = detection.setup(rt, output_shape)
+        init = _INIT_FN if graph.training.init == "initialize_weights" else ""
+        source = (
+            _header(rt, model_class, graph)
+            + _data(rt)
+            + detection.model_section(rt, model_class, s, init)
+            + _optimizer(rt)
+            + detection.loss_section(s)
+            + detection.train_section(rt)
+        )
+        compile(source, "train.py", "exec")
+        return source
     source = (
         _header(rt, model_class, graph)
         + _data(rt)

@@ -89,6 +89,10 @@ def class_names(spec: DatasetSpec, values: dict[str, Any], n_outputs: int, folde
     """``folder``: the data set's files, for an uploaded one (its classes.json, written by the upload)."""
     if spec.type == "Shapes":
         return ["background", *shape_classes(values)]
+    if spec.task == "detection":
+        from torchcanvas.inference.detection import class_names as detection_classes
+
+        return detection_classes(values)
     names = CLASS_NAMES.get(spec.type)
     if folder is not None and (folder / "classes.json").is_file():
         import json
@@ -234,6 +238,13 @@ def _shapes(
     return TestSet(lambda i: Sample(images[i], mask=masks[i]), n_test)
 
 
+def _shapes_detection(values: dict[str, Any], seed: int) -> TestSet:
+    from torchcanvas.inference.detection import shapes_test
+
+    images, _, _ = shapes_test(values, seed)
+    return TestSet(lambda i: Sample(images[i]), len(images))
+
+
 def _vision(spec: DatasetSpec, folder: Path) -> TestSet:
     from torchvision import datasets
     from torchvision.transforms.v2 import functional as TF
@@ -272,6 +283,8 @@ def test_set(spec: DatasetSpec, values: dict[str, Any], seed: int, folder: Path 
         return _digits(float(values["test_fraction"]), seed, t == "DigitsRows")
     if t == "LFWFaces":
         return _lfw()
+    if t == "ShapesDetection":
+        return _shapes_detection(values, seed)
     if t == "Moons":
         return _moons(int(values["n_samples"]), float(values["noise"]), float(values["test_fraction"]), seed)
     if t == "Regression1D":

@@ -59,6 +59,7 @@ class LoadedModel:
     # Explain and inspect add hooks to the model; one evaluation at a time per model keeps another
     # request's forward pass out of them.
     lock: threading.Lock
+    analysis: Analysis | None = None  # kept for a detector's setup (its backbone's output shape)
 
     @property
     def task(self) -> str:
@@ -93,6 +94,10 @@ def load(run_id: int, graph_doc: dict[str, Any], checkpoint: Path, limits: Limit
         training = resolve_training(graph.training)
         analysis = analyze_within(graph, limits)
         model = build_model(analysis)
+        if training.dataset.spec.task == "detection":  # the checkpoint is the detector around this backbone
+            from torchcanvas.inference.detection import wrap
+
+            model = wrap(model, analysis, training)
     except (ValidationError, GraphError, LimitExceeded) as e:
         raise NotUsable(f"run {run_id}'s graph no longer builds with this server's catalog: {e}") from None
     try:
@@ -118,10 +123,12 @@ def load(run_id: int, graph_doc: dict[str, Any], checkpoint: Path, limits: Limit
         training=training,
         model=model,
         kind=input_kind(training.dataset.spec, training.dataset.values),
-        layers=_layers(analysis),
+        # A detector's layers sit in its backbone: the studio inspects classifiers' layers only.
+        layers={} if training.dataset.spec.task == "detection" else _layers(analysis),
         input_ids=[n.id for n in analysis.top.body.inputs()],
         crops=crops,
         lock=threading.Lock(),
+        analysis=analysis,
     )
 
 

@@ -137,6 +137,32 @@ sample, so they keep **no running statistics** and behave the same in training a
 InstanceNorm** (up to their affine parameters' shapes). The tutorial states these the wrong way round.
 """
 
+SMALL_BATCHES = """\
+The tutorial's LeNet_bn trained at batch 16 on 32×32 images. A detector sees far larger images
+(torchvision's detectors resize them to 800 pixels), so a GPU holds **2 to 4 per batch**; the
+detection template here trains at 16 only because its images are 64×64.
+
+In training mode BatchNorm takes each channel's mean and variance over the batch. Put
+`2, 64, 16, 16` in the normalization explorer above with **BatchNorm**: each statistic is taken over
+2 × 16 × 16 = 512 values, but they come from only **2 images**, and the pixels of one image are
+alike: the estimate is about as noisy as two samples make it. So one image's output depends on
+which image shares its batch, and in eval mode, where the running averages replace the batch's
+statistics, the layer computes something else than what the network was trained with.
+
+Now choose **GroupNorm** with `num_groups` 32: its statistics are taken per sample, over a group of
+channels and the positions. The other image never enters, so the batch size does not matter, and
+training and evaluation normalize alike (there are no running statistics). That is why
+torchvision's FCOS heads use GroupNorm (listed below, read from the module), and why the editor asks
+an FCOS backbone for a multiple of 32 channels.
+
+The table below is computed by the server on the shapes set's feature maps (a fixed stride-2 3×3
+conv, 16 channels of 16×16): image 0 normalized in many batches with random partners. *Spread*: how much its output
+moves with its partners; *train/eval gap*: training-mode output against eval-mode output (the
+population's statistics); *mean error*: how far a batch's channel means are from the population's,
+in standard deviations. BatchNorm's figures shrink as the batch grows; GroupNorm's are zero at
+every size.
+"""
+
 LESSONS: list[Lesson] = [
     Lesson(id="bias-variance", title="Error = bias + variance + noise", explanation=BIAS_VARIANCE),
     Lesson(
@@ -172,6 +198,12 @@ LESSONS: list[Lesson] = [
         title="LayerNorm, InstanceNorm, GroupNorm",
         explanation=NORMALIZATION_LAYERS,
         demo="normalization",
+    ),
+    Lesson(
+        id="small-batches",
+        title="BatchNorm at batch size 2, and GroupNorm",
+        explanation=SMALL_BATCHES,
+        demo="batch-statistics",
     ),
 ]
 

@@ -71,11 +71,12 @@ def default_task(graph: Graph) -> Task:
     """The task of the graph's data set, else of its loss (the catalog knows both), else "other"."""
     cat = catalog()
     dataset = cat.datasets.get(graph.training.dataset.type)
-    if dataset is not None:
+    # The market files detection models under "other" (its filters know classification and regression).
+    if dataset is not None and dataset.task != "detection":
         return dataset.task
     loss = cat.losses.get(graph.training.loss.type)
-    if loss is not None and loss.task != "any":
-        return loss.task
+    if loss is not None and loss.task in ("classification", "regression"):
+        return "classification" if loss.task == "classification" else "regression"
     return "other"
 
 

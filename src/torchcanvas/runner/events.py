@@ -63,6 +63,10 @@ class EpochMetrics(_Event):
     test_loss: float | None = None
     test_acc: float | None = Field(default=None, description="accuracy on the test split; per pixel for segmentation")
     test_miou: float | None = Field(default=None, description="segmentation: the mean IoU over the classes")
+    # Detection: COCO's mAP on the test split at IoU 0.5 and over 0.5:0.95, and the detector's losses by name.
+    map50: float | None = None
+    map: float | None = None
+    losses: dict[str, float] | None = None
     lr: float | None = None
     seconds: float | None = Field(default=None, description="wall time of the epoch")
     elapsed_seconds: float

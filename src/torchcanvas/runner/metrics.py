@@ -11,7 +11,7 @@ from typing import Any
 from torchcanvas.runner.events import Confusion, EpochMetrics, FitCurve, Progress, finite_json
 from torchcanvas.runner.events import RunEvent as Event
 
-CURVE_KEYS = ("train_loss", "train_loss_max", "test_loss", "test_acc", "test_miou", "lr", "seconds")
+CURVE_KEYS = ("train_loss", "train_loss_max", "test_loss", "test_acc", "test_miou", "map50", "map", "lr", "seconds")
 
 
 def summarize(events: Iterable[Event]) -> dict[str, Any]:
@@ -22,7 +22,10 @@ def summarize(events: Iterable[Event]) -> dict[str, Any]:
     progress: Progress | None = None
     for e in events:
         if isinstance(e, EpochMetrics):
-            epochs.append({"epoch": e.epoch, **{k: getattr(e, k) for k in CURVE_KEYS}})
+            row = {"epoch": e.epoch, **{k: getattr(e, k) for k in CURVE_KEYS}}
+            if e.losses:  # a detector's losses by name; the curves have one each, "loss:<name>"
+                row["losses"] = dict(e.losses)
+            epochs.append(row)
         elif isinstance(e, FitCurve):
             fit = e
         elif isinstance(e, Confusion):
@@ -30,6 +33,8 @@ def summarize(events: Iterable[Event]) -> dict[str, Any]:
         elif isinstance(e, Progress):
             progress = e
     curves = {k: [row[k] for row in epochs] for k in ("epoch", *CURVE_KEYS)}
+    for part in sorted({k for row in epochs for k in row.get("losses", {})}):
+        curves[f"loss:{part}"] = [row.get("losses", {}).get(part) for row in epochs]
     return finite_json(
         {
             "epochs": epochs,

@@ -34,7 +34,7 @@ def sample_shape(rt: ResolvedTraining, transforms: list[Resolved], field: str) -
     from torchcanvas.catalog.preview import build_pipeline
 
     size = int(rt.dataset.values["image_size"]) if rt.dataset.spec.type == "ImageFolder" else None  # type: ignore[arg-type]
-    shape = list(rt.sample_shape) if size is None else [3, 32, 32]
+    shape = list(rt.sample_shape) if size is None else [3, 32, 32]  # the data set's, with its params applied
     blank = tv_tensors.Image(torch.zeros(shape, dtype=torch.uint8))
     for i in range(len(transforms) + 1):  # grow the pipeline to name the transform that fails
         try:
@@ -85,6 +85,8 @@ def _constructed(rt: ResolvedTraining) -> list[Issue]:
         r: Resolved = getattr(rt, field)
         if field == "loss" and not hasattr(torch.nn, r.spec.type):
             continue  # DiceLoss: defined by the generated train.py, built by its test
+        if field == "loss" and rt.loss.spec.task == "detection":
+            continue  # the detector's own loss: its params are checked by the catalog alone
         try:
             make({k: tuple(v) if isinstance(v, list) else v for k, v in r.values.items()})
         except (ValueError, RuntimeError, TypeError, OverflowError) as e:
@@ -153,6 +155,8 @@ def training_issues(graph: Graph, input_shape: Shape, output_shape: Shape) -> li
 
     if rt.dataset.spec.task == "segmentation":
         return issues + _segmentation_output(rt, shape, output_shape, out_id, out_label)
+    if rt.dataset.spec.task == "detection":
+        return issues + _backbone_issues(rt, output_shape, out_id, out_label)
     expected = _expected_output(rt)
     loss = rt.loss.spec.type
     if expected is not None and list(output_shape) != ["B", *expected]:
@@ -205,3 +209,39 @@ def _segmentation_output(
     else:
         fix = f"end the model with Conv2d(out_channels={channels}, kernel_size=1)"
     return [Issue(f"{where} has shape {_fmt(list(output_shape))} but {why}", node=out_id, fix=fix)]
+
+
+def _backbone_issues(rt: ResolvedTraining, output_shape: Shape, out_id: str | None, out_label: str | None) -> list[Issue]:
+    """A detector's backbone must give one feature map (B, C, H', W'): its heads run convolutions on it."""
+    detector = str(rt.loss.values.get("detector") or "FCOS")
+    where = f"the model's output '{out_label}'" if out_label else "the model's output"
+    if len(output_shape) != 4 or output_shape[0] != "B":
+        return [
+            Issue(
+                f"{where} has shape {_fmt(list(output_shape))}, but {detector} takes the model as its backbone, "
+                "whose output must be a feature map (B, C, H', W')",
+                node=out_id,
+                fix="end the model with a conv block (Conv2d, BatchNorm2d, ReLU) and no Flatten or Linear: "
+                "the detector adds the heads",
+            )
+        ]
+    channels, h, w = int(output_shape[1]), int(output_shape[2]), int(output_shape[3])
+    if detector == "FCOS" and channels % 32:
+        return [
+            Issue(
+                f"{where} has {channels} channels, but FCOS's heads normalize them with GroupNorm(32, {channels}), "
+                "which needs a multiple of 32",
+                node=out_id,
+                fix=f"give the last conv out_channels={max(32, (channels + 31) // 32 * 32)}",
+            )
+        ]
+    size = int(rt.sample_shape[-1])
+    if h > size or w > size:
+        return [
+            Issue(
+                f"{where} is a {h}x{w} feature map, larger than the {size}x{size} images",
+                node=out_id,
+                fix="downsample in the backbone (a stride-2 conv or MaxPool2d) to a stride of 4 to 16",
+            )
+        ]
+    return []

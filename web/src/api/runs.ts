@@ -18,6 +18,10 @@ export interface EpochRow {
   test_acc?: Num;
   /** Segmentation: the mean IoU on the test split (test_acc is then the pixel accuracy). */
   test_miou?: Num;
+  /** Detection: COCO's mAP at IoU 0.5 and over 0.5:0.95, and the detector's losses by name. */
+  map50?: Num;
+  map?: Num;
+  losses?: Record<string, Num> | null;
   lr?: Num;
   seconds?: Num;
 }

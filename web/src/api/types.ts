@@ -134,7 +134,7 @@ export interface DatasetSpec extends Spec {
   num_classes?: number | null;
   /** What each class index means, in order, where known before the data is there. */
   class_names?: string[] | null;
-  task?: "classification" | "regression" | "segmentation";
+  task?: "classification" | "regression" | "segmentation" | "detection";
   offline?: boolean;
   /** What its first run downloads, in MB, when it is not offline. */
   download_mb?: number | null;
@@ -149,7 +149,7 @@ export interface SchedulerSpec extends Spec {
 }
 /** A loss: the task it is for (the check warns when the dataset's task differs) and how train.py feeds it. */
 export interface LossSpec extends Spec {
-  task: "classification" | "regression" | "segmentation" | "any";
+  task: "classification" | "regression" | "segmentation" | "detection" | "any";
   output: "raw" | "log_softmax" | "sigmoid" | "gaussian";
   target: "index" | "one_hot" | "sign" | "label_list";
   /** It also trains segmentation: (B, C, H, W) scores against (B, H, W) class masks. */

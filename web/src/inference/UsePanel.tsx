@@ -119,7 +119,7 @@ export function UsePanel({ runId }: { runId: number }) {
         {busy === "predict" && !prediction && <div className="muted">Asking the model…</div>}
         {!prediction && !busy && <div className="muted">Give the model an input on the left.</div>}
         {prediction && <PredictionView p={prediction} />}
-        {prediction && prediction.task !== "segmentation" && <BrowserRun runId={runId} usage={usage} input={input} />}
+        {prediction && (prediction.task === "classification" || prediction.task === "regression") && <BrowserRun runId={runId} usage={usage} input={input} />}
         {prediction && usage.methods.length > 0 && (
           <section className="tc-use-section">
             <div className="tc-use-row">

@@ -13,7 +13,7 @@ export interface Usage {
   run_id: number;
   usable: boolean;
   why: string | null;
-  task: "classification" | "regression" | "segmentation" | null;
+  task: "classification" | "regression" | "segmentation" | "detection" | null;
   dataset: string | null;
   scoring: string | null;
   input: { image: boolean; channels: number; size: number[]; pad_max: number | null; sample_shape: number[] } | null;
@@ -41,10 +41,17 @@ export interface SegmentationRead {
   mean_iou: number | null;
   confidence: number;
 }
+/** A detector's box (x1, y1, x2, y2 in pixels of the tensor the model saw); a true box has no score. */
+export interface DetectedBox {
+  box: number[];
+  index: number;
+  label: string;
+  score: number | null;
+}
 export interface Prediction {
   run_id: number;
-  task: "classification" | "regression" | "segmentation";
-  scoring: "softmax" | "sigmoid" | "score" | "value";
+  task: "classification" | "regression" | "segmentation" | "detection";
+  scoring: "softmax" | "sigmoid" | "score" | "value" | "detector";
   top: { index: number; label: string; probability: number }[];
   outputs: number[] | null;
   latency_ms: number;
@@ -55,6 +62,9 @@ export interface Prediction {
   true_value: number[] | null;
   tensor?: TensorData | null;
   segmentation?: SegmentationRead | null;
+  detections?: DetectedBox[] | null;
+  true_boxes?: DetectedBox[] | null;
+  postprocess?: string | null;
 }
 export interface BatchPrediction {
   run_id: number;

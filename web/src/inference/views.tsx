@@ -2,6 +2,7 @@
 // without its own view gets the top-k bars (classification) or the output values (regression).
 import type { ComponentType } from "react";
 import type { Prediction } from "./api";
+import { DetectionView } from "./DetectionView";
 import { TopK } from "./Results";
 import { SegmentationView } from "./SegmentationView";
 
@@ -11,6 +12,7 @@ export interface PredictionViewProps {
 
 export const PREDICTION_VIEWS: Partial<Record<Prediction["task"], ComponentType<PredictionViewProps>>> = {
   segmentation: SegmentationView,
+  detection: DetectionView,
 };
 
 export function PredictionView({ p }: PredictionViewProps) {

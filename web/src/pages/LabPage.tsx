@@ -2,12 +2,17 @@
 // one-click experiment or forward demo. Loaded lazily (uPlot).
 import { useEffect, useState } from "react";
 import { labApi, type Lesson } from "../api/runs";
+import { BatchStatsDemo } from "../lab/BatchStatsDemo";
 import { DropoutScaleDemo } from "../lab/DropoutScaleDemo";
 import { LessonExperiment } from "../lab/LessonExperiment";
 import { Markdown } from "../lab/Markdown";
 import { NormExplorer } from "../lab/NormExplorer";
 
-const DEMOS: Record<string, () => React.JSX.Element> = { "dropout-scale": DropoutScaleDemo, normalization: NormExplorer };
+const DEMOS: Record<string, () => React.JSX.Element> = {
+  "dropout-scale": DropoutScaleDemo,
+  normalization: NormExplorer,
+  "batch-statistics": BatchStatsDemo,
+};
 
 export default function LabPage() {
   const [lessons, setLessons] = useState<Lesson[] | null>(null);

@@ -9,7 +9,12 @@ export interface Suggestion { type: string; title: string; note: string; loss: s
 /** Whether a loss fits a dataset's task, as LossSpec.supports decides on the server (the shared
  *  table tests/shared/loss_fit.json keeps the two equal). No task: anything fits. */
 export const lossSuits = (loss: Pick<LossSpec, "task" | "pixelwise"> | undefined, task: string | undefined): boolean =>
-  !task || (!!loss && (task === "segmentation" ? !!loss.pixelwise : loss.task === "any" || loss.task === task));
+  // "any": a loss on the model's output tensor, for classification or regression; a detector's loss is its own.
+  !task ||
+  (!!loss &&
+    (task === "segmentation"
+      ? !!loss.pixelwise
+      : loss.task === task || (loss.task === "any" && (task === "classification" || task === "regression"))));
 
 /**
  * The loss to switch to when `loss` does not suit the dataset's task: the first catalog loss that

@@ -6,7 +6,10 @@ import { ConfusionGrid } from "../charts/ConfusionGrid";
 import { FitChart } from "../charts/FitChart";
 import { toPercent } from "../charts/ticks";
 import { UPlotChart, type SeriesSpec } from "../charts/UPlotChart";
-import { column, hasValues, type RunLive } from "../store/runEvents";
+import { column, hasValues, lossParts, type RunLive } from "../store/runEvents";
+
+// A detector's losses, each its own colour (FCOS has 3, Faster R-CNN 4).
+const PART_COLORS = ["#0891b2", "#db2777", "#ca8a04", "#4f46e5"];
 
 const positive = (xs: (number | null)[]) => xs.map((v) => (v !== null && v > 0 ? v : null));
 
@@ -20,6 +23,7 @@ export function RunCharts({ run, classNames }: { run: RunLive; classNames?: stri
     return {
       epoch, train: get("train_loss"), worst: get("train_loss_max"), test: get("test_loss"),
       acc: get("test_acc"), miou: get("test_miou"), lr: get("lr"), seconds: get("seconds"),
+      map50: get("map50"), map: get("map"), parts: lossParts(rows),
     };
   }, [run.epochs]);
 
@@ -28,12 +32,14 @@ export function RunCharts({ run, classNames }: { run: RunLive; classNames?: stri
     const series: SeriesSpec[] = [{ label: "train", color: "#2563eb" }];
     const data: (number | null)[][] = [f(c.train)];
     if (hasValues(c.test)) (series.push({ label: "test", color: "#ea580c" }), data.push(f(c.test)));
+    Object.entries(c.parts).forEach(([name, ys], i) => (series.push({ label: name, color: PART_COLORS[i % PART_COLORS.length] }), data.push(f(ys))));
     return { series, data: [c.epoch, ...data] as Aligned };
   }, [c, logLoss]);
   const one = (ys: (number | null)[]) => [c.epoch, ys] as Aligned;
   const accData = useMemo(() => one(c.acc.map(toPercent)), [c]); // eslint-disable-line react-hooks/exhaustive-deps
   const miouData = useMemo(() => one(c.miou.map(toPercent)), [c]); // eslint-disable-line react-hooks/exhaustive-deps
   const segmentation = hasValues(c.miou); // test_acc is then the share of pixels classed right
+  const mapData = useMemo(() => [c.epoch, c.map50.map(toPercent), c.map.map(toPercent)] as Aligned, [c]);
   const lrData = useMemo(() => one(c.lr), [c]); // eslint-disable-line react-hooks/exhaustive-deps
   const timeData = useMemo(() => one(c.seconds), [c]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -51,6 +57,9 @@ export function RunCharts({ run, classNames }: { run: RunLive; classNames?: stri
       {hasValues(c.acc) && (
         <UPlotChart testId="chart-accuracy" title={segmentation ? "Test pixel accuracy (%)" : "Test accuracy (%)"} data={accData}
           series={[{ label: segmentation ? "pixel accuracy" : "accuracy", color: "#16a34a" }]} intX xLabel="epoch" unit=" %" />
+      )}
+      {hasValues(c.map50) && (
+        <UPlotChart testId="chart-map" title="Test mAP (%)" data={mapData} series={[{ label: "mAP@0.5", color: "#16a34a" }, { label: "mAP@[.5:.95]", color: "#0d9488" }]} intX xLabel="epoch" unit=" %" />
       )}
       <UPlotChart testId="chart-lr" title="Learning rate" data={lrData} series={[{ label: "lr", color: "#9333ea" }]} intX xLabel="epoch" />
       <UPlotChart testId="chart-time" title="Seconds per epoch" data={timeData} series={[{ label: "seconds", color: "#64748b" }]} intX xLabel="epoch" />

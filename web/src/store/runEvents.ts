@@ -48,6 +48,7 @@ export function applyEvent(s: RunLive, e: RunEvent): RunLive {
         epoch: e.epoch, train_loss: e.train_loss, train_loss_max: e.train_loss_max, test_loss: e.test_loss,
         test_acc: e.test_acc, test_miou: e.test_miou, lr: e.lr, seconds: e.seconds,
       };
+      if (e.map50 !== undefined && e.map50 !== null) Object.assign(row, { map50: e.map50, map: e.map, losses: e.losses ?? null });
       const fraction = Math.max(s.progress?.fraction ?? 0, e.epoch / e.epochs);
       return {
         ...s, seq, status: "running", epochsTotal: e.epochs, epochs: [...s.epochs, row],
@@ -85,7 +86,13 @@ export function fromRead(r: RunRead): RunLive {
 }
 
 /** Column `key` of the epoch rows, as plottable numbers. */
-export const column = (rows: EpochRow[], key: keyof EpochRow): (number | null)[] => rows.map((r) => num(r[key] as Num));
+export const column = (rows: EpochRow[], key: Exclude<keyof EpochRow, "losses">): (number | null)[] => rows.map((r) => num(r[key] as Num));
+
+/** A detector's losses, one column per name (in the order of the first row that has them). */
+export function lossParts(rows: EpochRow[]): Record<string, (number | null)[]> {
+  const names = [...new Set(rows.flatMap((r) => Object.keys(r.losses ?? {})))];
+  return Object.fromEntries(names.map((n) => [n, rows.map((r) => num(r.losses?.[n] ?? null))]));
+}
 
 export const hasValues = (xs: (number | null)[]) => xs.some((x) => x !== null);
 

@@ -133,10 +133,17 @@ class SegmentationRead(BaseModel):
     confidence: float = Field(description="the mean probability of each pixel's predicted class")
 
 
+class DetectedBox(BaseModel):
+    box: list[float] = Field(description="x1, y1, x2, y2 in pixels of the tensor the model saw")
+    index: int = Field(description="the class label (1..; 0 is the background)")
+    label: str
+    score: float | None = Field(description="the detector's score; null for a true box")
+
+
 class Prediction(BaseModel):
     run_id: int
-    task: Literal["classification", "regression", "segmentation"]
-    scoring: Literal["softmax", "sigmoid", "score", "value"]
+    task: Literal["classification", "regression", "segmentation", "detection"]
+    scoring: Literal["softmax", "sigmoid", "score", "value", "detector"]
     top: list[ClassScore] = Field(description="the top-k classes; segmentation: the classes by their share of pixels")
     outputs: list[float] | None = Field(description="a regression model's output values")
     latency_ms: float = Field(description="the forward pass alone, in milliseconds")
@@ -147,6 +154,9 @@ class Prediction(BaseModel):
     true_value: list[float] | None
     tensor: TensorData | None = Field(default=None, description="the preprocessed input, when asked for")
     segmentation: SegmentationRead | None = Field(default=None, description="a segmentation model's masks")
+    detections: list[DetectedBox] | None = Field(default=None, description="a detector's boxes, best first")
+    true_boxes: list[DetectedBox] | None = Field(default=None, description="a test sample's true boxes (detection)")
+    postprocess: str | None = Field(default=None, description="how the detector filtered its boxes (score, NMS)")
 
 
 class AttributionMap(BaseModel):
@@ -479,9 +489,41 @@ def _uploaded_names(loaded: LoadedModel, settings: Settings, top: list[dict[str,
     return [{**t, "label": names[t["index"]] if t["index"] < len(names) else t["label"]} for t in top]
 
 
+def _detect(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
+    from torchcanvas.inference import detection
+
+    assert loaded.analysis is not None
+    ds = loaded.training.dataset
+    s = detection.detector_setup(loaded.analysis, loaded.training)
+    with loaded.lock:
+        found = detection.predict(loaded.model, s, prep.x[0], detection.class_names(ds.values))
+    truth = (
+        detection.truth(ds.values, loaded.training.config.seed, prep.sample)
+        if prep.sample is not None and ds.spec.type == "ShapesDetection"
+        else None
+    )
+    return Prediction(
+        run_id=loaded.run_id,
+        task="detection",
+        scoring="detector",
+        top=[],
+        outputs=None,
+        latency_ms=round(found.latency_ms, 3),
+        preprocessing=prep.steps,
+        input=_seen(prep),
+        sample=prep.sample,
+        true_label=None,
+        true_value=None,
+        detections=[DetectedBox(**b) for b in found.boxes],
+        true_boxes=[DetectedBox(**b) for b in truth] if truth is not None else None,
+        postprocess=found.postprocess,
+    )
+
+
 # The one place a task chooses its answer; every other task gets the top-k classes (or values).
 TASK_PREDICT: dict[str, Callable[[LoadedModel, Prepared, int, Settings], Prediction]] = {
-    "segmentation": _predict_segments
+    "segmentation": _predict_segments,
+    "detection": _detect,
 }
 
 

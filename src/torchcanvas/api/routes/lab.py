@@ -226,3 +226,39 @@ async def post_normalization(body: NormalizationRequest, cpu: CpuDep) -> Normali
     except NormalizationError as exc:
         raise field_error(["body", exc.field], str(exc)) from None
     return Normalization(**result)
+
+
+class BatchStatisticsRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    batch_sizes: list[Annotated[int, Field(ge=2, le=64)]] = Field(default=[2, 4, 8, 16, 32], min_length=1, max_length=8)
+    trials: int = Field(default=30, ge=2, le=200, description="batches per size, each with random partners")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class BatchStatisticsRow(BaseModel):
+    batch_size: int
+    bn_spread: float = Field(description="std of image 0's BatchNorm output over its batches, averaged")
+    bn_train_eval_gap: float = Field(description="mean |train-mode - eval-mode| BatchNorm output of image 0")
+    gn_spread: float
+    gn_train_eval_gap: float
+    mean_error: float = Field(description="mean |batch mean - population mean| / population std, per channel")
+
+
+class BatchStatistics(BaseModel):
+    features: list[int] = Field(description="the feature maps' shape (N, C, H, W)")
+    groups: int
+    trials: int
+    seed: int
+    rows: list[BatchStatisticsRow]
+    fcos_head_norms: list[str] = Field(description="the normalization layers of torchvision's FCOS heads")
+
+
+@router.post(
+    "/batch-statistics",
+    response_model=BatchStatistics,
+    summary="BatchNorm against GroupNorm at small batch sizes, computed on feature maps",
+)
+async def post_batch_statistics(body: BatchStatisticsRequest, cpu: CpuDep) -> BatchStatistics:
+    from torchcanvas.lab.small_batches import batch_statistics
+
+    return BatchStatistics(**await cpu.run(batch_statistics, body.batch_sizes, body.trials, body.seed))

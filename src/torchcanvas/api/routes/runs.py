@@ -190,7 +190,7 @@ def _final(session: Session, run_id: int) -> dict[str, Any] | None:
         return None
     return {
         k: row.data.get(k)
-        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "test_miou", "lr", "seconds")
+        for k in ("epoch", "epochs", "train_loss", "train_loss_max", "test_loss", "test_acc", "test_miou", "map50", "map", "lr", "seconds")
     }
 
 
