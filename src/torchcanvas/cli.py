@@ -102,15 +102,15 @@ def cmd_codegen(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from torchcanvas.codegen import export_onnx
+    from torchcanvas.codegen.onnx_export import export_verified
 
     try:
-        data = export_onnx(_load(args.graph), limits=_limits())
+        exported = export_verified(_load(args.graph), limits=_limits())
     except GraphError as e:
         return _report(e)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_bytes(data)
-    print(f"wrote {args.output} ({len(data):,} bytes)")
+    Path(args.output).write_bytes(exported.data)
+    print(f"wrote {args.output} ({len(exported.data):,} bytes), {exported.verification.summary()}")
     return 0
 
 

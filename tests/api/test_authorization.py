@@ -167,6 +167,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/runs/{run_id}/activations"): Row(
         readable(409, "checkpoint"), body=lambda c: {"sample": 0, "node": "fc1"}
     ),
+    ("GET", "/runs/{run_id}/onnx"): Row(readable(409, "checkpoint")),
+    ("GET", "/runs/{run_id}/curve"): Row(readable(409, "checkpoint")),
+    # multipart only: a readable run answers the JSON body with 422 naming the form
+    ("POST", "/runs/{run_id}/predict/batch"): Row(readable(422, "multipart"), body=lambda c: {"sample": 0}),
     ("GET", "/inference/runs"): Row(everyone(200), "signed"),
     ("POST", "/inference/demos"): Row(lambda role, vis: {"anonymous": 401, "admin": 202}.get(role, 403), "signed"),
     # experiments

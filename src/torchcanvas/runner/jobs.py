@@ -224,6 +224,7 @@ class Runner:
         *,
         name: str | None = None,
         model_id: Any = None,
+        model_version: int | None = None,
         experiment_id: int | None = None,
         label: str = "",
         variant: dict[str, Any] | None = None,
@@ -234,6 +235,7 @@ class Runner:
         ``init_from``: the weights file it starts from (checked already) and how its config names it.
         Raises GraphError when the project cannot be generated or its data lies outside the data
         directory, QueueFull when the queue is full, QuotaExceeded when the user is at a quota.
+        ``model_version`` is the number of the saved model's version that ``graph`` is.
         Returns the run's id."""
         dataset = graph.training.dataset
         resolve_root(self.data_dir, dataset.type, dataset.params)
@@ -245,6 +247,7 @@ class Runner:
                 name=(name or graph.name)[:200],
                 status="queued",
                 model_id=model_id,
+                model_version=model_version if model_id is not None else None,
                 experiment_id=experiment_id,
                 label=label[:500],
                 variant=variant or {},

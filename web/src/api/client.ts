@@ -72,7 +72,11 @@ export const api = {
   /** `issues`: why a file is missing (train.py when the training config does not fit the model). */
   codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string>; issues?: Issue[] }>("/codegen", post(g, signal)),
   codegenZip: async (g: Graph) => (await request("/codegen?format=zip", post(g))).blob(),
-  onnx: async (g: Graph) => (await request("/export/onnx", post(g))).blob(),
+  /** The .onnx file and its verification (the server ran it in onnxruntime against PyTorch). */
+  onnx: async (g: Graph) => {
+    const res = await request("/export/onnx", post(g));
+    return { blob: await res.blob(), verification: res.headers.get("X-Onnx-Verification") ?? "" };
+  },
   templates: () => json<Template[]>("/templates"),
   zoo: () => json<ZooModel[]>("/import/torchvision"),
   importModel: (source: string, signal?: AbortSignal) => json<Imported>("/import", post({ source }, signal)),
@@ -90,6 +94,7 @@ export const api = {
     remove: (id: string) => request(`/models/${id}`, send("DELETE")),
     duplicate: (id: string) => json<SavedModel>(`/models/${id}/duplicate`, { method: "POST" }),
     versions: (id: string) => json<ModelVersion[] | { items: ModelVersion[] }>(`/models/${id}/versions`),
+    version: (id: string, n: number) => json<ModelVersion & { graph: Graph }>(`/models/${id}/versions/${n}`),
     restore: (id: string, n: number) => json<SavedModel>(`/models/${id}/versions/${n}/restore`, { method: "POST" }),
   },
 };

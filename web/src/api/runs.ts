@@ -58,6 +58,8 @@ export interface RunSummary {
   owner?: string | null;
   status: RunStatus;
   model_id: string | null;
+  /** The number of the model's version it trained (null: a draft's run, or from before versions were recorded). */
+  model_version?: number | null;
   experiment_id: number | null;
   label: string;
   variant: Record<string, Json>;

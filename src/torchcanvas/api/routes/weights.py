@@ -173,7 +173,7 @@ async def check_weights(
 
 
 def _check(body: WeightsCheck, session: Session, runner: Runner, settings: Settings, user: User) -> KeyReport:
-    graph = graph_of_model(session, user, body.model_id) if body.model_id is not None else body.graph
+    graph = graph_of_model(session, user, body.model_id)[0] if body.model_id is not None else body.graph
     assert graph is not None
     _path, named, shapes = resolve(session, runner, settings, user, body.init_from)
     return report(graph, shapes, str(named["name"]), settings)
