@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
+from torchcanvas.datasets.config import DatasetSettings
 from torchcanvas.importer.config import ImportSettings
 from torchcanvas.inference.config import InferenceSettings
 from torchcanvas.limits import Limits
@@ -81,6 +82,8 @@ class Settings(BaseSettings):
     # The inference studio (model cache, upload bounds, attribution cost), e.g. TORCHCANVAS_INFERENCE__CACHE_SIZE=16.
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
     weights: WeightsSettings = Field(default_factory=WeightsSettings)
+    # Uploaded data sets (zips of images, CSVs): sizes, counts, ratios, e.g. TORCHCANVAS_DATASETS__MAX_FILES=5000.
+    datasets: DatasetSettings = Field(default_factory=DatasetSettings)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
@@ -186,7 +189,8 @@ class Settings(BaseSettings):
 
     @property
     def uploads_dir(self) -> Path:
-        """The only place ImageFolder data comes from: ``root`` names a folder inside it."""
+        """The only place ImageFolder data comes from: ``root`` names a folder inside it; uploaded
+        data sets are kept in its ``.datasets/`` folder (torchcanvas.datasets.store)."""
         return self.data_dir / "uploads"
 
     @property

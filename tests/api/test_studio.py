@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 import time
 import zipfile
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from torchcanvas.graph.model import Graph
 from torchcanvas.inference import data as inference_data
 from torchcanvas.inference import demos
 from torchcanvas.inference.config import InferenceSettings
+from torchcanvas.limits import Limits
 from torchcanvas.shapes import build_model
 
 
@@ -40,6 +42,9 @@ def studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Studio]:
     settings = runner_settings(
         tmp_path_factory.mktemp("studio"),
         inference=InferenceSettings(batch_max_files=8, batch_max_bytes=200_000, batch_max_ratio=50),
+        # The first export (torch.export, then onnxruntime) can pass the 20 s request budget on a
+        # busy machine (the whole suite in parallel); the budget's 503 is tested elsewhere.
+        limits=Limits(request_time_budget_s=300),
     )
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
@@ -99,6 +104,16 @@ def test_the_runs_onnx_is_exported_once_per_checkpoint(studio: Studio, monkeypat
     torch.save(state, checkpoint)
     third = studio.client.get(f"{API}/runs/{studio.run_id}/onnx")
     assert third.status_code == 200 and calls == [1] and third.content != first.content
+
+
+def test_a_request_during_the_runs_export_is_told_to_retry(studio: Studio) -> None:
+    folder = studio.app.state.runner.run_dir(studio.run_id) / "onnx"
+    with studio_routes._run_locks_guard:
+        lock = studio_routes._run_locks.setdefault(folder, threading.Lock())
+    with lock:  # an export of this run is under way
+        r = studio.client.get(f"{API}/runs/{studio.run_id}/onnx")
+    assert r.status_code == 503 and "being exported" in r.text and r.headers["retry-after"] == "3"
+    assert studio.client.get(f"{API}/runs/{studio.run_id}/onnx").status_code == 200
 
 
 def test_another_users_private_runs_onnx_is_404(studio: Studio) -> None:

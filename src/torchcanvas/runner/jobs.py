@@ -32,7 +32,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from torchcanvas import codegen
 from torchcanvas.auth.config import Quotas
 from torchcanvas.auth.quotas import QuotaExceeded
-from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
+from torchcanvas.datasets.store import check_choice
+from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent, User
 from torchcanvas.graph.model import Graph
 from torchcanvas.runner.data import relative_to_run, resolve_root
 from torchcanvas.runner.events import RunEvent as Event
@@ -238,6 +239,8 @@ class Runner:
         ``model_version`` is the number of the saved model's version that ``graph`` is.
         Returns the run's id."""
         dataset = graph.training.dataset
+        with self.sessions() as s:  # an uploaded data set: may its owner read it, and does the config fit it
+            check_choice(s, s.get(User, owner_id) if owner_id is not None else None, dataset.type, dataset.params)
         resolve_root(self.data_dir, dataset.type, dataset.params)
         files = codegen.generate(graph, limits=self.limits)
         with self._submitting, self.sessions() as s:

@@ -71,7 +71,9 @@ export const api = {
   check: (g: Graph, signal?: AbortSignal) => json<CheckResult>("/check", post(g, signal)),
   /** `issues`: why a file is missing (train.py when the training config does not fit the model). */
   codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string>; issues?: Issue[] }>("/codegen", post(g, signal)),
-  codegenZip: async (g: Graph) => (await request("/codegen?format=zip", post(g))).blob(),
+  /** `includeData`: with the uploaded data set the config reads, in train.py's --data-root folder. */
+  codegenZip: async (g: Graph, includeData = false) =>
+    (await request(`/codegen?format=zip${includeData ? "&include_data=true" : ""}`, post(g))).blob(),
   /** The .onnx file and its verification (the server ran it in onnxruntime against PyTorch). */
   onnx: async (g: Graph) => {
     const res = await request("/export/onnx", post(g));

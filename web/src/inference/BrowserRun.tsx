@@ -33,7 +33,7 @@ export function BrowserRun({ runId, usage, input }: { runId: number; usage: Usag
       try {
         setBusy("Loading onnxruntime-web and the model…");
         const { loadRun, runTensor } = await import("./browserOnnx");
-        const [loaded, server] = await Promise.all([loadRun(runId), inferenceApi.predict(runId, input, true)]);
+        const [loaded, server] = await Promise.all([loadRun(runId, (s) => live && setBusy(s)), inferenceApi.predict(runId, input, true)]);
         if (!server.tensor) throw new Error("the server sent no tensor");
         if (!live) return;
         setBusy("Running in your browser…");

@@ -3,7 +3,7 @@
 // from our static folder: nothing is fetched from elsewhere. One thread: the page is not
 // cross-origin isolated, so the threaded build's workers are not available.
 import wasmUrl from "onnxruntime-web/ort-wasm-simd-threaded.wasm?url";
-import { request } from "../api/client";
+import { ApiError, request } from "../api/client";
 import type { TensorData } from "./onnxMath";
 import { decodeTensor } from "./onnxMath";
 
@@ -49,13 +49,31 @@ export function reportOf(headers: Headers, bytes: number): OnnxReport {
   };
 }
 
+// A large model's first export can outlast the server's time budget (a ResNet-18 takes about 20 s
+// on a busy machine): the server answers 503 and goes on; the file is asked for again until then.
+const RETRY_MS = 3000;
+const MAX_WAIT_MS = 180_000;
+
+async function fetchOnnx(runId: number, onWait: (s: string) => void): Promise<Response> {
+  const t0 = performance.now();
+  for (;;) {
+    try {
+      return await request(`/runs/${runId}/onnx`);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 503 || performance.now() - t0 > MAX_WAIT_MS) throw e;
+      onWait(`Exporting the model to ONNX and verifying it (${Math.round((performance.now() - t0) / 1000)} s)…`);
+      await new Promise((r) => setTimeout(r, RETRY_MS));
+    }
+  }
+}
+
 /** The run's ONNX file fetched and opened in onnxruntime-web, once per run. */
-export function loadRun(runId: number): Promise<Loaded> {
+export function loadRun(runId: number, onWait: (s: string) => void = () => {}): Promise<Loaded> {
   let p = sessions.get(runId);
   if (!p) {
     p = (async () => {
       const t0 = performance.now();
-      const [ort, res] = await Promise.all([loadOrt(), request(`/runs/${runId}/onnx`)]);
+      const [ort, res] = await Promise.all([loadOrt(), fetchOnnx(runId, onWait)]);
       const bytes = new Uint8Array(await res.arrayBuffer());
       const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
       return { session, report: reportOf(res.headers, bytes.length), loadMs: performance.now() - t0 };

@@ -5,6 +5,7 @@ import { trainingChoices } from "../store/defaults";
 import { useDoc } from "../store/doc";
 import { AugmentPreview } from "./AugmentPreview";
 import { ChoiceForm } from "./ChoiceForm";
+import { DatasetsSection } from "../datasets/DatasetsSection";
 import { DownloadNote } from "./DownloadNote";
 import { TransformList } from "./TransformList";
 import { FrozenLayers, InitialWeights } from "./WeightsSection";
@@ -41,6 +42,7 @@ export function TrainingPanel() {
       <WarningList warnings={warnings} field="other" />
       <h4>Dataset</h4>
       <WarningList warnings={warnings} field="dataset" />
+      <DatasetsSection />
       <ChoiceForm kind="datasets" value={t.dataset} testId="dataset" onChange={(c) => c && set({ dataset: c })} />
       <DownloadNote />
       <h4>Augmentation (training split)</h4>

@@ -7,9 +7,10 @@ const trainingFits = () => (useCheck.getState().result?.issues ?? []).every((i) 
 
 const fileBase = () => useDoc.getState().doc.name.replace(/[^A-Za-z0-9_-]+/g, "_") || "model";
 
-export async function downloadZip(): Promise<void> {
+export async function downloadZip(includeData = false): Promise<void> {
   try {
-    downloadBlob(await api.codegenZip(useDoc.getState().doc), `${fileBase()}.zip`);
+    if (includeData) toast("Packing the code with the data set…");
+    downloadBlob(await api.codegenZip(useDoc.getState().doc, includeData), `${fileBase()}.zip`);
   } catch (e) {
     // Refused because the training config does not fit the model: amber, with the way to fix it,
     // and gone as soon as it fits.

@@ -50,13 +50,13 @@ export function RunDetail({ id }: { id: number }) {
           ))}
         </span>
       </div>
+      {summary && <OlderVersion modelId={summary.model_id} trained={summary.model_version ?? null} />}
       {(initFrom || frozen > 0) && (
         <div className="muted small tc-run-init" data-testid="run-init-from">
           {initFrom ? `Started from ${initFrom}` : "Started from the model's own init"}
           {frozen > 0 ? ` · ${frozen} frozen layer${frozen > 1 ? "s" : ""}` : ""}
         </div>
       )}
-      {summary && <OlderVersion modelId={summary.model_id} trained={summary.model_version ?? null} />}
       {summary?.failure ? (
         <RunFailureBox id={id} failure={summary.failure} log={run.error} />
       ) : (

@@ -37,7 +37,7 @@ from torchcanvas.inference import evaluate
 from torchcanvas.inference.data import NoTestSet, class_names, test_set
 from torchcanvas.inference.loaded import LoadedModel, ModelCache, NotUsable
 from torchcanvas.inference.preprocess import BadInput, Given, Prepared, prepare
-from torchcanvas.runner.data import resolve_root
+from torchcanvas.runner.data import UPLOADED, resolve_root
 from torchcanvas.settings import Settings
 
 router = APIRouter(tags=["inference"])
@@ -274,9 +274,10 @@ def _seen(prep: Prepared) -> InputSeen:
     )
 
 
-def _truth(loaded: LoadedModel, index: int) -> Truth:
+def _truth(loaded: LoadedModel, index: int, settings: Settings | None = None) -> Truth:
     ds = loaded.training.dataset
-    names = class_names(ds.spec, ds.values, loaded.training.num_classes or index + 1)
+    folder = _data_folder(settings, loaded) if settings is not None and ds.spec.type in UPLOADED else None
+    names = class_names(ds.spec, ds.values, loaded.training.num_classes or index + 1, folder)
     return Truth(index=index, label=names[index] if index < len(names) else f"class {index}")
 
 
@@ -354,7 +355,7 @@ def _usage(request: Request, run: Run, settings: Settings) -> Usage:
         input=InputRead(
             image=k.image, channels=k.channels, size=list(k.size), pad_max=k.pad_max, sample_shape=k.sample_shape
         ),
-        classes=class_names(ds.spec, ds.values, n_classes) if n_classes else [],
+        classes=class_names(ds.spec, ds.values, n_classes, _data_folder(settings, loaded)) if n_classes else [],
         test_samples=n_test,
         layers=[LayerRead(id=v.id, type=v.type, conv=v.conv) for v in loaded.layers.values()],
         inputs=loaded.input_ids,
@@ -401,16 +402,26 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int, 
         run_id=loaded.run_id,
         task=loaded.task,  # type: ignore[arg-type]
         scoring=p.scoring,  # type: ignore[arg-type]
-        top=[ClassScore(**t) for t in p.top],
+        top=[ClassScore(**t) for t in _uploaded_names(loaded, settings, p.top)],
         outputs=p.outputs,
         latency_ms=round(p.latency_ms, 3),
         preprocessing=prep.steps,
         input=_seen(prep),
         sample=prep.sample,
-        true_label=_truth(loaded, prep.label) if prep.label is not None else None,
+        true_label=_truth(loaded, prep.label, settings) if prep.label is not None else None,
         true_value=prep.target,
         tensor=_tensor(prep.x) if tensor else None,
     )
+
+
+def _uploaded_names(loaded: LoadedModel, settings: Settings, top: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The top classes labelled with an uploaded data set's class names (its classes.json)."""
+    ds = loaded.training.dataset
+    folder = _data_folder(settings, loaded) if ds.spec.type in UPLOADED else None
+    if folder is None or not top:
+        return top
+    names = class_names(ds.spec, ds.values, loaded.training.num_classes or 0, folder)
+    return [{**t, "label": names[t["index"]] if t["index"] < len(names) else t["label"]} for t in top]
 
 
 @router.post(

@@ -322,7 +322,9 @@ def _create_run(body: RunCreate, session: Session, runner: Runner, user: User) -
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"message": keys.message, "report": keys.model_dump()})
         init = (path, named)
     try:  # GraphError -> 422 with issues; QuotaExceeded -> 429 (api.access.quota_exceeded)
-        run_id = runner.submit(graph, name=body.name, model_id=body.model_id, model_version=version, owner_id=user.id, init_from=init)
+        run_id = runner.submit(
+            graph, name=body.name, model_id=body.model_id, model_version=version, owner_id=user.id, init_from=init
+        )
     except QueueFull as exc:
         raise queue_full(exc) from None
     return read(session, load_run(session, user, run_id))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,30 @@ def _key(checkpoint: Path) -> list[Any]:
     return [st.st_mtime_ns, st.st_size, torch.__version__, onnxruntime.__version__, onnx_export.ATOL, onnx_export.RTOL]
 
 
+# One export per run at a time. A request that comes while the run's model is being exported (a
+# large model's first export can outlast the time budget: its answer was a 503, the export goes on
+# and the browser retries) is answered 503 at once, without taking a thread for the wait.
+_run_locks: dict[Path, threading.Lock] = {}
+_run_locks_guard = threading.Lock()
+EXPORTING_RETRY_S = 3
+
+
 def _run_export(loaded: LoadedModel, checkpoint: Path, folder: Path, settings: Settings) -> tuple[bytes, Verification]:
+    with _run_locks_guard:
+        lock = _run_locks.setdefault(folder, threading.Lock())
+    if not lock.acquire(blocking=False):
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            detail=f"run {loaded.run_id}'s model is being exported to ONNX and verified; retry in a few seconds",
+            headers={"Retry-After": str(EXPORTING_RETRY_S)},
+        )
+    try:
+        return _export_once(loaded, checkpoint, folder, settings)
+    finally:
+        lock.release()
+
+
+def _export_once(loaded: LoadedModel, checkpoint: Path, folder: Path, settings: Settings) -> tuple[bytes, Verification]:
     model_path, report_path = folder / "model.onnx", folder / "model.onnx.json"
     try:
         key = _key(checkpoint)
