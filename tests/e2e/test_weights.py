@@ -54,6 +54,7 @@ def test_train_from_uploaded_weights_with_frozen_layers(ed: Editor, server: Serv
     ed.shot("weights_section")
 
     ed.tid("train-button").click()
+    expect(ed.tid("train-init-from")).to_contain_text("Starts from mlp.pt (Training tab → Initial weights), 3 layers frozen")
     ed.tid("train-epochs").fill("3")
     ed.tid("train-start").click()
     detail = ed.tid("run-detail")

@@ -437,3 +437,38 @@ def test_a_parameter_without_values_imports_as_zeros_with_a_warning(monkeypatch:
            "so its Parameter node starts at zeros" in messages
     assert any(m.startswith("encoder.pos_embedding:") for m in messages)
     assert all(w.severity == "warning" and w.param == "init" for w in warnings)
+
+
+def test_non_tensor_arguments_are_traced_as_constants(tmp_path: Path) -> None:
+    """``self.block(x, 2)`` and ``self.block(x, k=1)``: each call's body is traced for its value."""
+    source = _module_from(tmp_path, """
+        import torch
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x, k):
+                y = self.fc(x)
+                return torch.relu(y) if k > 1 else y
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a = Block()
+                self.b = Block()
+
+            def forward(self, x):
+                return self.b(self.a(x, 2), k=1)
+        """).eval()
+    graph = import_module(source, [8])
+    bodies = {n.id: graph.module(n.module) for n in graph.nodes if n.kind == "module"}  # type: ignore[union-attr]
+    assert [m.id for m in bodies["a"].nodes] == ["x", "fc", "relu", "out"]  # type: ignore[union-attr]
+    assert [m.id for m in bodies["b"].nodes] == ["x", "fc", "out"]  # type: ignore[union-attr]
+    imported = build_model(graph).eval()
+    imported.load_state_dict(source.state_dict(), strict=True)
+    x = torch.randn(3, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(imported(x), source(x))

@@ -404,8 +404,8 @@ class _BodyBuilder(fx.Interpreter):
 
     def on_placeholder(self, n: fx.Node) -> None:
         v = self.values.get(n)
-        if n.args and not _is_tensor(v):
-            return  # an argument with a default, traced as a constant (Importer.body's consts): no input node
+        if not _is_tensor(v) and (n.args or isinstance(v, _PLAIN)):
+            return  # an argument traced as a constant (Importer.body's consts) or at its default: no input node
         if not _is_tensor(v) or v.dim() == 0 or v.shape[0] != BATCH:
             self.stop(n, f"input '{n.name}' that is not a batch of tensors")
         shape: list[Dim] = ["B", *(int(d) for d in v.shape[1:])]

@@ -125,6 +125,7 @@ TRAINING_LABELS = {
     "training.loss.type": "loss",
     "training.dataset.type": "dataset",
     "training.scheduler.type": "LR scheduler",
+    "training.freeze": "frozen layers",
 }
 TRAINING_GROUPS = {"optimizer": "optimizer", "loss": "loss", "dataset": "dataset", "scheduler": "LR scheduler"}
 

@@ -8,6 +8,7 @@ import { needsSignIn } from "../store/auth";
 import { useCatalog } from "../store/catalog";
 import { useDoc } from "../store/doc";
 import { currentSource, setExperimentDialog } from "../store/runActions";
+import { currentInitFrom } from "../store/weights";
 import { layerNodes, layerTypes, toAxis, toggleTypes, trainingLabel, trainingPaths, variantCount, type AxisDraft, type AxisKind } from "./axes";
 
 const MAX_VARIANTS = 32;
@@ -57,6 +58,12 @@ export function ExperimentDialog() {
       <div className="tc-modal tc-experiment" data-testid="experiment-dialog" onClick={(e) => e.stopPropagation()}>
         <h3>New experiment</h3>
         <p className="muted small">Every combination of the values below becomes one run of “{doc.name}”; the comparison fills in as they finish.</p>
+        {currentInitFrom() && (
+          <p className="tc-warn-box" data-testid="experiment-init-note">
+            The variants start from the model's own init: the initial weights chosen in the Training tab apply to single runs
+            (a variant that changes a layer would not load them strictly).
+          </p>
+        )}
         <div className="tc-grid2">
           <label className="tc-field"><span className="tc-field-name">name</span><input value={name} onChange={(e) => setName(e.target.value)} data-testid="experiment-name" /></label>
           <label className="tc-field"><span className="tc-field-name">epochs (every run)</span><input type="number" value={epochs} onChange={(e) => setEpochs(e.target.value)} data-testid="experiment-epochs" /></label>

@@ -86,3 +86,11 @@ export async function checkInit(): Promise<void> {
     if (inFlight === controller) useWeights.setState({ checking: false });
   }
 }
+
+/** The chosen initial weights in words ("mlp.pt", "run #12's checkpoint"), for the Train popover. */
+export function initLabel(): string | null {
+  const choice = currentInitFrom();
+  if (!choice) return null;
+  if ("run_id" in choice) return `run #${choice.run_id}'s checkpoint`;
+  return useWeights.getState().files.find((f) => f.id === choice.weights_id)?.name ?? "uploaded weights";
+}

@@ -11,6 +11,7 @@ import { useDoc } from "../store/doc";
 import { saveModel } from "../store/persist";
 import { setDrawer, setExperimentDialog, startRun } from "../store/runActions";
 import { useRuns } from "../store/runs";
+import { initLabel, useWeights } from "../store/weights";
 
 // One empty list for "no result yet": a selector must not return a new array on every call.
 const NO_ISSUES: Issue[] = [];
@@ -39,6 +40,8 @@ export function TrainButton() {
   const [busy, setBusy] = useState(false);
   const blocking = useCheck((s) => s.result?.issues) ?? NO_ISSUES;
   const drawer = useRuns((s) => s.drawer);
+  useWeights((s) => s.choice); // re-render when the initial weights change
+  const frozen = t.freeze?.length ?? 0;
 
   const toggle = () => {
     if (!open) setForm({ epochs: String(t.epochs), lr: String(t.lr), batch_size: String(t.batch_size) });
@@ -78,6 +81,11 @@ export function TrainButton() {
             <Field name="lr" value={form.lr} onChange={(lr) => setForm({ ...form, lr })} />
             <Field name="batch_size" value={form.batch_size} onChange={(batch_size) => setForm({ ...form, batch_size })} />
           </div>
+          {initLabel() && (
+            <span className="small" data-testid="train-init-from">
+              Starts from <b>{initLabel()}</b> (Training tab → Initial weights){frozen > 0 ? `, ${frozen} layer${frozen > 1 ? "s" : ""} frozen` : ""}.
+            </span>
+          )}
           <DownloadNote testId="train-download-note" offer={false} />
           {blocking.length > 0 && (
             <div className="tc-error-box" data-testid="train-warnings">
