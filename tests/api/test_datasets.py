@@ -311,3 +311,25 @@ def test_uploading_needs_an_account(settings: Settings, tmp_path: Path) -> None:
         r = upload(anonymous, "d.csv", b"a,b\n1,2\n")
         assert r.status_code == 401
         assert not (settings.data_dir / "uploads" / ".datasets").exists()
+
+
+def test_the_augmentation_preview_shows_an_uploaded_data_sets_images(
+    app_clients: tuple[TestClient, TestClient], tmp_path: Path
+) -> None:
+    alice, bob = app_clients
+    ds = upload(
+        alice, "d.zip", image_folder_zip(tmp_path / "d.zip", classes=2, per_class=6, size=24).read_bytes()
+    ).json()
+    body = {"dataset": ds["choice"], "transforms": [{"type": "RandomHorizontalFlip", "params": {"p": 1.0}}], "n": 4}
+    r = alice.post("/api/v1/augment/preview", json=body)
+    assert r.status_code == 200, r.text
+    import base64
+
+    from PIL import Image
+
+    pairs = r.json()["pairs"]
+    assert len(pairs) == 4
+    before = Image.open(io.BytesIO(base64.b64decode(pairs[0]["before"].split(",", 1)[1])))
+    after = Image.open(io.BytesIO(base64.b64decode(pairs[0]["after"].split(",", 1)[1])))
+    assert before.size == (24, 24) and after.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes() == before.tobytes()
+    assert bob.post("/api/v1/augment/preview", json=body).status_code == 404
