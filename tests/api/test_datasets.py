@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import make_settings, sign_up
+from tests.api.api_support import PASSWORD, make_settings, sign_up
 from tests.datasets_support import classification_csv, digit_images, image_folder_zip, regression_csv
 from torchcanvas.api import create_app
 from torchcanvas.datasets.config import DatasetSettings
@@ -333,3 +333,22 @@ def test_the_augmentation_preview_shows_an_uploaded_data_sets_images(
     after = Image.open(io.BytesIO(base64.b64decode(pairs[0]["after"].split(",", 1)[1])))
     assert before.size == (24, 24) and after.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes() == before.tobytes()
     assert bob.post("/api/v1/augment/preview", json=body).status_code == 404
+
+
+def test_data_sets_are_stored_on_both_databases(tmp_path: Path, db_url: str) -> None:
+    settings = make_settings(tmp_path, database_url=db_url)
+    data = image_folder_zip(tmp_path / "d.zip", classes=2, per_class=4).read_bytes()
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
+        ds = upload(c, "d.zip", data).json()
+        assert upload(c, "d.zip", data).status_code == 409  # the (owner, name) constraint
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:  # a restart
+        sign_up(c, "bob")
+        assert c.get(f"{API}/{ds['id']}").status_code == 404
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        assert c.post("/api/v1/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
+        c.headers["X-CSRF-Token"] = c.get("/api/v1/auth/me").json()["csrf_token"]
+        got = c.get(f"{API}/{ds['id']}").json()
+        assert got["class_counts"] == ds["class_counts"] and got["choice"] == ds["choice"]
+        assert c.delete(f"{API}/{ds['id']}").status_code == 204
+        assert c.get(API).json()["items"] == []
