@@ -5,6 +5,7 @@ Screenshots at 1600x1000 and 1280x720 (into test-artifacts/e2e and /work/shots/u
 from __future__ import annotations
 
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,6 +44,17 @@ def test_upload_an_image_zip_and_train_on_it(ed: Editor, server: Server, account
 
     ed.tid("dataset-upload-open").click()
     expect(ed.tid("upload-dialog")).to_be_visible()
+    # a zip with a stray file: refused, naming it and the fix
+    bad = image_folder_zip(tmp_path / "bad.zip", classes=2, per_class=3, size=20)
+    with zipfile.ZipFile(bad, "a") as z:
+        z.writestr("zero/notes.txt", "not an image")
+    ed.tid("upload-file").set_input_files(str(bad))
+    ed.tid("upload-send").click()
+    refused = ed.tid("upload-refused")
+    expect(refused).to_contain_text("zero/notes.txt")
+    expect(refused).to_contain_text("remove it from the zip")
+    shot(ed, "uploads_0_refused")
+
     zip_path = image_folder_zip(tmp_path / "digits.zip", classes=2, per_class=24, size=20)
     ed.tid("upload-file").set_input_files(str(zip_path))
     expect(ed.tid("upload-name")).to_have_value("digits")
@@ -84,3 +96,9 @@ def test_upload_an_image_zip_and_train_on_it(ed: Editor, server: Server, account
     listed = account.api.get("/datasets").json()["items"]
     assert [(d["name"], d["visibility"]) for d in listed] == [("digits", "private")]
     assert run["config"]["dataset"]["params"]["dataset"] == listed[0]["id"]
+
+    # deleted from the list (after the confirmation)
+    page.once("dialog", lambda d: d.accept())
+    ed.tid("dataset-delete-digits").click()
+    expect(ed.tid("dataset-item-digits")).to_have_count(0)
+    assert account.api.get("/datasets").json()["items"] == []
