@@ -355,3 +355,14 @@ def test_data_sets_are_stored_on_both_databases(tmp_path: Path, db_url: str) -> 
         assert got["class_counts"] == ds["class_counts"] and got["choice"] == ds["choice"]
         assert c.delete(f"{API}/{ds['id']}").status_code == 204
         assert c.get(API).json()["items"] == []
+
+
+def test_deleting_an_account_removes_its_data_sets_files(
+    app_clients: tuple[TestClient, TestClient], settings: Settings, tmp_path: Path
+) -> None:
+    _, bob = app_clients
+    ds = upload(bob, "d.zip", image_folder_zip(tmp_path / "d.zip", classes=2, per_class=4).read_bytes()).json()
+    folder = settings.data_dir / "uploads" / ".datasets" / str(ds["id"])
+    assert folder.is_dir()
+    assert bob.request("DELETE", "/api/v1/auth/me", json={"password": PASSWORD}).status_code == 204
+    assert not folder.exists()
