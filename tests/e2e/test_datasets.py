@@ -97,6 +97,12 @@ def test_upload_an_image_zip_and_train_on_it(ed: Editor, server: Server, account
     assert [(d["name"], d["visibility"]) for d in listed] == [("digits", "private")]
     assert run["config"]["dataset"]["params"]["dataset"] == listed[0]["id"]
 
+    # made public from the panel
+    ed.tid("dataset-visibility").select_option("public")
+    # the select is controlled by the server's answer: it shows "public" once the PATCH answered
+    expect(ed.tid("dataset-visibility")).to_have_value("public")
+    assert account.api.get("/datasets").json()["items"][0]["visibility"] == "public"
+
     # deleted from the list (after the confirmation)
     page.once("dialog", lambda d: d.accept())
     ed.tid("dataset-delete-digits").click()

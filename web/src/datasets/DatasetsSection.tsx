@@ -7,9 +7,9 @@ import { needsSignIn, openAuthDialog, useAuth } from "../store/auth";
 import { useCatalog } from "../store/catalog";
 import { useDoc } from "../store/doc";
 import { lossFor } from "../panels/suggest";
-import type { DatasetRead, DatasetSummary } from "./api";
+import type { DatasetRead, DatasetSummary, Visibility } from "./api";
 import { balanceBars, countsText, inputSuggestion, shapeText, sizeText } from "./logic";
-import { loadDatasets, loadDetail, removeDataset, setUploadOpen, useDatasets } from "./store";
+import { changeVisibility, loadDatasets, loadDetail, removeDataset, setUploadOpen, useDatasets } from "./store";
 import { UploadDialog } from "./UploadDialog";
 
 const UPLOADED_TYPES = new Set(["ImageFolder", "CSVClassification", "CSVRegression"]);
@@ -77,7 +77,17 @@ function ChosenDataset({ id }: { id: number }) {
   const suggestion = inputSuggestion(shape, ds);
   return (
     <div className="tc-dataset-chosen" data-testid="dataset-chosen">
-      <div className="tc-row"><b>{ds.name}</b><span className="muted small">{ds.owner && `by ${ds.owner}`} · {ds.visibility}</span></div>
+      <div className="tc-row">
+        <b>{ds.name}</b>
+        <span className="muted small">{ds.owner && `by ${ds.owner}`}</span>
+        <span className="spacer" />
+        {ds.can_edit ? (
+          <select className="small" value={ds.visibility} title="Who may see and train on it" data-testid="dataset-visibility"
+            onChange={(e) => void changeVisibility(ds.id, e.target.value as Visibility).then((d) => d && setDs(d))}>
+            <option value="private">private</option><option value="unlisted">unlisted</option><option value="public">public</option>
+          </select>
+        ) : <span className="muted small">{ds.visibility}</span>}
+      </div>
       {suggestion && input && (
         <button className="small primary" onClick={() => setInputShape(input.id, suggestion)} data-testid="dataset-set-input"
           title={`The input node is ${shape ? shapeText(shape.slice(1) as number[]) : "unset"}; this data set's samples are ${shapeText(ds.input_shape)}`}>
