@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Account, Editor, Server, editor_page, image_folder_zip
+from tests.e2e.support import Account, Editor, Server, editor_page, image_folder_zip, upload_image_folder
 
 pytestmark = pytest.mark.e2e
 
@@ -108,3 +108,17 @@ def test_upload_an_image_zip_and_train_on_it(ed: Editor, server: Server, account
     ed.tid("dataset-delete-digits").click()
     expect(ed.tid("dataset-item-digits")).to_have_count(0)
     assert account.api.get("/datasets").json()["items"] == []
+
+
+def test_an_uploaded_data_set_is_listed_and_chosen_in_one_click(
+    ed: Editor, server: Server, account: Account, tmp_path: Path
+) -> None:
+    ds = upload_image_folder(account, tmp_path, name="three", classes=3, per_class=6, size=16)
+    ed.page.goto(f"{server.url}/#/quickstart")
+    ed.tid("template-seed_lenet_bn").click()
+    ed.tid("tab-training").click()
+    ed.tid("dataset-use-three").click()
+    expect(ed.tid("dataset-type")).to_have_value("ImageFolder")
+    expect(ed.tid("dataset-chosen").get_by_test_id("dataset-balance").locator(".tc-balance-row")).to_have_count(3)
+    expect(ed.tid("dataset-counts")).to_contain_text(f"{ds['num_train'] + ds['num_test']} images")
+    expect(ed.tid("dataset-set-input")).to_have_text("Set input to 3x16x16")
