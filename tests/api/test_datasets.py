@@ -164,6 +164,18 @@ def test_a_corrupt_image_is_named(client: TestClient) -> None:
     assert p["where"] == "one/broken.png" and "not an image" in p["message"] and p["fix"]
 
 
+def test_a_file_of_another_format_named_png_is_refused(client: TestClient) -> None:
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    r = upload(client, "d.zip", zip_of({**digits_entries(2, 3), "one/evil.png": eps}))
+    assert r.status_code == 422 and problems(r)[0]["where"] == "one/evil.png"
+
+
+def test_train_without_test_is_refused(client: TestClient) -> None:
+    entries = {f"train/{k}": v for k, v in digits_entries(2, 3).items()}
+    r = upload(client, "d.zip", zip_of(entries))
+    assert r.status_code == 422 and "no test images" in r.json()["detail"]
+
+
 def test_a_class_with_one_sample_is_named(client: TestClient) -> None:
     entries = {**digits_entries(2, 3), "lonely/0.png": digits_entries(1, 1)["zero/0.png"]}
     r = upload(client, "d.zip", zip_of(entries))
