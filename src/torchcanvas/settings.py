@@ -41,6 +41,15 @@ class MetricsSettings(BaseModel):
         return v
 
 
+class WeightsSettings(BaseModel):
+    """Initial weights users upload for their runs (torchcanvas.runner.weights), e.g.
+    TORCHCANVAS_WEIGHTS__MAX_BYTES=2147483648."""
+
+    max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)  # one file: vit_b_16's state_dict is 330 MB
+    max_files: int = Field(default=20, ge=1, le=10_000)  # per user
+    max_total_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)  # per user, all files together
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TORCHCANVAS_", env_nested_delimiter="__", extra="ignore")
 
@@ -72,6 +81,7 @@ class Settings(BaseSettings):
     importer: ImportSettings = Field(default_factory=ImportSettings)
     # The inference studio (model cache, upload bounds, attribution cost), e.g. TORCHCANVAS_INFERENCE__CACHE_SIZE=16.
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
+    weights: WeightsSettings = Field(default_factory=WeightsSettings)
     # Uploaded data sets (zips of images, CSVs): sizes, counts, ratios, e.g. TORCHCANVAS_DATASETS__MAX_FILES=5000.
     datasets: DatasetSettings = Field(default_factory=DatasetSettings)
 

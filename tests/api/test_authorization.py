@@ -13,6 +13,7 @@ things of its own (``fresh``), so that the cases do not depend on one another's 
 
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pytest
+import torch
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -86,7 +88,7 @@ class Row:
     # ("fresh_model", "fresh_run", "token"), a throwaway account per role ("account"), or
     # nothing ("open", "signed"). "comment": the owner's comment on the shared published model.
     scope: Literal[
-        "model", "fresh_model", "fresh_run", "fresh_dataset", "comment", "token", "account", "open", "signed"
+        "model", "fresh_model", "fresh_run", "fresh_dataset", "comment", "token", "account", "open", "signed", "weights"
     ] = "model"
     body: Callable[[dict[str, Any]], Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
@@ -167,6 +169,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/runs/{run_id}/activations"): Row(
         readable(409, "checkpoint"), body=lambda c: {"sample": 0, "node": "fc1"}
     ),
+    ("GET", "/runs/{run_id}/onnx"): Row(readable(409, "checkpoint")),
+    ("GET", "/runs/{run_id}/curve"): Row(readable(409, "checkpoint")),
+    # multipart only: a readable run answers the JSON body with 422 naming the form
+    ("POST", "/runs/{run_id}/predict/batch"): Row(readable(422, "multipart"), body=lambda c: {"sample": 0}),
     ("GET", "/inference/runs"): Row(everyone(200), "signed"),
     ("POST", "/inference/demos"): Row(lambda role, vis: {"anonymous": 401, "admin": 202}.get(role, 403), "signed"),
     # experiments
@@ -198,6 +204,14 @@ ROWS: dict[tuple[str, str], Row] = {
     # the admin delete it
     ("PATCH", "/comments/{comment_id}"): Row(owner_only(200), "comment", body=lambda c: {"body": "edited"}),
     ("DELETE", "/comments/{comment_id}"): Row(owner_or_admin(204), "comment"),
+    # initial weights: private to their owner (the empty upload is refused, after the sign-in)
+    ("POST", "/weights"): Row(signed_in_only(422), "signed"),
+    ("GET", "/weights"): Row(signed_in_only(200), "signed"),
+    ("DELETE", "/weights/{weights_id}"): Row(owner_only(204), "weights"),
+    # the shared runs' checkpoint is not a real one: the owner's check answers 409 naming it
+    ("POST", "/weights/check"): Row(
+        owner_only(409), body=lambda c: {"model_id": c["model_id"], "init_from": {"run_id": c["run_id"]}}
+    ),
 }
 PUBLISH = {"title": "Tiny MLP", "description": "A *small* model", "tags": ["mlp"], "visibility": "public"}
 
@@ -345,6 +359,12 @@ def _context(world: World, row: Row, role: Role, vis: Vis) -> tuple[TestClient, 
         ctx["token_id"] = r.json()["id"]
     elif row.scope == "account":
         client, ctx["me"] = world.throwaway(role)
+    elif row.scope == "weights":
+        buf = io.BytesIO()
+        torch.save({"w": torch.zeros(2)}, buf)
+        r = world.alice.post(f"{API}/weights", content=buf.getvalue(), params={"name": "w.pt"})
+        assert r.status_code == 201, r.text
+        ctx["weights_id"] = r.json()["id"]
     return client, ctx
 
 

@@ -34,7 +34,8 @@ def make_shapes(n, size=64, shapes=("circle", "square", "triangle"), max_objects
         freq = 0.1 + 0.4 * torch.rand(2, generator=g)
         texture = 0.1 * torch.sin(freq[0] * xx + freq[1] * yy)
         image = 0.4 * torch.rand(3, 1, 1, generator=g) + texture
-        placed, image_labels = [], []  # the tight boxes of the shapes drawn so far, and their labels
+        placed: list[list[float]] = []  # the tight boxes of the shapes drawn so far
+        image_labels: list[int] = []  # and their labels
         for _ in range(int(torch.randint(1, max_objects + 1, (1,), generator=g))):
             for _attempt in range(20):  # rejection sampling: shapes never overlap
                 r = size * (0.1 + 0.15 * float(torch.rand(1, generator=g)))

@@ -8,6 +8,7 @@ import { ChoiceForm } from "./ChoiceForm";
 import { DatasetsSection } from "../datasets/DatasetsSection";
 import { DownloadNote } from "./DownloadNote";
 import { TransformList } from "./TransformList";
+import { FrozenLayers, InitialWeights } from "./WeightsSection";
 import { WarningList } from "./TrainingWarnings";
 import { useWarnings } from "../canvas/WarningChip";
 
@@ -67,6 +68,11 @@ export function TrainingPanel() {
           {trainingChoices("device").map((d) => <option key={d} value={d}>{d}</option>)}
         </select>
       </div>
+      <h4>Initial weights</h4>
+      <InitialWeights />
+      <h4>Frozen layers</h4>
+      <WarningList warnings={warnings} field="freeze" />
+      <FrozenLayers />
     </div>
   );
 }

@@ -26,8 +26,10 @@ export async function downloadZip(includeData = false): Promise<void> {
 
 export async function downloadOnnx(): Promise<void> {
   try {
-    toast("Exporting ONNX…");
-    downloadBlob(await api.onnx(useDoc.getState().doc), `${fileBase()}.onnx`);
+    toast("Exporting ONNX and verifying it with onnxruntime…");
+    const { blob, verification } = await api.onnx(useDoc.getState().doc);
+    downloadBlob(blob, `${fileBase()}.onnx`);
+    toast(`Downloaded ${fileBase()}.onnx: ${verification || "exported"}`);
   } catch (e) {
     toast(`ONNX export failed: ${(e as Error).message}`, true);
   }

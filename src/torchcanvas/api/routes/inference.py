@@ -72,6 +72,7 @@ class InputBody(BaseModel):
 
 class PredictBody(InputBody):
     top_k: int | None = Field(default=None, ge=1, le=1000, description="classes returned; the server's default")
+    tensor: bool = Field(default=False, description="also return the preprocessed tensor (to run the ONNX file on it)")
 
 
 class ExplainBody(InputBody):
@@ -92,6 +93,14 @@ class InputSeen(BaseModel):
     min: float
     max: float
     png: str | None = Field(description="base64 PNG of it (an image: its own range stretched to 0..255)")
+
+
+class TensorData(BaseModel):
+    """The tensor the model was given, all crops: little-endian float32, base64."""
+
+    shape: list[int]
+    dtype: Literal["float32"] = "float32"
+    data: str
 
 
 class ClassScore(BaseModel):
@@ -117,6 +126,7 @@ class Prediction(BaseModel):
     sample: int | None
     true_label: Truth | None
     true_value: list[float] | None
+    tensor: TensorData | None = Field(default=None, description="the preprocessed input, when asked for")
 
 
 class AttributionMap(BaseModel):
@@ -367,10 +377,20 @@ async def predict(
     loaded = await _run_and_model(request, session, user, run_id, cpu)
     asked = body.top_k if isinstance(body, PredictBody) else _form_int(fields, "top_k")
     top_k = min(asked, 1000) if asked else settings.inference.top_k
-    return await cpu.run(_predict, loaded, given, settings, top_k)
+    tensor = body.tensor if isinstance(body, PredictBody) else fields.get("tensor", "") in ("1", "true")
+    return await cpu.run(_predict, loaded, given, settings, top_k, tensor)
 
 
-def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) -> Prediction:
+def _tensor(x: torch.Tensor) -> TensorData:
+    import base64
+
+    import numpy as np
+
+    data = x.detach().float().contiguous().numpy().astype("<f4", copy=False)
+    return TensorData(shape=list(x.shape), data=base64.b64encode(np.ascontiguousarray(data).tobytes()).decode("ascii"))
+
+
+def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int, tensor: bool = False) -> Prediction:
     prep = _prepare(loaded, given, settings)
     try:
         p = evaluate.predict(loaded, prep, top_k)
@@ -390,6 +410,7 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) 
         sample=prep.sample,
         true_label=_truth(loaded, prep.label, settings) if prep.label is not None else None,
         true_value=prep.target,
+        tensor=_tensor(prep.x) if tensor else None,
     )
 
 
