@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
+from tests.datasets_support import regression_csv
 from tests.e2e.support import Account, Editor, Server, editor_page, image_folder_zip, upload_image_folder
 
 pytestmark = pytest.mark.e2e
@@ -122,3 +123,32 @@ def test_an_uploaded_data_set_is_listed_and_chosen_in_one_click(
     expect(ed.tid("dataset-chosen").get_by_test_id("dataset-balance").locator(".tc-balance-row")).to_have_count(3)
     expect(ed.tid("dataset-counts")).to_contain_text(f"{ds['num_train'] + ds['num_test']} images")
     expect(ed.tid("dataset-set-input")).to_have_text("Set input to 3x16x16")
+
+
+def test_a_csv_upload_picks_its_target_features_and_task(
+    ed: Editor, server: Server, account: Account, tmp_path: Path
+) -> None:
+    path = regression_csv(tmp_path / "houses.csv", rows=60)
+    ed.page.goto(f"{server.url}/#/quickstart")
+    ed.tid("template-seed_lenet_bn").click()
+    ed.tid("tab-training").click()
+    ed.tid("dataset-upload-open").click()
+    ed.tid("upload-file").set_input_files(str(path))
+    # the header is read in the browser: the last column is the target, the others the features
+    expect(ed.tid("upload-target")).to_have_value("y")
+    features = ed.tid("upload-features").locator("label")
+    expect(features).to_have_text(["a", "b", "c", "note"])
+    ed.tid("upload-send").click()  # 'note' is text: refused, naming the column and the fix
+    expect(ed.tid("upload-refused")).to_contain_text("note")
+    expect(ed.tid("upload-refused")).to_contain_text("leave the column out of the features")
+    features.filter(has_text="note").locator("input").uncheck()
+    ed.tid("upload-task").select_option("regression")
+    ed.tid("upload-send").click()
+    expect(ed.tid("upload-done")).to_be_visible(timeout=30_000)
+    expect(ed.tid("dataset-counts")).to_contain_text("60 rows (48 train / 12 test), regression")
+    expect(ed.tid("dataset-preview").locator("tbody tr")).to_have_count(5)
+    shot(ed, "uploads_4_csv")
+    ed.tid("upload-use").click()
+    expect(ed.tid("dataset-type")).to_have_value("CSVRegression")
+    expect(ed.tid("loss-type")).to_have_value("MSELoss")  # CrossEntropyLoss does not suit a regression
+    expect(ed.tid("dataset-set-input")).to_have_text("Set input to 3")
