@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.api.api_support import make_settings, sign_up
+from tests.api.api_support import PASSWORD, make_settings, sign_up
 from tests.datasets_support import classification_csv, digit_images, image_folder_zip, regression_csv
 from torchcanvas.api import create_app
 from torchcanvas.datasets.config import DatasetSettings
@@ -164,6 +164,18 @@ def test_a_corrupt_image_is_named(client: TestClient) -> None:
     assert p["where"] == "one/broken.png" and "not an image" in p["message"] and p["fix"]
 
 
+def test_a_file_of_another_format_named_png_is_refused(client: TestClient) -> None:
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 10 10\nshowpage\n"
+    r = upload(client, "d.zip", zip_of({**digits_entries(2, 3), "one/evil.png": eps}))
+    assert r.status_code == 422 and problems(r)[0]["where"] == "one/evil.png"
+
+
+def test_train_without_test_is_refused(client: TestClient) -> None:
+    entries = {f"train/{k}": v for k, v in digits_entries(2, 3).items()}
+    r = upload(client, "d.zip", zip_of(entries))
+    assert r.status_code == 422 and "no test images" in r.json()["detail"]
+
+
 def test_a_class_with_one_sample_is_named(client: TestClient) -> None:
     entries = {**digits_entries(2, 3), "lonely/0.png": digits_entries(1, 1)["zero/0.png"]}
     r = upload(client, "d.zip", zip_of(entries))
@@ -224,8 +236,11 @@ def _bomb() -> bytes:
 
 
 def _many_classes() -> bytes:
-    png = digits_entries(1, 1)["zero/0.png"]
-    return zip_of({f"class{k:05d}/0.png": png for k in range(10_000)})
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (1, 1)).save(buf, format="PNG")  # the smallest image: the entries' count is the point
+    return zip_of({f"class{k:05d}/0.png": buf.getvalue() for k in range(10_000)})
 
 
 HOSTILE: dict[str, tuple[str, Any, int, str]] = {
@@ -311,3 +326,55 @@ def test_uploading_needs_an_account(settings: Settings, tmp_path: Path) -> None:
         r = upload(anonymous, "d.csv", b"a,b\n1,2\n")
         assert r.status_code == 401
         assert not (settings.data_dir / "uploads" / ".datasets").exists()
+
+
+def test_the_augmentation_preview_shows_an_uploaded_data_sets_images(
+    app_clients: tuple[TestClient, TestClient], tmp_path: Path
+) -> None:
+    alice, bob = app_clients
+    ds = upload(
+        alice, "d.zip", image_folder_zip(tmp_path / "d.zip", classes=2, per_class=6, size=24).read_bytes()
+    ).json()
+    body = {"dataset": ds["choice"], "transforms": [{"type": "RandomHorizontalFlip", "params": {"p": 1.0}}], "n": 4}
+    r = alice.post("/api/v1/augment/preview", json=body)
+    assert r.status_code == 200, r.text
+    import base64
+
+    from PIL import Image
+
+    pairs = r.json()["pairs"]
+    assert len(pairs) == 4
+    before = Image.open(io.BytesIO(base64.b64decode(pairs[0]["before"].split(",", 1)[1])))
+    after = Image.open(io.BytesIO(base64.b64decode(pairs[0]["after"].split(",", 1)[1])))
+    assert before.size == (24, 24) and after.transpose(Image.Transpose.FLIP_LEFT_RIGHT).tobytes() == before.tobytes()
+    assert bob.post("/api/v1/augment/preview", json=body).status_code == 404
+
+
+def test_data_sets_are_stored_on_both_databases(tmp_path: Path, db_url: str) -> None:
+    settings = make_settings(tmp_path, database_url=db_url)
+    data = image_folder_zip(tmp_path / "d.zip", classes=2, per_class=4).read_bytes()
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        sign_up(c, "alice")
+        ds = upload(c, "d.zip", data).json()
+        assert upload(c, "d.zip", data).status_code == 409  # the (owner, name) constraint
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:  # a restart
+        sign_up(c, "bob")
+        assert c.get(f"{API}/{ds['id']}").status_code == 404
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        assert c.post("/api/v1/auth/login", json={"username": "alice", "password": PASSWORD}).status_code == 200
+        c.headers["X-CSRF-Token"] = c.get("/api/v1/auth/me").json()["csrf_token"]
+        got = c.get(f"{API}/{ds['id']}").json()
+        assert got["class_counts"] == ds["class_counts"] and got["choice"] == ds["choice"]
+        assert c.delete(f"{API}/{ds['id']}").status_code == 204
+        assert c.get(API).json()["items"] == []
+
+
+def test_deleting_an_account_removes_its_data_sets_files(
+    app_clients: tuple[TestClient, TestClient], settings: Settings, tmp_path: Path
+) -> None:
+    _, bob = app_clients
+    ds = upload(bob, "d.zip", image_folder_zip(tmp_path / "d.zip", classes=2, per_class=4).read_bytes()).json()
+    folder = settings.data_dir / "uploads" / ".datasets" / str(ds["id"])
+    assert folder.is_dir()
+    assert bob.request("DELETE", "/api/v1/auth/me", json={"password": PASSWORD}).status_code == 204
+    assert not folder.exists()

@@ -278,4 +278,14 @@ def live_server(prefix: str, env: dict[str, str] | None = None, startup_s: float
 # (tests/e2e/test_datasets.py) or need a model trained on one.
 from tests.datasets_support import image_folder_zip  # noqa: E402
 
-__all__ = ["image_folder_zip"]
+__all__ = ["image_folder_zip", "upload_image_folder"]
+
+
+def upload_image_folder(account: Account, folder: Path, name: str = "digits", **zip_options: object) -> dict:
+    """Upload a digits zip (``image_folder_zip(..., **zip_options)``) as ``account``, through the
+    API: the data set as ``GET /datasets/{id}`` reads it. Its ``choice`` is the training config's
+    dataset that reads it, and ``input_shape`` / ``classes`` what a model for it takes and gives."""
+    path = image_folder_zip(folder / f"{name}.zip", **zip_options)  # type: ignore[arg-type]
+    r = account.api.post("/datasets", files={"file": (path.name, path.read_bytes())}, data={"name": name})
+    assert r.status_code == 201, r.text
+    return dict(r.json())

@@ -5,13 +5,15 @@ Screenshots at 1600x1000 and 1280x720 (into test-artifacts/e2e and /work/shots/u
 from __future__ import annotations
 
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Account, Editor, Server, editor_page, image_folder_zip
+from tests.datasets_support import regression_csv
+from tests.e2e.support import Account, Editor, Server, editor_page, image_folder_zip, upload_image_folder
 
 pytestmark = pytest.mark.e2e
 
@@ -43,6 +45,17 @@ def test_upload_an_image_zip_and_train_on_it(ed: Editor, server: Server, account
 
     ed.tid("dataset-upload-open").click()
     expect(ed.tid("upload-dialog")).to_be_visible()
+    # a zip with a stray file: refused, naming it and the fix
+    bad = image_folder_zip(tmp_path / "bad.zip", classes=2, per_class=3, size=20)
+    with zipfile.ZipFile(bad, "a") as z:
+        z.writestr("zero/notes.txt", "not an image")
+    ed.tid("upload-file").set_input_files(str(bad))
+    ed.tid("upload-send").click()
+    refused = ed.tid("upload-refused")
+    expect(refused).to_contain_text("zero/notes.txt")
+    expect(refused).to_contain_text("remove it from the zip")
+    shot(ed, "uploads_0_refused")
+
     zip_path = image_folder_zip(tmp_path / "digits.zip", classes=2, per_class=24, size=20)
     ed.tid("upload-file").set_input_files(str(zip_path))
     expect(ed.tid("upload-name")).to_have_value("digits")
@@ -84,3 +97,58 @@ def test_upload_an_image_zip_and_train_on_it(ed: Editor, server: Server, account
     listed = account.api.get("/datasets").json()["items"]
     assert [(d["name"], d["visibility"]) for d in listed] == [("digits", "private")]
     assert run["config"]["dataset"]["params"]["dataset"] == listed[0]["id"]
+
+    # made public from the panel
+    ed.tid("dataset-visibility").select_option("public")
+    # the select is controlled by the server's answer: it shows "public" once the PATCH answered
+    expect(ed.tid("dataset-visibility")).to_have_value("public")
+    assert account.api.get("/datasets").json()["items"][0]["visibility"] == "public"
+
+    # deleted from the list (after the confirmation)
+    page.once("dialog", lambda d: d.accept())
+    ed.tid("dataset-delete-digits").click()
+    expect(ed.tid("dataset-item-digits")).to_have_count(0)
+    assert account.api.get("/datasets").json()["items"] == []
+
+
+def test_an_uploaded_data_set_is_listed_and_chosen_in_one_click(
+    ed: Editor, server: Server, account: Account, tmp_path: Path
+) -> None:
+    ds = upload_image_folder(account, tmp_path, name="three", classes=3, per_class=6, size=16)
+    ed.page.goto(f"{server.url}/#/quickstart")
+    ed.tid("template-seed_lenet_bn").click()
+    ed.tid("tab-training").click()
+    ed.tid("dataset-use-three").click()
+    expect(ed.tid("dataset-type")).to_have_value("ImageFolder")
+    expect(ed.tid("dataset-chosen").get_by_test_id("dataset-balance").locator(".tc-balance-row")).to_have_count(3)
+    expect(ed.tid("dataset-counts")).to_contain_text(f"{ds['num_train'] + ds['num_test']} images")
+    expect(ed.tid("dataset-set-input")).to_have_text("Set input to 3x16x16")
+
+
+def test_a_csv_upload_picks_its_target_features_and_task(
+    ed: Editor, server: Server, account: Account, tmp_path: Path
+) -> None:
+    path = regression_csv(tmp_path / "houses.csv", rows=60)
+    ed.page.goto(f"{server.url}/#/quickstart")
+    ed.tid("template-seed_lenet_bn").click()
+    ed.tid("tab-training").click()
+    ed.tid("dataset-upload-open").click()
+    ed.tid("upload-file").set_input_files(str(path))
+    # the header is read in the browser: the last column is the target, the others the features
+    expect(ed.tid("upload-target")).to_have_value("y")
+    features = ed.tid("upload-features").locator("label")
+    expect(features).to_have_text(["a", "b", "c", "note"])
+    ed.tid("upload-send").click()  # 'note' is text: refused, naming the column and the fix
+    expect(ed.tid("upload-refused")).to_contain_text("note")
+    expect(ed.tid("upload-refused")).to_contain_text("leave the column out of the features")
+    features.filter(has_text="note").locator("input").uncheck()
+    ed.tid("upload-task").select_option("regression")
+    ed.tid("upload-send").click()
+    expect(ed.tid("upload-done")).to_be_visible(timeout=30_000)
+    expect(ed.tid("dataset-counts")).to_contain_text("60 rows (48 train / 12 test), regression")
+    expect(ed.tid("dataset-preview").locator("tbody tr")).to_have_count(5)
+    shot(ed, "uploads_4_csv")
+    ed.tid("upload-use").click()
+    expect(ed.tid("dataset-type")).to_have_value("CSVRegression")
+    expect(ed.tid("loss-type")).to_have_value("MSELoss")  # CrossEntropyLoss does not suit a regression
+    expect(ed.tid("dataset-set-input")).to_have_text("Set input to 3")

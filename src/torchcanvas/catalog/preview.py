@@ -96,13 +96,19 @@ def _to_pil(x: torch.Tensor) -> Image.Image:
 
 
 def preview(
-    dataset: Choice, transforms: list[Choice], n: int = 8, seed: int = 0, limits: Limits | None = None
+    dataset: Choice,
+    transforms: list[Choice],
+    n: int = 8,
+    seed: int = 0,
+    limits: Limits | None = None,
+    images: torch.Tensor | None = None,
 ) -> list[tuple[Image.Image, Image.Image]]:
     """``n`` (before, after) pairs; a transform giving several images (TenCrop) shows the first.
+    ``images``: uint8 (N, C, H, W) to use instead of the data set's own (an uploaded data set's).
 
     Raises LimitExceeded, before building anything, when a transform would make an image larger
     than ``limits.max_image_pixels``."""
-    if dataset.type not in PREVIEW_DATASETS:
+    if images is None and dataset.type not in PREVIEW_DATASETS:
         why = EXCLUDED.get(dataset.type) or (
             "not an offline image data set" if dataset.type in build_datasets() else "unknown"
         )
@@ -121,7 +127,8 @@ def preview(
     n = max(1, min(int(n), 64))
     pipeline = build_pipeline(resolve_transforms(transforms))
     plain = build_pipeline([])
-    images, _ = offline_images(dataset.type)
+    if images is None:
+        images, _ = offline_images(dataset.type)
     g = torch.Generator().manual_seed(seed)
     idx = torch.randperm(len(images), generator=g)[:n]
     out = []

@@ -54,9 +54,17 @@ def _torch_default(spec: Spec, name: str) -> object:
 _MISSING = object()
 
 
+_STDLIB = ("import argparse", "import json", "import os", "import random", "import time")
+_STDLIB_DATA = frozenset({"import csv"})
+
+
 def _header(rt: ResolvedTraining, model_class: str, graph: Graph) -> str:
     c = rt.config
-    imports = sorted({"import torch.nn as nn", *(i for i in data_imports(rt) if i.startswith("import "))})
+    # The standard library's imports first (a data set's too: the CSV tables' csv), then torch's.
+    stdlib = sorted({*_STDLIB, *(i for i in data_imports(rt) if i in _STDLIB_DATA)})
+    imports = sorted(
+        {"import torch.nn as nn", *(i for i in data_imports(rt) if i.startswith("import ") and i not in _STDLIB_DATA)}
+    )
     froms = sorted(
         {
             "from torch.utils.tensorboard import SummaryWriter",
@@ -73,11 +81,7 @@ Logs go to --out (TensorBoard: tensorboard --logdir runs); one JSON line per epo
 and with --progress also a few progress lines per second and the final {_final_event(rt)}.
 """
 
-import argparse
-import json
-import os
-import random
-import time
+{chr(10).join(stdlib)}
 
 import torch
 {chr(10).join(imports)}

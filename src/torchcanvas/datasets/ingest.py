@@ -38,6 +38,7 @@ from torchcanvas.datasets.config import DatasetSettings
 
 Task = Literal["classification", "regression"]
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
+PIL_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF", "PPM")
 # What archivers and file browsers leave in a zip: skipped, never refused.
 JUNK = frozenset({"__MACOSX", "Thumbs.db", "desktop.ini"})
 MAX_PROBLEMS = 20  # listed in one refusal; the rest are counted
@@ -288,7 +289,8 @@ def _open_image(data: bytes, where: str, limits: DatasetSettings) -> Any:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        img = Image.open(io.BytesIO(data))
+        # Only these decoders: PIL picks one by content, not by name, and some (EPS) run programs.
+        img = Image.open(io.BytesIO(data), formats=PIL_FORMATS)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise refuse(f"is not an image that can be read ({str(e)[:120]})", where, "replace or remove it") from None
     w, h = img.size
@@ -380,6 +382,12 @@ def ingest_zip(path: Path, out: Path, opts: ImageOptions, limits: DatasetSetting
                 tr, te = split_indices(len(ms), opts.test_fraction, rng)
                 assigned["train"][c], assigned["test"][c] = [ms[i] for i in tr], [ms[i] for i in te]
         missing_test = [c for c in classes if not assigned["test"][c]]
+        if len(missing_test) == len(classes):
+            raise refuse(
+                "the zip has train/ but no test images",
+                "test/",
+                "add test/<class>/ folders, or zip the class folders alone to have them split by test share",
+            )
         if missing_test:
             notes.append(f"{len(missing_test)} classes have no test images: {', '.join(missing_test[:5])}")
 

@@ -258,5 +258,22 @@ def zip_with_data(project: bytes, root: str, folder: Path, out: Path) -> None:
                 z.write(path, f"{top}/{root}/{path.relative_to(folder).as_posix()}")
 
 
+def sample_images(data_dir: Path, row: Dataset, n: int = 64) -> Any:
+    """Up to ``n`` training images of an image data set, uint8 (N, 3, H, W), taken from each class
+    in turn: what the augmentation preview shows."""
+    import torch
+    from PIL import Image
+
+    folders = sorted(p for p in (dataset_dir(data_dir, row.id) / "train").iterdir() if p.is_dir())
+    files = [sorted(f.glob("*.png"))[:n] for f in folders]
+    picked = [f[k] for k in range(n) for f in files if k < len(f)][:n]
+    out = []
+    for path in picked:
+        with Image.open(path) as img:
+            rgb = img.convert("RGB")
+            out.append(torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8).reshape(rgb.height, rgb.width, 3))
+    return torch.stack(out).permute(0, 3, 1, 2).contiguous()
+
+
 def refused_body(e: UploadRefused) -> dict[str, Any]:
     return {"detail": str(e), "problems": [p.as_dict() for p in e.problems], "more": e.more}

@@ -7,9 +7,9 @@ import { needsSignIn, openAuthDialog, useAuth } from "../store/auth";
 import { useCatalog } from "../store/catalog";
 import { useDoc } from "../store/doc";
 import { lossFor } from "../panels/suggest";
-import type { DatasetRead, DatasetSummary } from "./api";
+import type { DatasetRead, DatasetSummary, Visibility } from "./api";
 import { balanceBars, countsText, inputSuggestion, shapeText, sizeText } from "./logic";
-import { loadDatasets, loadDetail, removeDataset, setUploadOpen, useDatasets } from "./store";
+import { changeVisibility, loadDatasets, loadDetail, removeDataset, setUploadOpen, useDatasets } from "./store";
 import { UploadDialog } from "./UploadDialog";
 
 const UPLOADED_TYPES = new Set(["ImageFolder", "CSVClassification", "CSVRegression"]);
@@ -50,13 +50,33 @@ export function BalanceChart({ ds }: { ds: DatasetSummary }) {
   );
 }
 
+/** A table's first rows: the chosen features (up to 8), then the target. */
+function TablePreview({ ds }: { ds: DatasetRead }) {
+  const features = (ds.details.features as string[] | undefined) ?? [];
+  const rows = (ds.details.preview as (number | string)[][] | undefined) ?? [];
+  const shown = features.slice(0, 8);
+  return (
+    <div className="tc-table-preview" data-testid="dataset-preview">
+      <div className="muted small">features: {features.join(", ")} → target: {String(ds.details.target)}</div>
+      {rows.length > 0 && (
+        <table>
+          <thead><tr>{shown.map((f) => <th key={f}>{f}</th>)}{features.length > 8 && <th>…</th>}<th>{String(ds.details.target)}</th></tr></thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i}>{r.slice(0, -1).map((v, k) => <td key={k}>{typeof v === "number" ? +v.toPrecision(4) : v}</td>)}{features.length > 8 && <td>…</td>}<td>{r[r.length - 1]}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
 export function DatasetReport({ ds }: { ds: DatasetRead }) {
   return (
     <div className="tc-dataset-report">
       <div className="small" data-testid="dataset-counts">{countsText(ds)} · input {shapeText(ds.input_shape)} · {sizeText(ds.bytes)}</div>
-      {ds.kind === "table" && (
-        <div className="muted small">features: {(ds.details.features as string[] | undefined)?.join(", ")} → target: {String(ds.details.target)}</div>
-      )}
+      {ds.kind === "table" && <TablePreview ds={ds} />}
       {ds.notes.map((n) => <div key={n} className="tc-dataset-note small" data-testid="dataset-note">Note: {n}</div>)}
       {ds.sample_grid && <img className="tc-dataset-grid" src={ds.sample_grid} alt={`samples of ${ds.name}, one row per class`} data-testid="dataset-grid" />}
       <BalanceChart ds={ds} />
@@ -77,7 +97,17 @@ function ChosenDataset({ id }: { id: number }) {
   const suggestion = inputSuggestion(shape, ds);
   return (
     <div className="tc-dataset-chosen" data-testid="dataset-chosen">
-      <div className="tc-row"><b>{ds.name}</b><span className="muted small">{ds.owner && `by ${ds.owner}`} · {ds.visibility}</span></div>
+      <div className="tc-row">
+        <b>{ds.name}</b>
+        <span className="muted small">{ds.owner && `by ${ds.owner}`}</span>
+        <span className="spacer" />
+        {ds.can_edit ? (
+          <select className="small" value={ds.visibility} title="Who may see and train on it" data-testid="dataset-visibility"
+            onChange={(e) => void changeVisibility(ds.id, e.target.value as Visibility).then((d) => d && setDs(d))}>
+            <option value="private">private</option><option value="unlisted">unlisted</option><option value="public">public</option>
+          </select>
+        ) : <span className="muted small">{ds.visibility}</span>}
+      </div>
       {suggestion && input && (
         <button className="small primary" onClick={() => setInputShape(input.id, suggestion)} data-testid="dataset-set-input"
           title={`The input node is ${shape ? shapeText(shape.slice(1) as number[]) : "unset"}; this data set's samples are ${shapeText(ds.input_shape)}`}>

@@ -1,7 +1,7 @@
 // "Upload data set": drop a zip of class folders or a CSV, choose the split (and for a CSV the
 // target, the features and the task), watch the upload's progress, then read the server's report:
 // what it made of the data, or every problem with the file or column and the fix.
-import { useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { needsSignIn } from "../store/auth";
 import { datasetsApi, UploadError, type DatasetRead, type Problem, type Visibility } from "./api";
 import { DatasetReport, trainOn } from "./DatasetsSection";
@@ -28,6 +28,11 @@ export function UploadDialog() {
   const input = useRef<HTMLInputElement>(null);
   const isCsv = !!file && /\.csv$/i.test(file.name);
   const close = () => setUploadOpen(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && setUploadOpen(false);
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
 
   const pick = async (f: File | undefined) => {
     if (!f) return;
@@ -71,8 +76,7 @@ export function UploadDialog() {
 
   return (
     <div className="tc-modal-back" onClick={close}>
-      <div className="tc-modal tc-upload" data-testid="upload-dialog" onClick={(e) => e.stopPropagation()}
-        onKeyDown={(e) => e.key === "Escape" && close()}>
+      <div className="tc-modal tc-upload" data-testid="upload-dialog" onClick={(e) => e.stopPropagation()}>
         <h3>Upload a data set</h3>
         {phase.kind === "done" ? (
           <>

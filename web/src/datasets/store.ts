@@ -1,6 +1,6 @@
 // The data sets the Training tab lists (yours and the public ones), and the upload dialog's state.
 import { create } from "zustand";
-import type { DatasetRead, DatasetSummary } from "./api";
+import type { DatasetRead, DatasetSummary, Visibility } from "./api";
 import { datasetsApi } from "./api";
 
 interface DatasetsState {
@@ -45,6 +45,22 @@ export function added(read: DatasetRead): void {
 export async function removeDataset(id: number): Promise<void> {
   await datasetsApi.remove(id);
   useDatasets.setState((s) => ({ items: s.items.filter((d) => d.id !== id) }));
+}
+
+/** Private, unlisted or public; the updated read, or null when refused (the error is shown). */
+export async function changeVisibility(id: number, visibility: Visibility): Promise<DatasetRead | null> {
+  try {
+    const read = await datasetsApi.setVisibility(id, visibility);
+    useDatasets.setState((s) => ({
+      items: s.items.map((d) => (d.id === id ? { ...d, visibility } : d)),
+      details: { ...s.details, [id]: read },
+      error: null,
+    }));
+    return read;
+  } catch (e) {
+    useDatasets.setState({ error: (e as Error).message });
+    return null;
+  }
 }
 
 export const setUploadOpen = (uploadOpen: boolean) => useDatasets.setState({ uploadOpen });

@@ -4,13 +4,16 @@ import { downloadNote, formatMb } from "./downloadNote";
 
 const spec = (type: string, extra: Partial<DatasetSpec>): DatasetSpec =>
   ({ type, title: type, category: "", doc: "", torch: "", params: [], ...extra }) as DatasetSpec;
+// The uploaded data sets' kinds read an upload by its id: never offered as a one-click alternative.
+const UPLOAD = { name: "dataset", type: "int", default: null, nullable: true } as DatasetSpec["params"][number];
 const DATASETS: Record<string, DatasetSpec> = {
   CIFAR10: spec("CIFAR10", { offline: false, download_mb: 171, is_image: true, sample_shape: [3, 32, 32] }),
   STL10: spec("STL10", { offline: false, download_mb: 2641, is_image: true, sample_shape: [3, 96, 96] }),
   Digits: spec("Digits", { offline: true, is_image: true, sample_shape: [1, 8, 8] }),
   LFWFaces: spec("LFWFaces", { title: "Faces vs non-faces", offline: true, is_image: true, sample_shape: [3, 32, 32] }),
   Moons: spec("Moons", { offline: true, sample_shape: [2] }),
-  ImageFolder: spec("ImageFolder", { offline: true, is_image: true }),
+  ImageFolder: spec("ImageFolder", { offline: true, is_image: true, sample_shape: [3, 32, 32], params: [UPLOAD] }),
+  CSVClassification: spec("CSVClassification", { offline: true, sample_shape: [4], params: [UPLOAD] }),
 };
 
 describe("downloadNote", () => {

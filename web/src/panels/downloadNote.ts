@@ -1,6 +1,7 @@
 // What a data set downloads on its first run, from the catalog (download_mb): pure, tested in
 // downloadNote.test.ts.
 import type { Choice, DatasetSpec, Shape } from "../api/types";
+import { readsUploads } from "./suggest";
 
 export interface DownloadInfo {
   text: string;
@@ -24,7 +25,7 @@ export function downloadNote(datasets: Record<string, DatasetSpec>, dataset: Cho
     ? `${spec.title} downloads about ${formatMb(spec.download_mb)} into ${root}/ on its first run: the server needs the internet for that, and the first run waits for it.`
     : `${spec.title} needs its files (about ${formatMb(spec.download_mb)}) in ${root}/: download is off, so a run without them fails.`;
   const offline = Object.values(datasets)
-    .filter((d) => d.offline !== false && d.type !== "ImageFolder" && (spec.is_image ? d.is_image : true))
+    .filter((d) => d.offline !== false && !readsUploads(d) && (spec.is_image ? d.is_image : true))
     .sort((a, b) => Number(sameDims(b.sample_shape, input)) - Number(sameDims(a.sample_shape, input)))
     .map((d) => ({ type: d.type, title: d.title }));
   return { text, offline };

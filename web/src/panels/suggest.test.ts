@@ -51,4 +51,9 @@ describe("suggestDatasets", () => {
   it("offers only datasets whose samples have the input's shape", () => {
     expect(suggestDatasets(datasets, losses, ["B", 3, 32, 32], ["B", 10], "MSELoss")).toEqual([]);
   });
+  it("never offers a kind that reads an upload (there is nothing to read until one is chosen)", () => {
+    const upload = { ...dataset("ImageFolder", "classification", true), params: [{ name: "dataset", type: "int" } as DatasetSpec["params"][number]] };
+    const out = suggestDatasets({ ...datasets, ImageFolder: upload }, losses, ["B", 1, 28, 28], ["B", 10], "MSELoss");
+    expect(out.map((s) => s.type)).toEqual(["Reg", "Digits"]);
+  });
 });

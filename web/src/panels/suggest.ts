@@ -4,6 +4,10 @@ import type { DatasetSpec, LossSpec, Shape } from "../api/types";
 
 const sameDims = (a: number[] | undefined, b: Shape) => !!a && a.length === b.length && a.every((d, k) => d === b[k]);
 
+/** A data set that reads your own files (an upload, chosen by its id): it cannot be offered as a
+ *  one-click alternative, there is nothing to read until you upload and choose one. */
+export const readsUploads = (d: Pick<DatasetSpec, "params">): boolean => d.params.some((p) => p.name === "dataset");
+
 export interface Suggestion { type: string; title: string; note: string; loss: string | null }
 
 /** Whether a loss fits a dataset's task, as LossSpec.supports decides on the server (the shared
@@ -37,7 +41,7 @@ export function suggestDatasets(
   if (!input) return [];
   const sample = input.slice(1);
   const classes = output && output.length === 2 && typeof output[1] === "number" ? output[1] : null;
-  const fits = Object.values(datasets).filter((d) => sameDims(d.sample_shape, sample));
+  const fits = Object.values(datasets).filter((d) => !readsUploads(d) && sameDims(d.sample_shape, sample));
   const score = (d: DatasetSpec) => (d.offline ? 2 : 0) + (classes !== null && d.num_classes === classes ? 1 : 0);
   return fits
     .sort((a, b) => score(b) - score(a))

@@ -10,15 +10,20 @@ from __future__ import annotations
 import base64
 import io
 import threading
+from pathlib import Path
 
 from fastapi import APIRouter
 from PIL import Image
 from pydantic import BaseModel, ConfigDict, Field
 
-from torchcanvas.api.deps import SettingsDep
+from torchcanvas.api.access import load_dataset
+from torchcanvas.api.deps import SessionDep, SettingsDep
 from torchcanvas.api.errors import field_error
 from torchcanvas.api.work import CpuDep
+from torchcanvas.auth.deps import OptionalUser
 from torchcanvas.catalog.preview import preview
+from torchcanvas.datasets import store
+from torchcanvas.db.models import Dataset
 from torchcanvas.graph.model import Choice
 from torchcanvas.limits import Limits
 
@@ -63,13 +68,22 @@ def png_data_url(image: Image.Image) -> str:
         }
     },
 )
-async def augment_preview(body: PreviewRequest, settings: SettingsDep, cpu: CpuDep) -> PreviewResponse:
+async def augment_preview(
+    body: PreviewRequest, settings: SettingsDep, cpu: CpuDep, session: SessionDep, user: OptionalUser
+) -> PreviewResponse:
     if body.n > settings.max_preview_images:
         raise field_error(["body", "n"], f"n: at most {settings.max_preview_images} samples per preview")
-    return await cpu.run(_preview, body, settings.limits)
+    dataset_id = store.chosen_id(body.dataset.params)
+    folder = None
+    if body.dataset.type == "ImageFolder" and dataset_id is not None:
+        row = load_dataset(session, user, dataset_id)  # an uploaded data set: 404 unless readable
+        if row.kind == "images":
+            folder = (settings.data_dir, row)
+    return await cpu.run(_preview, body, settings.limits, folder)
 
 
-def _preview(body: PreviewRequest, limits: Limits) -> PreviewResponse:
+def _preview(body: PreviewRequest, limits: Limits, uploaded: tuple[Path, Dataset] | None = None) -> PreviewResponse:
+    images = store.sample_images(*uploaded) if uploaded is not None else None
     with _PREVIEW_LOCK:
-        samples = preview(body.dataset, body.transforms, n=body.n, seed=body.seed, limits=limits)
+        samples = preview(body.dataset, body.transforms, n=body.n, seed=body.seed, limits=limits, images=images)
     return PreviewResponse(pairs=[PreviewPair(before=png_data_url(b), after=png_data_url(a)) for b, a in samples])

@@ -19,7 +19,8 @@ from torchcanvas.api.routes.models import UtcDatetime
 from torchcanvas.api.routes.runs import RunnerDep
 from torchcanvas.auth import accounts, ratelimit, sessions
 from torchcanvas.auth.deps import SESSION_COOKIE, CurrentUser, OptionalUser
-from torchcanvas.db.models import ApiToken, Run, User
+from torchcanvas.datasets.store import dataset_dir
+from torchcanvas.db.models import ApiToken, Dataset, Run, User
 from torchcanvas.runner import RunConflict, RunNotFound
 from torchcanvas.settings import Settings
 
@@ -252,12 +253,15 @@ def delete_me(
 ) -> Response:
     _check_password(db, user, body.password, request, settings)
     run_ids = list(db.scalars(select(Run.id).where(Run.owner_id == user.id)))
+    dataset_ids = list(db.scalars(select(Dataset.id).where(Dataset.owner_id == user.id)))  # rows go by CASCADE
     for run_id in run_ids:  # stopped while their rows exist: the runner finds them by their rows
         with contextlib.suppress(RunNotFound, RunConflict):  # finished already
             runner.cancel(run_id)
     accounts.delete_account(db, user, delete_public_models=body.delete_public_models)
     for run_id in run_ids:
         shutil.rmtree(runner.run_dir(run_id), ignore_errors=True)
+    for dataset_id in dataset_ids:  # their uploaded data sets' files
+        shutil.rmtree(dataset_dir(settings.data_dir, dataset_id), ignore_errors=True)
     return _signed_out(Response(status_code=status.HTTP_204_NO_CONTENT))
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import or_, select
 
 from torchcanvas.api.access import load_dataset
 from torchcanvas.api.deps import IdPath, SessionDep, SettingsDep
+from torchcanvas.api.errors import UploadTooLarge
 from torchcanvas.auth import policy
 from torchcanvas.auth.deps import CurrentUser, OptionalUser
 from torchcanvas.datasets import store
@@ -171,6 +172,9 @@ class _StreamedForm:
             self._file.close()
 
 
+_TOO_LARGE_FIX = "upload a smaller data set, or ask the admin to raise TORCHCANVAS_DATASETS__MAX_UPLOAD_BYTES"
+
+
 async def _receive_form(request: Request, path: Path, max_bytes: int) -> _StreamedForm:
     ctype, options = parse_options_header(request.headers.get("content-type", ""))
     if ctype != b"multipart/form-data" or b"boundary" not in options:
@@ -186,17 +190,14 @@ async def _receive_form(request: Request, path: Path, max_bytes: int) -> _Stream
         async for chunk in request.stream():
             received += len(chunk)
             if received > max_bytes:
-                raise refuse(
-                    f"the upload is larger than the limit of {max_bytes:,} bytes",
-                    "file",
-                    "upload a smaller data set, or ask the admin to raise TORCHCANVAS_DATASETS__MAX_UPLOAD_BYTES",
-                    413,
-                )
+                raise refuse(f"the upload is larger than the limit of {max_bytes:,} bytes", "file", _TOO_LARGE_FIX, 413)
             if chunk:
                 await anyio.to_thread.run_sync(form.parser.write, chunk)
         form.parser.finalize()
     except MultipartParseError as e:
         raise refuse(f"the upload is not valid multipart form data ({str(e)[:120]})", "body", status=400) from None
+    except UploadTooLarge as e:  # errors.BodyGuard counted past the same limit first
+        raise refuse(str(e), "file", _TOO_LARGE_FIX, 413) from None
     finally:
         form.close()
     if form.filename is None:
