@@ -66,6 +66,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         if i == 0:
             print("  ".join("-" * w for w in widths))
     print(f"\ntotal: {result.total_params:,} params, {_fmt_count(result.total_flops)} FLOPs per sample")
+    if result.frozen_params:
+        trainable = result.total_params - result.frozen_params
+        print(f"training: {trainable:,} params trainable, {result.frozen_params:,} frozen (training.freeze)")
     if result.issues:
         print(f"\n{len(result.issues)} error(s):", file=sys.stderr)
         for issue in result.issues:
@@ -99,15 +102,15 @@ def cmd_codegen(args: argparse.Namespace) -> int:
 
 
 def cmd_export_onnx(args: argparse.Namespace) -> int:
-    from torchcanvas.codegen import export_onnx
+    from torchcanvas.codegen.onnx_export import export_verified
 
     try:
-        data = export_onnx(_load(args.graph), limits=_limits())
+        exported = export_verified(_load(args.graph), limits=_limits())
     except GraphError as e:
         return _report(e)
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_bytes(data)
-    print(f"wrote {args.output} ({len(data):,} bytes)")
+    Path(args.output).write_bytes(exported.data)
+    print(f"wrote {args.output} ({len(exported.data):,} bytes), {exported.verification.summary()}")
     return 0
 
 
@@ -129,7 +132,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         shape = shape or guess_input_shape(module)
         if shape is None:
             raise SourceError("cannot tell the input's shape from the model; give --input-shape, e.g. 3,224,224")
-        graph = import_module(module, shape)
+        warnings: list[Any] = []
+        graph = import_module(module, shape, warnings=warnings)
     except (SourceError, ImportRefused) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -139,6 +143,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
     Path(args.output).write_text(graph.model_dump_json(indent=2))
     print(f"wrote {args.output}: {len(graph.nodes)} nodes, {len(graph.modules)} module definitions")
+    for w in warnings:
+        print(f"warning: {w.message}\n    fix: {w.fix}", file=sys.stderr)
     return 0
 
 

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from torchcanvas.auth.config import AuthSettings, Quotas
+from torchcanvas.datasets.config import DatasetSettings
 from torchcanvas.importer.config import ImportSettings
 from torchcanvas.inference.config import InferenceSettings
 from torchcanvas.limits import Limits
@@ -38,6 +39,15 @@ class MetricsSettings(BaseModel):
         for net in v:
             ipaddress.ip_network(net, strict=False)  # a ValueError names the bad entry
         return v
+
+
+class WeightsSettings(BaseModel):
+    """Initial weights users upload for their runs (torchcanvas.runner.weights), e.g.
+    TORCHCANVAS_WEIGHTS__MAX_BYTES=2147483648."""
+
+    max_bytes: int = Field(default=1024 * 1024 * 1024, ge=1024)  # one file: vit_b_16's state_dict is 330 MB
+    max_files: int = Field(default=20, ge=1, le=10_000)  # per user
+    max_total_bytes: int = Field(default=4 * 1024 * 1024 * 1024, ge=1024)  # per user, all files together
 
 
 class Settings(BaseSettings):
@@ -71,6 +81,9 @@ class Settings(BaseSettings):
     importer: ImportSettings = Field(default_factory=ImportSettings)
     # The inference studio (model cache, upload bounds, attribution cost), e.g. TORCHCANVAS_INFERENCE__CACHE_SIZE=16.
     inference: InferenceSettings = Field(default_factory=InferenceSettings)
+    weights: WeightsSettings = Field(default_factory=WeightsSettings)
+    # Uploaded data sets (zips of images, CSVs): sizes, counts, ratios, e.g. TORCHCANVAS_DATASETS__MAX_FILES=5000.
+    datasets: DatasetSettings = Field(default_factory=DatasetSettings)
 
     # Where the built front end and the example graphs live; None means the packaged default.
     static_dir: Path | None = None
@@ -176,7 +189,8 @@ class Settings(BaseSettings):
 
     @property
     def uploads_dir(self) -> Path:
-        """The only place ImageFolder data comes from: ``root`` names a folder inside it."""
+        """The only place ImageFolder data comes from: ``root`` names a folder inside it; uploaded
+        data sets are kept in its ``.datasets/`` folder (torchcanvas.datasets.store)."""
         return self.data_dir / "uploads"
 
     @property

@@ -65,6 +65,7 @@ from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.executor import Execution, Executor, LaunchSpec, make_executor, run_env
 from torchcanvas.runner.jobs import QUEUE_CHANNEL, add_events, last_seq, log_tail, train_args
 from torchcanvas.runner.listen import PgListener
+from torchcanvas.runner.threads import run_threads
 from torchcanvas.settings import Settings
 
 log = logging.getLogger("torchcanvas.worker")
@@ -175,6 +176,7 @@ class Worker:
         self._stopping = False
         self._threads: list[threading.Thread] = []
         self._listener: PgListener | None = None
+        self._replenished_at = 0.0
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -232,16 +234,18 @@ class Worker:
         poll_s = self.settings.worker_poll_s * (10 if self.postgres else 1)
         while True:
             with self._wake:
-                while not self._stopping and len(self._active) >= self.max_concurrent:
-                    self._wake.wait(1.0)
                 if self._stopping:
                     return
+                full = len(self._active) >= self.max_concurrent
+                if full:
+                    self._wake.wait(1.0)
+                    full = len(self._active) >= self.max_concurrent
                 idle = not self._active
+            if full:
+                self._replenish()
+                continue
             if idle:
-                # From this thread, which lives as long as the worker: a child's parent-death
-                # signal fires when the thread that started it ends.
-                with contextlib.suppress(Exception):
-                    self.executor.warm_up()
+                self._warm_up()
             with self._lock:  # claim and register at once: the watch never sees a claimed run missing
                 try:
                     claimed = self._claim_next()
@@ -255,6 +259,8 @@ class Worker:
                     active = _Active(run_id=run_id, epochs=epochs, seq=seq)
                     self._active[run_id] = active
             if claimed is None:
+                if not idle:
+                    self._replenish()  # runs wait for their user's running ones to end
                 with self._wake:
                     if not self._stopping and not self._woken:
                         self._wake.wait(poll_s)
@@ -263,6 +269,29 @@ class Worker:
             threading.Thread(
                 target=self._execute, args=(active,), name=f"torchcanvas-run-{run_id}", daemon=True
             ).start()
+
+    def _warm_up(self) -> None:
+        # From this thread, which lives as long as the worker: a child's parent-death signal
+        # fires when the thread that started it ends.
+        with contextlib.suppress(Exception):
+            self.executor.warm_up()
+
+    def _replenish(self) -> None:
+        """While runs are active: when others wait in the queue (an experiment's variants), the
+        next one's interpreter does its imports now, not after the running ones have ended. Not
+        when nothing waits: a lone run's start would share the CPU with them. Looks at the queue
+        at most once a second."""
+        now = time.monotonic()
+        if now - self._replenished_at < 1.0:
+            return
+        self._replenished_at = now
+        try:
+            with self.sessions() as s:
+                waiting = s.scalar(select(Run.id).where(Run.status == "queued").limit(1)) is not None
+        except Exception:  # the database went away for a moment: the claim loop says so
+            return
+        if waiting:
+            self._warm_up()
 
     def _claim_next(self) -> tuple[int, int] | None:
         """Take the oldest queued run of a user below their quota of concurrent runs (see the
@@ -411,6 +440,7 @@ class Worker:
                 run = s.get(Run, a.run_id)
                 assert run is not None
                 config = dict(run.config)
+                document = dict(run.graph)
             args = train_args(folder, self.data_dir, config)
             may_cuda = _may_use_cuda(config)
             memory = self.memory_limit_mb * 1024 * 1024 if self.memory_limit_mb and not may_cuda else None
@@ -421,6 +451,7 @@ class Worker:
                 env=run_env(self.settings),
                 memory_bytes=memory,
                 device=str(config.get("device", "auto")),
+                threads=run_threads(document, self.settings.run_torch_threads),
             )
             with open(folder / "log.txt", "ab") as logfile:
                 a.execution = self.executor.launch(spec)

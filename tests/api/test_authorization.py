@@ -13,6 +13,7 @@ things of its own (``fresh``), so that the cases do not depend on one another's 
 
 from __future__ import annotations
 
+import io
 import itertools
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pytest
+import torch
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -85,7 +87,9 @@ class Row:
     # What the case works on: shared things per visibility ("model"), things of its own
     # ("fresh_model", "fresh_run", "token"), a throwaway account per role ("account"), or
     # nothing ("open", "signed"). "comment": the owner's comment on the shared published model.
-    scope: Literal["model", "fresh_model", "fresh_run", "comment", "token", "account", "open", "signed"] = "model"
+    scope: Literal[
+        "model", "fresh_model", "fresh_run", "fresh_dataset", "comment", "token", "account", "open", "signed", "weights"
+    ] = "model"
     body: Callable[[dict[str, Any]], Any] | None = None
     params: dict[str, str] = field(default_factory=dict)
 
@@ -165,6 +169,10 @@ ROWS: dict[tuple[str, str], Row] = {
     ("POST", "/runs/{run_id}/activations"): Row(
         readable(409, "checkpoint"), body=lambda c: {"sample": 0, "node": "fc1"}
     ),
+    ("GET", "/runs/{run_id}/onnx"): Row(readable(409, "checkpoint")),
+    ("GET", "/runs/{run_id}/curve"): Row(readable(409, "checkpoint")),
+    # multipart only: a readable run answers the JSON body with 422 naming the form
+    ("POST", "/runs/{run_id}/predict/batch"): Row(readable(422, "multipart"), body=lambda c: {"sample": 0}),
     ("GET", "/inference/runs"): Row(everyone(200), "signed"),
     ("POST", "/inference/demos"): Row(lambda role, vis: {"anonymous": 401, "admin": 202}.get(role, 403), "signed"),
     # experiments
@@ -174,6 +182,13 @@ ROWS: dict[tuple[str, str], Row] = {
     ),
     ("GET", "/experiments"): Row(signed_in_only(200), "signed"),
     ("GET", "/experiments/{experiment_id}"): Row(readable()),
+    # uploaded data sets: read like models; changed by the owner, deleted by the owner or the admin.
+    # A JSON body is no upload: 415 to anyone signed in.
+    ("POST", "/datasets"): Row(signed_in_only(415), "signed", body=lambda c: {}),
+    ("GET", "/datasets"): Row(everyone(200), "signed"),
+    ("GET", "/datasets/{dataset_id}"): Row(readable()),
+    ("PATCH", "/datasets/{dataset_id}"): Row(owner_only(200), "fresh_dataset", body=lambda c: {"visibility": "public"}),
+    ("DELETE", "/datasets/{dataset_id}"): Row(owner_or_admin(204), "fresh_dataset"),
     # the market: the shared models are published, then set to their visibility
     ("GET", "/market"): Row(everyone(200), "signed"),
     ("GET", "/users/{username}"): Row(everyone(200), "signed"),
@@ -189,6 +204,14 @@ ROWS: dict[tuple[str, str], Row] = {
     # the admin delete it
     ("PATCH", "/comments/{comment_id}"): Row(owner_only(200), "comment", body=lambda c: {"body": "edited"}),
     ("DELETE", "/comments/{comment_id}"): Row(owner_or_admin(204), "comment"),
+    # initial weights: private to their owner (the empty upload is refused, after the sign-in)
+    ("POST", "/weights"): Row(signed_in_only(422), "signed"),
+    ("GET", "/weights"): Row(signed_in_only(200), "signed"),
+    ("DELETE", "/weights/{weights_id}"): Row(owner_only(204), "weights"),
+    # the shared runs' checkpoint is not a real one: the owner's check answers 409 naming it
+    ("POST", "/weights/check"): Row(
+        owner_only(409), body=lambda c: {"model_id": c["model_id"], "init_from": {"run_id": c["run_id"]}}
+    ),
 }
 PUBLISH = {"title": "Tiny MLP", "description": "A *small* model", "tags": ["mlp"], "visibility": "public"}
 
@@ -234,6 +257,13 @@ class World:
         if vis != "private":
             assert self.alice.patch(f"{API}/models/{model_id}", json={"visibility": vis}).status_code == 200
         return model_id
+
+    def dataset(self, vis: str) -> int:
+        csv = b"a,b,y\n1,2,0\n3,4,1\n5,6,0\n7,8,1\n"
+        n = next(self.counter)
+        r = self.alice.post(f"{API}/datasets", files={"file": (f"t{n}.csv", csv)}, data={"visibility": vis})
+        assert r.status_code == 201, r.text
+        return int(r.json()["id"])
 
     def run(self, model_id: str) -> int:
         r = self.alice.post(f"{API}/runs", json={"model_id": model_id})
@@ -289,7 +319,12 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                 f"{API}/experiments", json={"model_id": model_id, "axes": [{"path": "training.lr", "values": [0.1]}]}
             )
             assert r.status_code == 201, r.text
-            world.shared[vis] = {"model_id": model_id, "run_id": run_id, "experiment_id": r.json()["id"]}
+            world.shared[vis] = {
+                "model_id": model_id,
+                "run_id": run_id,
+                "experiment_id": r.json()["id"],
+                "dataset_id": world.dataset(vis),
+            }
         yield world
 
 
@@ -310,6 +345,9 @@ def _context(world: World, row: Row, role: Role, vis: Vis) -> tuple[TestClient, 
         ctx["model_id"] = world.model(vis)
         if row.scope == "fresh_run":
             ctx["run_id"] = world.run(ctx["model_id"])
+    elif row.scope == "fresh_dataset":
+        assert vis is not None
+        ctx["dataset_id"] = world.dataset(vis)
     elif row.scope == "comment":
         assert vis is not None
         ctx.update(world.shared[vis])
@@ -321,11 +359,17 @@ def _context(world: World, row: Row, role: Role, vis: Vis) -> tuple[TestClient, 
         ctx["token_id"] = r.json()["id"]
     elif row.scope == "account":
         client, ctx["me"] = world.throwaway(role)
+    elif row.scope == "weights":
+        buf = io.BytesIO()
+        torch.save({"w": torch.zeros(2)}, buf)
+        r = world.alice.post(f"{API}/weights", content=buf.getvalue(), params={"name": "w.pt"})
+        assert r.status_code == 201, r.text
+        ctx["weights_id"] = r.json()["id"]
     return client, ctx
 
 
 def _visibilities(row: Row) -> tuple[Vis, ...]:
-    return VISIBILITIES if row.scope in ("model", "fresh_model", "fresh_run", "comment") else (None,)
+    return VISIBILITIES if row.scope in ("model", "fresh_model", "fresh_run", "fresh_dataset", "comment") else (None,)
 
 
 # --- the tests ---------------------------------------------------------------------------------

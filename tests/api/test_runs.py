@@ -159,7 +159,9 @@ def test_bad_input(runs: TestClient) -> None:
 @pytest.mark.slow
 def test_the_memory_limit_applies_to_the_run(tmp_path: Path) -> None:
     # 1 GiB of address space is too little even to load torch: the run fails, the log says why.
-    with TestClient(create_app(runner_settings(tmp_path, run_memory_limit_mb=1024)), raise_server_exceptions=False) as c:
+    with TestClient(
+        create_app(runner_settings(tmp_path, run_memory_limit_mb=1024)), raise_server_exceptions=False
+    ) as c:
         sign_up(c, "alice")
         run = _start(c, epochs=1, device="cpu")
         done = wait_for(c, run["id"], timeout=60)
@@ -190,6 +192,7 @@ def test_a_run_of_an_unsaved_draft_joins_the_model_it_is_saved_as(tmp_path: Path
 
         r = alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model})
         assert r.status_code == 200 and r.json()["model_id"] == model
+        assert r.json()["model_version"] == 1  # the draft was saved as version 1, and trained that
         listed = alice.get("/api/v1/runs", params={"model_id": model}).json()
         assert [x["id"] for x in listed["items"]] == [run["id"]]
         assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model}).status_code == 200  # again: no change
@@ -203,3 +206,37 @@ def test_a_run_of_an_unsaved_draft_joins_the_model_it_is_saved_as(tmp_path: Path
         assert alice.patch(f"/api/v1/runs/{run['id']}", json={"model_id": model, "x": 1}).status_code == 422
         assert alice.patch("/api/v1/runs/999999", json={"model_id": model}).status_code == 404
         bob.close()
+
+
+def test_a_run_records_the_version_of_the_model_it_trained(tmp_path: Path) -> None:
+    """Runs and experiments of a saved model record the number of its version current when they
+    were created; a draft's run attached later joins as the version of that moment."""
+    app = create_app(runner_settings(tmp_path, run_warm_start=False))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        app.state.runner.stop()  # runs stay queued: nothing trains
+        sign_up(c, "alice")
+        model = c.post("/api/v1/models", json={"graph": mlp_graph()}).json()["id"]
+        first = c.post("/api/v1/runs", json={"model_id": model, "epochs": 1}).json()
+        assert first["model_version"] == 1
+        assert (
+            c.put(f"/api/v1/models/{model}", json={"name": "Wide", "graph": mlp_graph(hidden=32)}).json()["version"]
+            == 2
+        )
+        second = c.post("/api/v1/runs", json={"model_id": model, "epochs": 1}).json()
+        assert second["model_version"] == 2
+        assert c.get(f"/api/v1/runs/{first['id']}").json()["model_version"] == 1  # a later save changes no run
+
+        axes = [{"path": "training.lr", "values": [0.01, 0.1]}]
+        exp = c.post("/api/v1/experiments", json={"model_id": model, "epochs": 1, "axes": axes}).json()
+        assert [r["model_version"] for r in exp["runs"]] == [2, 2]
+
+        listed = c.get("/api/v1/runs", params={"model_id": model}).json()["items"]
+        assert {r["id"]: r["model_version"] for r in listed} == {
+            first["id"]: 1,
+            second["id"]: 2,
+            **{r["id"]: 2 for r in exp["runs"]},
+        }
+        draft = _start(c, epochs=1)
+        assert draft["model_version"] is None
+        attached = c.patch(f"/api/v1/runs/{draft['id']}", json={"model_id": model}).json()
+        assert attached["model_id"] == model and attached["model_version"] == 2

@@ -272,3 +272,10 @@ def live_server(prefix: str, env: dict[str, str] | None = None, startup_s: float
             worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
             shutil.copyfile(log, ARTIFACTS / f"server-{prefix.strip('-')}-{worker}.log")
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+# A zip of class folders of sklearn digits (ImageFolder layout), for tests that upload a data set
+# (tests/e2e/test_datasets.py) or need a model trained on one.
+from tests.datasets_support import image_folder_zip  # noqa: E402
+
+__all__ = ["image_folder_zip"]

@@ -4,6 +4,7 @@ the Name field shows the code's name. Each test runs at 1600x1000 and at 1280x72
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -68,6 +69,14 @@ def test_the_tour_followed_to_the_letter_ends_with_a_model_that_trains(ed: Edito
     tour_step(ed, 3)
     shot(ed, "tour_4_live_shapes")
     ed.connect("linear_1", "y")
+    # The model reads top to bottom: each layer added from the palette landed between the one
+    # before it and y (y moved down), so no edge loops back up.
+    tops = [ed.node(n).bounding_box() for n in ("x", "conv2d_1", "flatten_1", "linear_1", "y")]
+    assert all(b for b in tops)
+    ys = [b["y"] for b in tops if b]
+    assert ys == sorted(ys), ys
+    for a, b in itertools.pairwise(tops):
+        assert a and b and a["y"] + a["height"] < b["y"], (a, b)  # none over the next
     # 5. "Click the Linear and set out_features to 2": the number is the dataset's class count.
     tour_step(ed, 4)
     expect(ed.tid("tour")).to_contain_text("Faces vs non-faces")
@@ -274,3 +283,79 @@ def test_a_run_stays_with_the_model_it_trained(ed: Editor, server: Server, accou
     # Back on the first model, there it is.
     ed.page.evaluate("h => { location.hash = h }", f"#/model/{model_id}")
     expect(ed.tid(f"run-{run_id}")).to_be_visible()
+
+
+def test_a_model_link_asks_before_it_replaces_unsaved_work(ed: Editor, server: Server, account: Account) -> None:
+    """Opening a saved model by its URL (a link, Back/Forward) asks with the Quick start dialog
+    when the open model has edits made here; Cancel keeps them and puts the URL back."""
+    graph = account.api.get("/templates").json()[0]["graph"]
+    mid = account.api.post("/models", json={"name": "Linked", "graph": graph}).json()["id"]
+    second = account.api.post("/models", json={"name": "Second", "graph": graph}).json()["id"]
+    build_something(ed, server)
+    ed.page.evaluate("h => { location.hash = h }", f"#/model/{mid}")
+    dialog = ed.tid("discard-dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("“Net” (5 nodes) has never been saved")
+    expect(dialog).to_contain_text("the model “Linked”")
+    shot(ed, "link_discard_dialog")
+    ed.tid("discard-cancel").click()
+    expect(dialog).to_have_count(0)
+    expect(ed.page).to_have_url(re.compile(r"#/$"))
+    expect(ed.node("flatten_1")).to_be_visible()
+    # Again, and Discard: the model opens, and the draft is one Undo away.
+    ed.page.evaluate("h => { location.hash = h }", f"#/model/{mid}")
+    ed.tid("discard-discard").click()
+    expect(ed.tid("model-name")).to_have_value("Linked")
+    expect(ed.page).to_have_url(re.compile(rf"#/model/{re.escape(mid)}$"))
+    expect(ed.tid("toast")).to_contain_text("one Undo away")
+    # A saved model with no edits: another link opens at once.
+    ed.page.evaluate("h => { location.hash = h }", f"#/model/{second}")
+    expect(ed.tid("model-name")).to_have_value("Second")
+    expect(dialog).to_have_count(0)
+    # Edited, then Back lands on the first model's URL: asked; Cancel returns to this one.
+    ed.select(ed.node_ids().pop())
+    add_from_palette(ed, "relu")
+    expect(ed.tid("dirty")).to_be_visible()
+    ed.page.go_back()
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("“Second”")
+    expect(dialog).to_contain_text("has changes that are not saved")
+    ed.tid("discard-cancel").click()
+    expect(ed.page).to_have_url(re.compile(rf"#/model/{re.escape(second)}$"))
+    expect(ed.tid("model-name")).to_have_value("Second")
+    expect(ed.tid("dirty")).to_be_visible()
+    # The draft was kept in storage: the next visit brings it back untouched, and a link then
+    # opens without asking (the draft stays stored; nothing is lost).
+    later = Editor(ed.page.context.new_page(), ed.artifacts)
+    later.page.goto(f"{server.url}/#/")
+    expect(later.node("flatten_1")).to_be_visible()
+    later.page.evaluate("h => { location.hash = h }", f"#/model/{mid}")
+    expect(later.tid("model-name")).to_have_value("Linked")
+    expect(later.tid("discard-dialog")).to_have_count(0)
+
+
+def test_a_run_shows_the_model_version_it_trained(ed: Editor, server: Server, account: Account) -> None:
+    """The runs drawer says which version each run trained; a run of an older version says so and
+    opens that version."""
+    template = next(t for t in account.api.get("/templates").json() if t["name"] == "seed_mlp_weight_decay")
+    created = account.api.post("/models", json={"name": "Versioned", "graph": template["graph"]})
+    assert created.status_code == 201, created.text
+    mid = created.json()["id"]
+    run = account.api.post("/runs", json={"model_id": mid, "epochs": 1})
+    assert run.status_code == 201 and run.json()["model_version"] == 1, run.text
+    graph = account.api.get(f"/models/{mid}").json()["graph"]
+    graph["description"] = "v2: a new description"
+    assert account.api.put(f"/models/{mid}", json={"name": "Versioned", "graph": graph}).json()["version"] == 2
+    run_id = run.json()["id"]
+    ed.page.goto(f"{server.url}/#/model/{mid}")
+    expect(ed.tid("model-name")).to_have_value("Versioned")
+    ed.tid("runs-toggle").click()
+    expect(ed.tid(f"run-{run_id}-version")).to_have_text("v1")
+    ed.tid(f"run-{run_id}").click()
+    note = ed.tid("run-version-note")
+    expect(note).to_contain_text("This run trained v1 of this model; the canvas shows v2")
+    shot(ed, "run_older_version")
+    ed.tid("run-open-version").click()
+    expect(note).to_have_count(0)  # the canvas shows v1 now
+    expect(ed.tid("dirty")).to_be_visible()  # Save makes it the current version
+    expect(ed.tid("toast")).to_contain_text("Opened v1")

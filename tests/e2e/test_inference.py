@@ -135,3 +135,164 @@ def test_a_finished_runs_use_tab_follows_the_canvas(
         # the Training tab is still there, as before
         ed.tid("run-tab-training").click()
         expect(ed.tid("chart-loss")).to_be_visible()
+
+
+# ---- in the browser: onnxruntime-web beside the server; batch; CSV -------------------------------
+
+
+def _digit_png(seed: int) -> bytes:
+    """A sklearn digit, enlarged to 32x32 as a user's picture of one would be."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    img = load_digits().images[seed] * (255 / 16)
+    buf = io.BytesIO()
+    Image.fromarray(img.astype(np.uint8), mode="L").resize((32, 32), Image.Resampling.NEAREST).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _assert_browser_agrees(ed: Editor) -> None:
+    result = ed.tid("browser-result")
+    expect(result).to_be_visible(timeout=90_000)  # the first use loads 15 MB of wasm and exports the model
+    assert result.get_attribute("data-same-top1") == "true"
+    rows = ed.tid("browser-row")
+    assert rows.count() == 5
+    for i in range(rows.count()):
+        server = float(rows.nth(i).get_attribute("data-server") or "nan")
+        browser = float(rows.nth(i).get_attribute("data-browser") or "nan")
+        assert abs(server - browser) < 1e-4, (i, server, browser)
+    assert float(result.get_attribute("data-max-diff") or "nan") < 1e-4
+    expect(ed.tid("browser-verification")).to_contain_text("verified on the server with onnxruntime")
+    expect(ed.tid("browser-verification")).to_contain_text("dynamo exporter")
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_browser_runs_the_models_onnx_and_agrees_with_the_server(
+    browser: Browser,
+    artifacts: Path,
+    studio: Server,
+    digits_demo: dict[str, Any],
+    width: int,
+    height: int,
+    tmp_path: Path,
+) -> None:
+    """A trained model (the digits demo) in onnxruntime-web on a test sample and on an uploaded
+    image: the same top-1 as the server and probabilities within 1e-4; Grad-CAM beside it. The
+    wasm comes from our own static folder: any request elsewhere fails the test."""
+    with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000) as ed:
+        outside: list[str] = []
+        ed.page.on(
+            "request",
+            lambda r: None if r.url.startswith(studio.url) or r.url.startswith("data:") else outside.append(r.url),
+        )
+        wasm: list[str] = []
+        ed.page.on(
+            "response",
+            lambda r: wasm.append(f"{r.url} {r.headers.get('content-type')}") if r.url.endswith(".wasm") else None,
+        )
+        ed.page.goto(f"{studio.url}/#/use/{digits_demo['id']}")
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
+        ed.tid("use-source-sample").click()
+        ed.tid("sample-go").click()
+        expect(ed.tid("prediction-top")).to_be_visible()
+        assert not wasm, "onnxruntime-web is loaded only when asked for"
+        ed.tid("browser-run-go").click()
+        _assert_browser_agrees(ed)
+        assert len(wasm) == 1 and "application/wasm" in wasm[0] and "/assets/ort-wasm" in wasm[0], wasm
+
+        # an uploaded image: the server prepares it and sends the tensor; both answer on it
+        picture = tmp_path / "three.png"
+        picture.write_bytes(_digit_png(3))
+        ed.tid("use-source-upload").click()
+        ed.tid("image-input").set_input_files(str(picture))
+        expect(ed.tid("preprocessing")).to_contain_text("the uploaded image")
+        _assert_browser_agrees(ed)
+        ed.tid("explain").click()
+        expect(ed.tid("explain-grad_cam").locator("img")).to_be_visible()
+        ed.page.wait_for_function(
+            "() => document.querySelector('[data-testid=explain-grad_cam] img').naturalWidth === 8"
+        )
+        ed.tid("browser-run").scroll_into_view_if_needed()
+        ed.shot(f"41a_use_browser_{width}x{height}")
+        assert not outside, f"requests outside the server: {outside}"
+
+
+def _confidences(rows: Any) -> list[float]:
+    values = rows.evaluate_all("els => els.map(e => e.dataset.confidence)")
+    return [float(v) for v in values if v]
+
+
+def test_batch_predict_sorts_by_confidence_and_downloads_csv(
+    browser: Browser, artifacts: Path, studio: Server, digits_demo: dict[str, Any], tmp_path: Path
+) -> None:
+    import csv
+    import io
+    import zipfile
+
+    files = []
+    for i in range(3):
+        f = tmp_path / f"digit{i}.png"
+        f.write_bytes(_digit_png(i))
+        files.append(str(f))
+    archive = tmp_path / "more.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for i in range(3, 7):
+            z.writestr(f"digits/d{i}.png", _digit_png(i))
+        z.writestr("digits/readme.txt", "not an image")
+    files.append(str(archive))
+    for width, height in SIZES:
+        with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000) as ed:
+            ed.page.goto(f"{studio.url}/#/use/{digits_demo['id']}")
+            expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
+            ed.tid("use-source-batch").click()
+            ed.tid("batch-input").set_input_files(files)
+            rows = ed.tid("batch-row")
+            expect(rows).to_have_count(8)
+            expect(ed.tid("batch-summary")).to_contain_text("8 files, 1 without a prediction")
+            shown = _confidences(rows)
+            assert len(shown) == 7 and shown == sorted(shown, reverse=True)
+            ed.tid("batch-sort").click()
+            assert _confidences(rows) == sorted(shown)
+            expect(rows.last).to_contain_text("not an image")  # errors last either way
+            ed.shot(f"41b_use_batch_{width}x{height}")
+            with ed.page.expect_download() as info:
+                ed.tid("batch-csv").click()
+            text = Path(info.value.path()).read_text()
+            table = list(csv.reader(io.StringIO(text)))
+            assert table[0][:3] == ["file", "class", "confidence"] and table[0][-1] == "error"
+            assert len(table) == 9
+            assert [float(r[2]) for r in table[1:8]] == pytest.approx(sorted(shown), abs=1e-6)  # the order shown
+            assert table[8][0] == "more.zip/digits/readme.txt" and "not an image" in table[8][-1]
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_a_regression_model_draws_its_curve_and_answers_an_x(
+    browser: Browser, artifacts: Path, studio: Server, width: int, height: int
+) -> None:
+    """The default model (an MLP on Regression1D) trained, then its Use tab: the curve over the
+    test set's x range with the test points, and a typed x marked on it."""
+    from tests.api.api_support import mlp_graph
+
+    account = sign_up(studio)
+    r = account.api.post("/runs", json={"graph": mlp_graph(hidden=16)})
+    assert r.status_code == 201, r.text
+    _wait_succeeded(account.api, r.json()["id"])
+    with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000, account=account) as ed:
+        ed.page.goto(f"{studio.url}/#/use/{r.json()['id']}")
+        expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
+        expect(ed.tid("curve-line")).to_be_visible()  # at once, whichever input is offered first
+        assert ed.tid("curve-point").count() > 5
+        ed.tid("use-source-numbers").click()
+        ed.tid("x-input").fill("0.5")
+        ed.tid("x-go").click()
+        expect(ed.tid("prediction")).to_contain_text("Output")
+        expect(ed.tid("curve-entered")).to_be_visible()
+        expect(ed.tid("curve")).to_contain_text("at x = 0.5")
+        ed.tid("browser-run-go").click()
+        result = ed.tid("browser-result")
+        expect(result).to_be_visible(timeout=90_000)
+        assert float(result.get_attribute("data-max-diff") or "nan") < 1e-4
+        ed.shot(f"41c_use_curve_{width}x{height}")

@@ -64,3 +64,19 @@ def test_a_run_yields_the_cpu_to_the_server(tmp_path: Path) -> None:
                           timeout=300)
     assert done.returncode == 0, done.stdout
     assert int(done.stdout.split()[-1]) >= os.nice(0) + 10
+
+
+def test_the_launcher_gives_the_run_its_thread_count(tmp_path: Path) -> None:
+    """A small model's run gets one torch thread (runner/threads.py), whatever the launcher's
+    environment said when it started, and so does anything train.py starts (OMP_NUM_THREADS)."""
+    (tmp_path / "train.py").write_text("import os, torch\nprint(torch.get_num_threads(), os.environ['OMP_NUM_THREADS'])\n")
+    env = {**os.environ, "OMP_NUM_THREADS": "2"}
+    spec = {"cwd": str(tmp_path), "args": [], "threads": 1}
+    done = subprocess.run([sys.executable, _LAUNCHER], env=env, input=json.dumps(spec) + "\n", capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "1"]
+    spec["threads"] = None  # a big model: torch's own default, from the environment
+    done = subprocess.run([sys.executable, _LAUNCHER], env=env, input=json.dumps(spec) + "\n", capture_output=True,
+                          text=True, timeout=300)
+    assert done.stdout.split() == ["2", "2"]

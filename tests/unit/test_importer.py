@@ -270,3 +270,170 @@ def test_input_shape_is_guessed_from_the_first_layer(tmp_path: Path, capsys: pyt
     assert "give --input-shape" in capsys.readouterr().err
     assert main(["import", f"{user}:missing", "-o", str(tmp_path / "x.json")]) == 1
     assert "defines no 'missing'" in capsys.readouterr().err
+
+
+# ---- submodules called with keyword arguments --------------------------------------------------------
+
+KEYWORDS = """
+    import torch
+    import torch.nn as nn
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8)
+
+        def forward(self, x, gate=None, scale=True):
+            y = self.fc(x)
+            if gate is not None:
+                y = y * gate
+            return torch.relu(y) if scale else y
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = Block()
+            self.b = Block()
+            self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+        def forward(self, x):
+            h = self.a(x, scale=False)
+            g = self.b(x, gate=h)
+            out, _ = self.attn(query=g, key=h, value=h, need_weights=False)
+            return out
+    """
+
+
+def test_keyword_arguments_map_to_their_ports(tmp_path: Path) -> None:
+    source = _module_from(tmp_path, KEYWORDS).eval()
+    graph = import_module(source, [4, 8])
+    edges = {(e.source.node, e.target.node, e.target.port) for e in graph.edges}
+    # gate= feeds b's port gate; query=, key=, value= MultiheadAttention's ports of those names.
+    assert {("a", "b", "gate"), ("x", "b", "x"), ("b", "attn", "query"), ("a", "attn", "key"), ("a", "attn", "value")} <= edges
+    # a is traced with scale=False and gate left out (None): no gate port, no ReLU.
+    a = graph.module(next(n.module for n in graph.nodes if n.id == "a"))  # type: ignore[union-attr]
+    assert a is not None and [n.id for n in a.inputs()] == ["x"]
+    imported = build_model(graph).eval()
+    imported.load_state_dict(source.state_dict(), strict=True)
+    x = torch.randn(2, 4, 8)
+    with torch.no_grad():
+        torch.testing.assert_close(imported(x), source(x))
+    # The generated model.py imports back to the same document.
+    code = generate_model_py(graph)
+    generated = getattr(import_source(code, tmp_path), model_class_name(graph))()
+    assert import_module(generated, [4, 8]) == graph
+
+
+def _fresh(tmp_path: Path, name: str) -> Path:
+    """A folder of its own: each user_model.py is another file (linecache keeps a file's old lines)."""
+    (tmp_path / name).mkdir()
+    return tmp_path / name
+
+
+def test_keyword_arguments_the_document_cannot_hold_are_refused_with_their_line(tmp_path: Path) -> None:
+    text = _refusal(_fresh(tmp_path, "1"), """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+
+            def forward(self, x):
+                out, _ = self.attn(x, x, x, key_padding_mask=x)
+                return out
+        """, [4, 8])
+    assert "MultiheadAttention self.attn called with the tensor key_padding_mask=" in text
+    assert "(x1) at" in text and "user_model.py:10: out, _ = self.attn(x, x, x, key_padding_mask=x)" in text
+
+    text = _refusal(_fresh(tmp_path, "2"), """
+        import torch.nn as nn
+
+        class Block(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x, **options):
+                return self.fc(x)
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.block = Block()
+
+            def forward(self, x):
+                return self.block(x, mode="fast")
+        """, [8])
+    assert "self.block called with **options (mode)" in text and "user_model.py:18: return self.block(x, mode=\"fast\")" in text
+
+    text = _refusal(_fresh(tmp_path, "3"), """
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.pool = nn.AdaptiveAvgPool1d(4)
+
+            def forward(self, x):
+                return self.pool(x, extra=1)
+        """, [2, 8])
+    assert "AdaptiveAvgPool1d self.pool called with arguments its forward does not take" in text
+    assert "user_model.py:10: return self.pool(x, extra=1)" in text
+
+
+# ---- a free parameter's init, on the meta device too -------------------------------------------------
+
+
+def _parameters(graph: Graph) -> dict[str, dict[str, Any]]:
+    bodies = [graph, *graph.modules]
+    return {n.id: n.params for b in bodies for n in b.nodes if getattr(n, "type", None) == "Parameter"}  # type: ignore[union-attr]
+
+
+def test_free_parameters_keep_the_source_init_on_the_meta_device(tmp_path: Path) -> None:
+    from torchcanvas.importer.sources import torchvision_module, weights_on_meta
+
+    warnings: list[Any] = []
+    vit = import_module(torchvision_module("vit_b_16", weights=False), [3, 224, 224], warnings=warnings)
+    assert _parameters(vit) == {"class_token": {"shape": [1, 1, 768]},  # torch.zeros
+                                "pos_embedding": {"shape": [1, 197, 768], "init": "normal", "value": 0.02}}
+    convnext = import_module(torchvision_module("convnext_tiny", weights=False), [3, 64, 64], warnings=warnings)
+    scales = [n.params for m in convnext.modules for n in m.nodes if n.id == "layer_scale"]  # type: ignore[union-attr]
+    assert len(scales) == 18 and all({**p, "shape": None} == {"shape": None, "init": "constant", "value": 1e-6} for p in scales)
+    assert warnings == []
+    # The layers' own weights stay on the meta device.
+    assert torchvision_module("vit_b_16", weights=False).conv_proj.weight.is_meta
+
+    # An init applied after the parameter was registered (nn.init does nothing on the meta device).
+    user = _module_from(tmp_path, """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.token = nn.Parameter(torch.empty(1, 4))
+                self.fc = nn.Linear(4, 4)
+                nn.init.constant_(self.token, 0.5)
+
+            def forward(self, x):
+                return self.fc(x) + self.token
+        """)
+    with weights_on_meta():
+        meta = type(user)()
+    assert meta.fc.weight.is_meta and not meta.token.is_meta
+    assert _parameters(import_module(meta, [4])) == {"token": {"shape": [1, 4], "init": "constant", "value": 0.5}}
+
+
+def test_a_parameter_without_values_imports_as_zeros_with_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    from torchcanvas.importer import sources
+
+    monkeypatch.setattr(sources, "FREE_PARAMETER_ELEMENTS", 100)  # the class token (768) stays on meta
+    warnings: list[Any] = []
+    vit = import_module(sources.torchvision_module("vit_b_16", weights=False), [3, 224, 224], warnings=warnings)
+    assert _parameters(vit)["class_token"] == {"shape": [1, 1, 768]}
+    messages = [w.message for w in warnings]
+    assert "class_token: the source's initial values are unknown (a 1x1x768 parameter built on the meta device), " \
+           "so its Parameter node starts at zeros" in messages
+    assert any(m.startswith("encoder.pos_embedding:") for m in messages)
+    assert all(w.severity == "warning" and w.param == "init" for w in warnings)

@@ -82,6 +82,8 @@ MODELS = {
     "STL10": CONV.format(out=10),  # 3x96x96: AdaptiveAvgPool2d(4) takes any size
     "DigitsRows": GRU,
     "RandomRegression": MLP.format(inp=10, out=1),
+    "CSVClassification": MLP.format(inp=4, out=2),  # the catalog's defaults: 4 features, 2 classes
+    "CSVRegression": MLP.format(inp=4, out=1),
     "Shapes": """
 import torch.nn as nn
 
@@ -233,6 +235,17 @@ def _fake_folder(root: Path) -> None:
                 Image.new("RGB", (20 + i, 24), (80 * k, 30 * i, 200)).save(root / split / cls / f"{i}.png")
 
 
+def _fake_table(root: Path, classification: bool) -> None:
+    """An uploaded CSV as the upload writes it: a header, 4 features, then the target."""
+    root.mkdir(parents=True)
+    for split, n in (("train", 24), ("test", 8)):
+        rows = ["a,b,c,d,y"]
+        for i in range(n):
+            target = str(i % 2) if classification else f"{0.5 * i - 1:.3f}"
+            rows.append(f"{i},{i % 3},{-i / 7:.4f},1.5,{target}")
+        (root / f"{split}.csv").write_text("\n".join(rows) + "\n")
+
+
 def _pixels(n: int, size: int) -> bytes:
     """n RGB images of size x size, in no particular layout: the loaders only reshape them."""
     return (bytes(range(256)) * (n * 3 * size * size // 256 + 1))[: n * 3 * size * size]
@@ -303,6 +316,8 @@ def _write(tmp: Path, name: str, model: str, training: dict) -> Path:
         _fake_mnist(d / "data")
     if name.endswith("ImageFolder"):
         _fake_folder(d / "data")
+    if name.endswith(("CSVClassification", "CSVRegression")):
+        _fake_table(d / "data", name.endswith("Classification"))
     if name.endswith(("CIFAR10", "CIFAR100")):
         _fake_cifar(d / "data", name.removeprefix("data-"))
     if name.endswith("SVHN"):

@@ -37,6 +37,19 @@ export function parseRoute(hash: string): Route {
   return { page: "editor", modelId: null };
 }
 
+// The hash before the latest change: where a cancelled navigation returns (store/persist.openModel).
+let current = typeof window === "undefined" ? "" : window.location.hash;
+let previous = "";
+if (typeof window !== "undefined")
+  window.addEventListener("hashchange", () => {
+    if (window.location.hash === current) return;
+    previous = current;
+    current = window.location.hash;
+  });
+
+/** The URL's hash before the latest navigation ("" when the page was opened here). */
+export const previousHash = (): string => previous;
+
 const subscribe = (cb: () => void) => {
   window.addEventListener("hashchange", cb);
   return () => window.removeEventListener("hashchange", cb);

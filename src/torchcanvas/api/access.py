@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from torchcanvas.auth import policy
 from torchcanvas.auth.quotas import QuotaExceeded
-from torchcanvas.db.models import Experiment, Run, SavedModel, User
+from torchcanvas.db.models import Dataset, Experiment, Run, SavedModel, User
 
 ModelCheck = Callable[[User | None, SavedModel], bool]
 
@@ -32,6 +32,23 @@ def load_model(
     if model is None or not allowed(user, model):
         raise model_not_found(model_id)
     return model
+
+
+DatasetCheck = Callable[[User | None, Dataset], bool]
+
+
+def dataset_not_found(dataset_id: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"there is no data set with id {dataset_id}")
+
+
+def load_dataset(
+    db: Session, user: User | None, dataset_id: int, allowed: DatasetCheck = policy.can_read_dataset
+) -> Dataset:
+    """The uploaded data set, if it exists and ``allowed(user, dataset)``; else the same 404 either way."""
+    dataset = db.get(Dataset, dataset_id)
+    if dataset is None or not allowed(user, dataset):
+        raise dataset_not_found(dataset_id)
+    return dataset
 
 
 def _model_of(db: Session, thing: Run | Experiment) -> SavedModel | None:

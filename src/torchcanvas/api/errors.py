@@ -169,6 +169,10 @@ def has_nul(scope: Scope) -> bool:
     return b"%00" in scope.get("raw_path", b"") or b"%00" in scope.get("query_string", b"")
 
 
+class UploadTooLarge(Exception):
+    """An upload's body grew past its limit while the route read it (BodyGuard.uploads): 413."""
+
+
 class BodyGuard:
     """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed, JSON
     bodies nested deeper than ``max_depth`` with 400, before anything parses them, and NUL
@@ -179,11 +183,28 @@ class BodyGuard:
     piece once its depth is known. Every JSON route is covered, whoever parses its body.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_depth: int, uploads: dict[str, int] | None = None) -> None:
         self.app, self.max_bytes, self.max_depth = app, max_bytes, max_depth
+        # POST paths that take a file as the raw body, with their own limit: the body streams
+        # through (the route writes it to disk as it comes), counted, never held in memory here.
+        self.uploads = uploads or {}
 
-    def _too_large(self) -> str:
-        return f"the request body is larger than the limit of {self.max_bytes} bytes"
+    def _too_large(self, limit: int | None = None) -> str:
+        return f"the request body is larger than the limit of {limit or self.max_bytes} bytes"
+
+    async def _upload(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise UploadTooLarge(self._too_large(limit))
+            return message
+
+        await self.app(scope, counted, send)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -194,15 +215,19 @@ class BodyGuard:
             return
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
+        upload = self.uploads.get(scope["path"]) if scope["method"] == "POST" else None
         if length is not None:
             try:
-                too_big = int(length) > self.max_bytes
+                too_big = int(length) > (upload or self.max_bytes)
             except ValueError:
                 await JSONResponse({"detail": "invalid Content-Length header"}, 400)(scope, receive, send)
                 return
             if too_big:
-                await JSONResponse({"detail": self._too_large()}, 413)(scope, receive, send)
+                await JSONResponse({"detail": self._too_large(upload)}, 413)(scope, receive, send)
                 return
+        if upload is not None:
+            await self._upload(scope, receive, send, upload)
+            return
         if scope["method"] in ("GET", "HEAD", "OPTIONS", "DELETE"):
             await self.app(scope, receive, send)
             return

@@ -21,6 +21,7 @@ from torchcanvas.api.routes import (
     check,
     codegen,
     comments,
+    datasets,
     experiments,
     export,
     health,
@@ -30,8 +31,10 @@ from torchcanvas.api.routes import (
     market,
     models,
     runs,
+    studio,
     templates,
     users,
+    weights,
 )
 from torchcanvas.api.work import CpuPool
 from torchcanvas.auth.quotas import QuotaExceeded
@@ -113,11 +116,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         augment,
         runs,
         inference,
+        studio,
+        datasets,
         experiments,
         lab,
         market,
         comments,
         users,
+        weights,
     ):
         api.include_router(module.router)
     app.include_router(api)
@@ -130,7 +136,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["*"], allow_headers=["*"]
         )
     # Outermost: before anything reads the body.
-    app.add_middleware(errors.BodyGuard, max_bytes=settings.max_body_bytes, max_depth=settings.max_json_depth)
+    app.add_middleware(
+        errors.BodyGuard,
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+        # uploads stream to disk (routes/weights.py, routes/datasets.py), each under its own size limit
+        uploads={
+            f"{API_PREFIX}/weights": settings.weights.max_bytes,
+            datasets.UPLOAD_PATH: settings.datasets.max_upload_bytes,
+        },
+    )
     # Outside even that: request ids, the latency histogram (413s included) and GET /metrics.
     observability.install(app, settings)
     return app

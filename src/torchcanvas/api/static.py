@@ -15,7 +15,9 @@ from torchcanvas.settings import Settings
 
 # A missing file with one of these suffixes is a 404, not the page: a browser would try to run
 # the HTML as a script or a style sheet.
-ASSET_SUFFIXES = frozenset({".js", ".mjs", ".css", ".map", ".png", ".jpg", ".svg", ".ico", ".woff", ".woff2", ".json"})
+ASSET_SUFFIXES = frozenset(
+    {".js", ".mjs", ".css", ".map", ".png", ".jpg", ".svg", ".ico", ".woff", ".woff2", ".json", ".wasm"}
+)
 
 PLACEHOLDER = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>torchcanvas</title>

@@ -6,6 +6,8 @@ The rules:
   anything (moderation) but changes nothing of anyone else's.
 - Runs and experiments are read with their model's visibility; one with no saved model is
   private to its owner. Only the owner starts, cancels or deletes them.
+- An uploaded data set is read like a model (public and unlisted: everyone; private: its owner
+  and the admin), and deleted by its owner or the admin.
 - A comment is edited by its author, and deleted by its author, the model's owner or the admin.
 
 Something a user may not read is answered as if it did not exist (404), so that a private
@@ -14,7 +16,7 @@ model's existence does not leak; the routes do that with ``torchcanvas.api.acces
 
 from __future__ import annotations
 
-from torchcanvas.db.models import Comment, Experiment, Run, SavedModel, User
+from torchcanvas.db.models import Comment, Dataset, Experiment, Run, SavedModel, User
 
 
 def _owns(user: User | None, owner_id: int | None) -> bool:
@@ -35,6 +37,18 @@ def can_edit_model(user: User | None, model: SavedModel) -> bool:
 
 def can_delete_model(user: User | None, model: SavedModel) -> bool:
     return _owns(user, model.owner_id) or _admin(user)
+
+
+def can_read_dataset(user: User | None, dataset: Dataset) -> bool:
+    return dataset.visibility != "private" or _owns(user, dataset.owner_id) or _admin(user)
+
+
+def can_edit_dataset(user: User | None, dataset: Dataset) -> bool:
+    return _owns(user, dataset.owner_id)
+
+
+def can_delete_dataset(user: User | None, dataset: Dataset) -> bool:
+    return _owns(user, dataset.owner_id) or _admin(user)
 
 
 def can_read_run(user: User | None, run: Run | Experiment, model: SavedModel | None) -> bool:

@@ -421,6 +421,16 @@ def _root(doc: str) -> ParamSpec:
 
 
 _ROOT = _root("directory the data set is downloaded to (the --data-root flag overrides it)")
+_UPLOADED = _p(
+    "dataset",
+    "int",
+    None,
+    "the id of a data set you uploaded (Training tab, Your data sets); null: root names a folder the server's "
+    "admin put in its uploads/ folder",
+    nullable=True,
+    minimum=1,
+    maximum=2**31 - 1,
+)
 _SPLIT = _p("test_fraction", "float", 0.2, "share of the samples held out for testing", minimum=0.05, maximum=0.9)
 _VISION_DOC = "torchvision.datasets.{}: downloaded into root on the first run."
 
@@ -585,14 +595,40 @@ def build_datasets() -> dict[str, DatasetSpec]:
             sample_shape=[3, 32, 32],
             num_classes=None,
             is_image=True,
-            doc="Your own images: root/train/<class>/*.png and root/test/<class>/*.png, resized to image_size.",
+            doc="Your own images: a data set you uploaded (a zip of class folders), or root/train/<class>/*.png "
+            "and root/test/<class>/*.png in the server's uploads/ folder; resized to image_size.",
             params=[
-                _root("the folder holding train/ and test/"),
+                _UPLOADED,
+                _root("the folder holding train/ and test/ (--data-root); for an uploaded data set, its name"),
                 _p("image_size", "int", 32, "images are resized to image_size x image_size", minimum=4, maximum=1024),
                 _p("num_classes", "int", 2, "the number of class folders", minimum=2, maximum=100_000),
             ],
         )
     )
+    for task in ("classification", "regression"):
+        sets.append(
+            DatasetSpec(
+                type=f"CSV{task.title()}",
+                title=f"Your table ({task})",
+                category="Your data",
+                task=task,  # type: ignore[arg-type]
+                sample_shape=[4],
+                target_shape=[1] if task == "regression" else [],
+                num_classes=2 if task == "classification" else None,
+                doc=f"A CSV you uploaded, for {task}: its feature columns (standardized with the training split's "
+                "mean and std) and its target column; read with the csv module from root/train.csv and root/test.csv.",
+                params=[
+                    _UPLOADED,
+                    _root("the folder holding train.csv and test.csv (--data-root): the data set's name"),
+                    _p("features", "int", 4, "the number of feature columns", minimum=1, maximum=100_000),
+                    *(
+                        [_p("num_classes", "int", 2, "the number of classes", minimum=2, maximum=100_000)]
+                        if task == "classification"
+                        else []
+                    ),
+                ],
+            )
+        )
     return {s.type: s for s in sets}
 
 
@@ -624,6 +660,9 @@ def dataset_shape(spec: DatasetSpec, values: dict[str, JsonValue]) -> tuple[list
         return [3, size, size], int(values["num_classes"])  # type: ignore[arg-type]
     if spec.type == "RandomRegression":
         return [int(d) for d in values["features"]], None  # type: ignore[union-attr, arg-type]
+    if spec.type in ("CSVClassification", "CSVRegression"):
+        classes = values.get("num_classes")
+        return [int(values["features"])], int(classes) if classes is not None else None  # type: ignore[arg-type]
     if spec.type == "Shapes":
         size = int(values["size"])  # type: ignore[arg-type]
         return [3, size, size], 1 + len(shape_classes(values))

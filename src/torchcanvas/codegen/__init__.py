@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import io
-import warnings
 import zipfile
 
-import torch
-
-from torchcanvas.codegen.model_py import example_input_shapes, model_class_name, render_model_py
+from torchcanvas.codegen.model_py import model_class_name, render_model_py
 from torchcanvas.codegen.render import comment, format_source
 from torchcanvas.graph.model import Graph
 from torchcanvas.graph.validate import GraphError, Issue
 from torchcanvas.limits import Limits
-from torchcanvas.shapes.cost import analyze_within, check_onnx
-from torchcanvas.shapes.infer import BATCH, Analysis
-from torchcanvas.shapes.model import build_model
+from torchcanvas.shapes.cost import analyze_within
+from torchcanvas.shapes.infer import Analysis
 
 __all__ = ["export_onnx", "generate", "generate_files", "generate_model_py", "model_class_name", "zip_project"]
 
@@ -52,7 +48,9 @@ def generate_files(graph: Graph, limits: Limits | None = None) -> tuple[dict[str
     if training:
         return files, training
     cls = model_class_name(graph)
-    files["train.py"] = format_source(render_train_py(graph, cls), "train.py")
+    # The model's attribute names of the frozen nodes that have weights (a layer, a module, a Parameter).
+    frozen = [a.top.infos[n].attr for n in dict.fromkeys(graph.training.freeze) if n in a.top.infos and a.top.infos[n].n_params]
+    files["train.py"] = format_source(render_train_py(graph, cls, frozen), "train.py")
     files["requirements.txt"] = "\n".join(requirements(graph)) + "\n"
     files["README.md"] = _readme(graph, cls)
     return files, []
@@ -66,7 +64,11 @@ def _readme(graph: Graph, cls: str) -> str:
         f"{t.dataset.type} with {t.loss.type} and {t.optimizer.type}.\n\n"
         "```bash\npip install -r requirements.txt\n"
         f"python train.py --epochs {t.epochs} --batch-size {t.batch_size} --lr {t.lr}\n"
-        "tensorboard --logdir runs\n```\n"
+        "tensorboard --logdir runs\n```\n\n"
+        "To start from trained weights instead of a fresh init, give a state_dict saved with\n"
+        "`torch.save(model.state_dict(), PATH)` (or a run's `runs/checkpoint.pt`): every key and shape must\n"
+        "match, and a mismatch stops train.py with the keys that differ.\n\n"
+        "```bash\npython train.py --init-from weights.pt\n```\n"
     )
 
 
@@ -81,32 +83,13 @@ def zip_project(graph: Graph, files: dict[str, str] | None = None) -> bytes:
     return buf.getvalue()
 
 
-def export_onnx(graph: Graph, batch_size: int = 1, limits: Limits | None = None) -> bytes:
-    """The model as ONNX for its input shapes, with a dynamic batch dimension.
+def export_onnx(graph: Graph, limits: Limits | None = None) -> bytes:
+    """The model as ONNX for its input shapes, with a dynamic batch dimension, exported from the
+    generated model.py and verified with onnxruntime (codegen/onnx_export.py; ``export_verified``
+    also returns the verification report).
 
     The file's size is estimated from the analysis first: past ``limits.max_onnx_bytes`` this
     raises LimitExceeded before a weight is allocated."""
-    limits = limits or Limits()
-    a = _analysis(graph, limits)
-    check_onnx(a, limits)
-    model = build_model(a).eval()
-    metas = example_input_shapes(a)
-    dtypes = {"float32": torch.float32, "float64": torch.float64, "int64": torch.int64}
-    inputs = tuple(
-        torch.zeros([batch_size if d == BATCH else d for d in m.shape], dtype=dtypes.get(m.dtype, torch.float32))
-        for m in metas
-    )
-    names = [f"input{i}" if len(metas) > 1 else "input" for i in range(len(metas))]
-    buf = io.BytesIO()
-    try:
-        # The tracing (TorchScript) exporter: torch.export cannot follow GraphModule's plan, which
-        # looks submodules up by name at run time; tracing records the ops that actually run.
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            torch.onnx.export(model, inputs, buf, input_names=names, dynamo=False,  # type: ignore[arg-type]
-                              dynamic_axes={n: {i: "batch" for i, d in enumerate(m.shape) if d == BATCH}
-                                            for n, m in zip(names, metas, strict=True)})
-    except Exception as e:  # the exporter raises many types; the user needs the message
-        raise GraphError([Issue(f"ONNX export failed: {str(e).splitlines()[0][:300]}",
-                                fix="some layers have no ONNX form; remove them or export the PyTorch code")]) from e
-    return buf.getvalue()
+    from torchcanvas.codegen.onnx_export import export_verified
+
+    return export_verified(graph, limits=limits).data

@@ -16,7 +16,7 @@ from torchcanvas.codegen.render import literal
 
 VISION = {"MNIST", "FashionMNIST", "CIFAR10", "CIFAR100", "SVHN", "STL10"}
 # Data sets held in memory as tensors (a TensorDataset): batched by slicing, not by a DataLoader.
-IN_MEMORY = {"Regression1D", "RandomRegression", "Moons", "DigitsRows"}
+IN_MEMORY = {"Regression1D", "RandomRegression", "Moons", "DigitsRows", "CSVClassification", "CSVRegression"}
 
 
 def data_imports(rt: ResolvedTraining) -> list[str]:
@@ -29,6 +29,8 @@ def data_imports(rt: ResolvedTraining) -> list[str]:
             "from sklearn.model_selection import train_test_split",
             "from torch.utils.data import TensorDataset",
         ],
+        "CSVClassification": ["import csv", "from torch.utils.data import TensorDataset"],
+        "CSVRegression": ["import csv", "from torch.utils.data import TensorDataset"],
         "DigitsRows": [
             "from sklearn.datasets import load_digits",
             "from sklearn.model_selection import train_test_split",
@@ -225,6 +227,29 @@ test_set = datasets.ImageFolder(os.path.join(args.data_root, "test"), transform=
     )
 
 
+def _csv_table(rt: ResolvedTraining) -> str:
+    classification = rt.dataset.spec.task == "classification"
+    target = (
+        "torch.tensor([int(row[-1]) for row in rows])  # (N,): class indices"
+        if classification
+        else "torch.tensor([[float(row[-1])] for row in rows])  # (N, 1)"
+    )
+    return f'''def read_table(path):
+    """A CSV the upload wrote: a header row, then the feature columns and the target, as numbers."""
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))[1:]
+    features = torch.tensor([[float(v) for v in row[:-1]] for row in rows])  # (N, {literal(rt.dataset.values["features"])})
+    targets = {target}
+    return features, targets
+
+
+train_x, train_y = read_table(os.path.join(args.data_root, "train.csv"))
+test_x, test_y = read_table(os.path.join(args.data_root, "test.csv"))
+# Each feature standardized with the training split's mean and std (the test split's are not seen).
+mean, std = train_x.mean(0), train_x.std(0, correction=0).clamp_min(1e-8)
+train_set = TensorDataset((train_x - mean) / std, train_y)
+test_set = TensorDataset((test_x - mean) / std, test_y)
+'''
 def _shapes(rt: ResolvedTraining) -> str:
     return segmentation.shapes_data(rt, _pipelines(rt))
 
@@ -238,6 +263,8 @@ _EMITTERS: dict[str, Callable[[ResolvedTraining], str]] = {
     "DigitsRows": _digits_rows,
     "LFWFaces": _lfw,
     "ImageFolder": _image_folder,
+    "CSVClassification": _csv_table,
+    "CSVRegression": _csv_table,
     **dict.fromkeys(VISION, _vision),
 }
 

@@ -44,6 +44,7 @@ def training_variants() -> Iterator[dict[str, Any]]:
     yield {**lfw, "train_transforms": [{"type": "TenCrop", "params": {"size": 24}}],
            "test_transforms": [{"type": "TenCrop", "params": {"size": 24}}]}
     yield {"init": "initialize_weights"}
+    yield {"freeze": ["fc"]}
 
 
 def _render(training: dict[str, Any]) -> str | None:

@@ -94,6 +94,8 @@ parser.add_argument("--device", default={literal(c.device)}, choices=["auto", "c
 parser.add_argument("--seed", type=int, default={literal(c.seed)})
 parser.add_argument("--out", default="runs", help="TensorBoard logs and the checkpoint go here")
 parser.add_argument("--progress", action="store_true", help="also print progress and result events (JSON lines)")
+parser.add_argument("--init-from", default=None, metavar="PATH", help="start from these weights: a state_dict saved with "
+                    "torch.save(model.state_dict(), PATH), or a checkpoint.pt of an earlier run; every key must match")
 args = parser.parse_args()
 
 
@@ -132,12 +134,54 @@ def _data(rt: ResolvedTraining) -> str:
 {data_section(rt)}{data_loaders(rt)}"""
 
 
-def _model(model_class: str, init: str) -> str:
+_LOAD_WEIGHTS = """
+
+def load_weights(model, path):
+    \"\"\"Load a state_dict into the model strictly; on a mismatch, stop with every differing key and the fix.\"\"\"
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if isinstance(state, dict) and isinstance(state.get("model"), dict):
+        state = state["model"]  # a checkpoint.pt of train.py: {"model", "optimizer", "epoch"}
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise SystemExit(f"--init-from {path}: not a state_dict (a dict of tensors); save one with torch.save(model.state_dict(), path)")
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    shapes = [f"{k}: {tuple(state[k].shape)} in the file, {tuple(v.shape)} in the model" for k, v in own.items() if k in state and state[k].shape != v.shape]
+    if missing or unexpected or shapes:
+        report = [f"--init-from {path} does not fit {type(model).__name__}:"]
+        for title, keys in (("missing (in the model, not in the file)", missing), ("unexpected (in the file, not in the model)", unexpected), ("with another shape", shapes)):
+            if keys:
+                report.append(f"  {len(keys)} key(s) {title}: " + ", ".join(keys[:20]) + (" ..." if len(keys) > 20 else ""))
+        report.append("  fix: give weights saved from this model (the same layer names and sizes), or change the model to match them")
+        raise SystemExit("\\n".join(report))
+    model.load_state_dict(state, strict=True)
+    print(f"initial weights: {len(state)} tensors from {path}")
+"""
+
+
+def _freeze(frozen: list[str]) -> str:
+    """requires_grad_(False) on the frozen layers; the optimizer then gets only the trainable weights."""
+    if not frozen:
+        return ""
+    return f"""
+# Frozen layers (training.freeze): their weights keep their initial values. BatchNorm layers among
+# them still update their running statistics in train mode.
+for name in {literal(frozen)}:
+    getattr(model, name).requires_grad_(False)
+trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
+print(f"params: {{trainable:,}} trainable, {{frozen:,}} frozen")
+"""
+
+
+def _model(model_class: str, init: str, frozen: list[str]) -> str:
+    load = "if args.init_from:\n    load_weights(model, args.init_from)\n"
     if init != "initialize_weights":
         return f"""
-# ---- 2/5 model ----
+# ---- 2/5 model ----{_LOAD_WEIGHTS}
+
 model = {model_class}().to(device)
-print(model)
+{load}{_freeze(frozen)}print(model)
 """
     return f"""
 # ---- 2/5 model ----
@@ -155,19 +199,20 @@ def initialize_weights(model):
             nn.init.normal_(m.weight.data, 0, 1)
             if m.bias is not None:
                 m.bias.data.zero_()
-
+{_LOAD_WEIGHTS}
 
 model = {model_class}().to(device)
 initialize_weights(model)
-print(model)
+{load}{_freeze(frozen)}print(model)
 """
 
 
 def _optimizer(rt: ResolvedTraining) -> str:
     opt = rt.optimizer
+    weights = "[p for p in model.parameters() if p.requires_grad]" if rt.config.freeze else "model.parameters()"
     out = f"""
 # ---- 3/5 optimizer ----
-optimizer = torch.optim.{opt.spec.type}(model.parameters(), lr=args.lr{_kwargs(opt)})
+optimizer = torch.optim.{opt.spec.type}({weights}, lr=args.lr{_kwargs(opt)})
 """
     s = rt.scheduler
     if s is None:
@@ -401,11 +446,19 @@ def _result(rt: ResolvedTraining) -> str:
     return ""
 
 
-def render_train_py(graph: Graph, model_class: str) -> str:
-    """The source of train.py; it imports ``model_class`` from the model.py beside it."""
+def render_train_py(graph: Graph, model_class: str, frozen: list[str] | None = None) -> str:
+    """The source of train.py; it imports ``model_class`` from the model.py beside it. ``frozen``:
+    the attribute names of the nodes in ``training.freeze`` (by default, their ids)."""
     if not model_class.isidentifier() or keyword.iskeyword(model_class):
         raise ValueError(f"model class {model_class!r} is not a Python identifier")
     rt = resolve_training(graph.training)
-    source = _header(rt, model_class, graph) + _data(rt) + _model(model_class, graph.training.init) + _optimizer(rt) + _loss(rt) + _train(rt)
+    source = (
+        _header(rt, model_class, graph)
+        + _data(rt)
+        + _model(model_class, graph.training.init, graph.training.freeze if frozen is None else frozen)
+        + _optimizer(rt)
+        + _loss(rt)
+        + _train(rt)
+    )
     compile(source, "train.py", "exec")
     return source

@@ -318,3 +318,42 @@ class Comment(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     author: Mapped[User | None] = relationship(lazy="joined")
+
+
+# --- uploaded data sets --------------------------------------------------------------------------
+
+
+class Dataset(Base):
+    """A data set a user uploaded (torchcanvas.datasets): its files are in
+    ``<data_dir>/uploads/.datasets/<id>/`` (train/<class>/*.png and test/<class>/*.png, or
+    train.csv and test.csv), this row says what they hold. Visibility as a saved model's."""
+
+    __tablename__ = "datasets"
+    # sqlite_autoincrement: SQLite would give a deleted last row's id to the next data set, and a
+    # document naming the old one would read the new one's files.
+    __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_datasets_owner_name"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("users.id", ondelete="CASCADE"), default=None, index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))  # also train.py's default --data-root
+    visibility: Mapped[str] = mapped_column(String(8), default="private")
+    kind: Mapped[str] = mapped_column(String(8))  # "images" or "table"
+    task: Mapped[str] = mapped_column(String(16))  # "classification" or "regression"
+    num_train: Mapped[int] = mapped_column(Integer)
+    num_test: Mapped[int] = mapped_column(Integer)
+    classes: Mapped[list[str]] = mapped_column(GraphJSON, default=list)  # class names, in index order
+    # Per split, the samples of each class (in the order of ``classes``).
+    class_counts: Mapped[dict[str, Any]] = mapped_column(GraphJSON, default=dict)
+    input_shape: Mapped[list[int]] = mapped_column(GraphJSON)  # one sample, without the batch
+    # A table's feature and target columns; an image set's source sizes, split and seed.
+    details: Mapped[dict[str, Any]] = mapped_column(GraphJSON, default=dict)
+    notes: Mapped[list[str]] = mapped_column(GraphJSON, default=list)  # what validation changed (resizes, ...)
+    bytes: Mapped[int] = mapped_column(BigInteger, default=0)  # on disk
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    owner: Mapped[User | None] = relationship(lazy="joined")

@@ -154,6 +154,9 @@ class TrainingConfig(_Strict):
     # "initialize_weights": the seed's init, applied right after the model is built (xavier-normal
     # conv weights, BatchNorm weight 1 / bias 0, normal(0, 1) linear weights, zero biases).
     init: Literal["default", "initialize_weights"] = "default"
+    # Nodes of the top-level graph (layers or module instances) whose weights do not train:
+    # train.py calls requires_grad_(False) on them and gives the optimizer the other weights only.
+    freeze: list[NodeId] = Field(default_factory=list, max_length=MAX_NODES)
 
 
 class Graph(Body):

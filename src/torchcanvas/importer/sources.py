@@ -35,10 +35,9 @@ def torchvision_models() -> list[str]:
 
 
 def torchvision_module(name: str, weights: bool = True) -> nn.Module:
-    """A torchvision classification model, untrained. With ``weights=False`` its parameters and
-    buffers are on the meta device: no memory and no initialisation (the server's way: vit_h_14
-    would be 2.5 GB), and a free-standing parameter's values, which the importer reads for its
-    init, are unknown (zeros)."""
+    """A torchvision classification model, untrained. With ``weights=False`` its layers' parameters
+    and buffers are on the meta device: no memory and no initialisation (the server's way: vit_h_14
+    would be 2.5 GB); see ``weights_on_meta`` for the free-standing parameters."""
     import torchvision
 
     if name not in torchvision_models():
@@ -48,13 +47,19 @@ def torchvision_module(name: str, weights: bool = True) -> nn.Module:
 
 
 _local = threading.local()
+FREE_PARAMETER_ELEMENTS = 1 << 22  # 16 MB of float32: ViT-H's position embedding has 330K
 
 
 @contextmanager
 def weights_on_meta() -> Iterator[None]:
     """Modules built in this thread, in this block, keep their parameters and buffers on the meta
     device. Not ``torch.device("meta")``: that would put every tensor there, and some models
-    compute their widths with tensors in __init__ (RegNet calls .tolist())."""
+    compute their widths with tensors in __init__ (RegNet calls .tolist()).
+
+    Free-standing parameters (those of a module that is not a torch.nn layer: ViT's class_token,
+    ConvNeXt's layer_scale) up to ``FREE_PARAMETER_ELEMENTS`` stay real: the importer reads their
+    values, as __init__ left them, for the Parameter node's init. nn.init's random inits do
+    nothing on the meta device, so a value read there would say nothing."""
     _install_meta_hooks()
     _local.meta = True
     try:
@@ -70,7 +75,8 @@ def _install_meta_hooks() -> None:
     register_parameter, register_buffer = nn.Module.register_parameter, nn.Module.register_buffer
 
     def parameter(self: nn.Module, name: str, param: nn.Parameter | None) -> None:
-        if param is not None and getattr(_local, "meta", False) and not param.is_meta:
+        free = not type(self).__module__.startswith("torch.nn.") and param is not None and param.numel() <= FREE_PARAMETER_ELEMENTS
+        if param is not None and getattr(_local, "meta", False) and not param.is_meta and not free:
             param = nn.Parameter(param.detach().to("meta"), requires_grad=param.requires_grad)
         register_parameter(self, name, param)
 

@@ -44,12 +44,13 @@ from torchcanvas.graph.model import (
     TrainingConfig,
 )
 from torchcanvas.graph.names import Namespace, camel, stem_for_type
+from torchcanvas.graph.validate import Issue
 from torchcanvas.importer.functions import MAPPERS, PASS_THROUGH, Call
 from torchcanvas.shapes.infer import _DTYPE_NAMES, _DTYPES, BATCH, USER_ERRORS, TensorMeta, compute_node, instantiate
 
 # Calls that check, not compute (torchvision's ``torch._assert(h == self.image_size, ...)``): the
 # document's shape check does the same, so they are not carried over.
-_CHECKS: set[Any] = {torch._assert}
+_CHECKS: set[Any] = {torch._assert, fx._symbolic_trace._assert_is_none}
 
 
 @dataclass(frozen=True)
@@ -144,17 +145,19 @@ def layer_params(spec: LayerSpec, m: nn.Module) -> dict[str, Any] | None:
     return params
 
 
-def _init_of(p: torch.Tensor) -> dict[str, Any]:
+def _init_of(p: torch.Tensor) -> dict[str, Any] | None:
     """The Parameter node's init that best describes a tensor's values: zeros, ones, a constant, or
-    normal with the observed standard deviation (two significant digits: 0.02 stays 0.02)."""
+    normal with the observed standard deviation (two significant digits: 0.02 stays 0.02). None
+    when the tensor has no values (built on the meta device, too large to keep: sources.py)."""
     data = p.detach()
     if data.is_meta:
-        return {}  # built without values (the server's torchvision models): zeros
+        return None
     first = float(data.flatten()[0]) if data.numel() else 0.0
     if bool((data == first).all()):
         if first == 0.0:
             return {}
-        return {"init": "ones"} if first == 1.0 else {"init": "constant", "value": first}
+        # Seven significant digits, a float32's: ConvNeXt's 1e-6 reads back as 9.99999997e-07.
+        return {"init": "ones"} if first == 1.0 else {"init": "constant", "value": float(f"{first:.7g}")}
     return {"init": "normal", "value": float(f"{float(data.float().std()):.2g}")}
 
 
@@ -200,6 +203,8 @@ class Importer:
     classes: dict[str, str] = field(default_factory=dict)  # definition -> the source's class name
 
     _traces: dict[Any, fx.Graph] = field(default_factory=dict)
+    warnings: list[Issue] = field(default_factory=list)  # what was imported, but not as the source has it
+    path: list[str] = field(default_factory=list)  # the attribute path of the module being imported
 
     def trace(self, module: nn.Module, concrete: dict[str, Any] | None) -> fx.Graph:
         """The module's fx graph. Tracing costs ~50 ms (fx patches torch's functions each time),
@@ -238,19 +243,24 @@ class Importer:
             d.name = renamed[d.name]
         return order
 
-    def body(self, module: nn.Module, inputs: list[torch.Tensor], lists: dict[str, int] | None = None) -> tuple[_Body, Any] | None:
-        """The module's body and its output on ``inputs`` (meta tensors), or None if refused.
+    def body(self, module: nn.Module, inputs: list[Any], lists: dict[str, int] | None = None,
+             consts: dict[str, Any] | None = None) -> tuple[_Body, Any] | None:
+        """The module's body and its output on ``inputs`` (meta tensors, and the values of
+        ``consts`` in their places among forward's arguments), or None if refused.
 
         ``lists``: forward's arguments that are lists of tensors (DenseNet's layers take every
         earlier feature map), with their lengths; each item becomes an input of its own.
+        ``consts``: forward's arguments that are not tensors (``mask=None``, ``need_weights=False``,
+        or left out and so at their defaults): the body is traced for these values.
         """
-        concrete = {name: [PH] * n for name, n in (lists or {}).items()} or None
+        consts = dict(consts or {})
+        concrete = {**{name: [PH] * n for name, n in (lists or {}).items()}, **consts} or None
         try:
             graph = self.trace(module, concrete)
         except Exception as e:  # a TraceError, or whatever the user's forward raises on a Proxy
             self.refusals.append(Refusal(_trace_failure(e), _error_line(e)))
             return None
-        builder = _BodyBuilder(self, module, graph)
+        builder = _BodyBuilder(self, module, graph, sum(1 for x in inputs if _is_tensor(x)))
         stopped = False
         try:
             out = builder.run(*inputs)
@@ -267,8 +277,8 @@ class Importer:
             return None
         return builder.finish(), out
 
-    def definition(self, child: nn.Module, inputs: list[torch.Tensor], lists: dict[str, int]) -> tuple[str, Any] | None:
-        made = self.body(child, inputs, lists)
+    def definition(self, child: nn.Module, inputs: list[Any], lists: dict[str, int], consts: dict[str, Any]) -> tuple[str, Any] | None:
+        made = self.body(child, inputs, lists, consts)
         if made is None:
             return None
         body, out = made
@@ -301,7 +311,7 @@ def _trace_key(module: nn.Module, concrete: dict[str, Any] | None) -> Any:
     children = tuple((k, type(c)) for k, c in module._modules.items())
     params = tuple((k, tuple(p.shape) if p is not None else None) for k, p in module._parameters.items())
     buffers = tuple(module._buffers)
-    lists = tuple(sorted((k, len(v)) for k, v in (concrete or {}).items()))
+    lists = tuple(sorted((k, len(v)) if isinstance(v, list) else (k, repr(v)) for k, v in (concrete or {}).items()))
     return type(module), tuple(attrs), children, params, buffers, lists
 
 
@@ -343,8 +353,9 @@ class _BodyBuilder(fx.Interpreter):
     numbers check() will show); child modules are imported, which computes their outputs.
     """
 
-    def __init__(self, owner: Importer, module: nn.Module, graph: fx.Graph):
+    def __init__(self, owner: Importer, module: nn.Module, graph: fx.Graph, n_inputs: int):
         super().__init__(module, graph=graph)
+        self.n_inputs = n_inputs  # tensor inputs; forward's other arguments are traced as constants
         self.owner, self.module = owner, module
         self.values: dict[fx.Node, Any] = {}
         self.pending: list[tuple[str, str]] = []  # refusals: fx node name, what
@@ -393,12 +404,14 @@ class _BodyBuilder(fx.Interpreter):
 
     def on_placeholder(self, n: fx.Node) -> None:
         v = self.values.get(n)
+        if n.args and not _is_tensor(v):
+            return  # an argument with a default, traced as a constant (Importer.body's consts): no input node
         if not _is_tensor(v) or v.dim() == 0 or v.shape[0] != BATCH:
             self.stop(n, f"input '{n.name}' that is not a batch of tensors")
         shape: list[Dim] = ["B", *(int(d) for d in v.shape[1:])]
         # One input is x, whatever forward calls it: nn.Sequential's "input" shadows a builtin,
         # and generated code (a Sequential or not) must import back to the same document.
-        single = sum(1 for p in self.graph.nodes if p.op == "placeholder") == 1
+        single = self.n_inputs == 1
         name = self.names.take("x" if single else n.name)
         self.body.nodes.append(InputNode(id=name, name=name, shape=shape))
         self.ports[n] = [(name, "out")]
@@ -430,13 +443,23 @@ class _BodyBuilder(fx.Interpreter):
             self.ports[n] = [(target, "out")]
         else:
             self.called.add(target)
-            self._add_layer(n, target, parameter.SPEC, {"shape": list(p.shape), **_init_of(p)}, [])
+            init = _init_of(p)
+            if init is None:
+                where = ".".join([*self.owner.path, target])
+                self.owner.warnings.append(Issue(
+                    f"{where}: the source's initial values are unknown (a {'x'.join(map(str, p.shape))} parameter built "
+                    "on the meta device), so its Parameter node starts at zeros",
+                    node=target, param="init", severity="warning",
+                    fix="set its init in the Params panel to what the source does, or load the source's weights "
+                    "with --init-from / the Training tab's initial weights"))
+            self._add_layer(n, target, parameter.SPEC, {"shape": list(p.shape), **(init or {})}, [])
         return torch.empty(p.shape, dtype=p.dtype, device="meta")
 
     def on_call_module(self, n: fx.Node) -> Any:
         target = str(n.target)
         child = self.module.get_submodule(target)
-        tensors, lists = self._flat_args(n, child)
+        layer = leaf_type(child)
+        tensors, lists, consts, run_args = self._bind(n, child, layer)
         if target in self.called:
             if any(True for _ in child.parameters()) or any(True for _ in child.buffers()):
                 self.stop(n, f"self.{target} called twice (shared weights)")
@@ -444,16 +467,15 @@ class _BodyBuilder(fx.Interpreter):
         else:
             self.called.add(target)
             name = target
-        extra_kwargs = {k: v for k, v in n.kwargs.items() if k != "need_weights"}
-        if extra_kwargs:
-            self.stop(n, f"self.{target} called with keyword arguments {sorted(extra_kwargs)}")
-        inputs = [self.values[a] for a in tensors]
-        layer = leaf_type(child)
         if layer is not None and lists:
             self.stop(n, f"{layer} self.{target} called with a list of tensors")
         if layer is not None:
             return self._leaf(n, name, child, layer, tensors)
-        made = self.owner.definition(child, inputs, lists)
+        self.owner.path.append(target)
+        try:
+            made = self.owner.definition(child, run_args, lists, consts)
+        finally:
+            self.owner.path.pop()
         if made is None:
             raise _Stop
         definition, out = made
@@ -466,21 +488,59 @@ class _BodyBuilder(fx.Interpreter):
         self.ports[n] = [(name, o.id) for o in d.outputs()]
         return out
 
-    def _flat_args(self, n: fx.Node, child: nn.Module) -> tuple[list[fx.Node], dict[str, int]]:
-        """A call's tensor arguments, lists of tensors unpacked; and which arguments were lists."""
+    def _bind(self, n: fx.Node, child: nn.Module, layer: str | None) -> tuple[list[fx.Node], dict[str, int], dict[str, Any], list[Any]]:
+        """A call's arguments bound to the child's forward, positional or keyword alike: its tensor
+        arguments in forward's order (lists of tensors unpacked), which arguments were lists, the
+        ones that are not tensors (those left out at their defaults), and forward's arguments as
+        the child's trace runs on them (meta tensors and those values)."""
+        what = f"{layer} self.{n.target}" if layer else f"self.{n.target}"
+        signature = inspect.signature(child.forward)
+        try:
+            bound = signature.bind(*n.args, **n.kwargs)
+        except TypeError as e:
+            self.stop(n, f"{what} called with arguments its forward does not take ({e})")
+        spec = layer_spec(layer) if layer else None
+        n_ports = len(spec.input_ports({q.name: q.default for q in spec.params})) if spec else 0
         tensors: list[fx.Node] = []
         lists: dict[str, int] = {}
-        params = list(inspect.signature(child.forward).parameters)
-        for i, a in enumerate(n.args):
+        consts: dict[str, Any] = {}
+        run_args: list[Any] = []
+        given = list(bound.arguments)
+        last = max((i for i, name in enumerate(signature.parameters) if name in given), default=-1)
+        for i, (name, p) in enumerate(signature.parameters.items()):
+            if p.kind is p.VAR_KEYWORD:
+                if bound.arguments.get(name):
+                    self.stop(n, f"{what} called with **{name} ({', '.join(sorted(bound.arguments[name]))})")
+                continue
+            if name not in bound.arguments:
+                if p.default is p.empty or p.kind is p.VAR_POSITIONAL:
+                    continue
+                consts[name] = p.default  # left out: traced at its default
+                if i < last:
+                    run_args.append(p.default)
+                continue
+            a = bound.arguments[name]
             items = list(a) if isinstance(a, (list, tuple)) else [a]
-            if not items or not all(isinstance(x, fx.Node) and _is_tensor(self.values.get(x)) for x in items):
-                self.stop(n, f"self.{n.target} called with arguments that are not tensors")
-            if isinstance(a, (list, tuple)):
-                if i >= len(params):
-                    self.stop(n, f"self.{n.target} called with a list for *args")
-                lists[params[i]] = len(items)
-            tensors += items  # type: ignore[arg-type]
-        return tensors, lists
+            if items and all(isinstance(x, fx.Node) and _is_tensor(self.values.get(x)) for x in items):
+                if layer is not None and (len(tensors) != i or i >= n_ports or isinstance(a, (list, tuple))):
+                    self.stop(n, f"{what} called with the tensor {name}=, which the catalog's {layer} has no input for")
+                if isinstance(a, (list, tuple)) and p.kind is not p.VAR_POSITIONAL:
+                    lists[name] = len(items)
+                tensors += items  # type: ignore[arg-type]
+                run_args += [self.values[x] for x in items]  # type: ignore[index]
+            elif isinstance(a, fx.Node) or any(isinstance(x, fx.Node) for x in items):
+                self.stop(n, f"{what} called with {name}= that is not a tensor (or a list of tensors)")
+            elif layer is not None and not (a == p.default or name == "need_weights"):
+                # need_weights=False only drops the attention weights, which the document does not need.
+                self.stop(n, f"{what} called with {name}={a!r}; the catalog's {layer} takes only the default, {p.default!r}")
+            elif layer is None and not isinstance(a, _PLAIN):
+                self.stop(n, f"{what} called with {name}= of type {type(a).__name__}, which the document cannot hold")
+            else:
+                consts[name] = a
+                run_args.append(a)
+        if layer is None and not tensors:
+            self.stop(n, f"{what} called without a tensor")
+        return tensors, lists, consts, run_args
 
     def _leaf(self, n: fx.Node, name: str, child: nn.Module, type_: str, tensors: list[fx.Node]) -> Any:
         spec = layer_spec(type_)
@@ -615,15 +675,22 @@ def _drop_inferred(spec: LayerSpec, params: dict[str, Any], inputs: dict[str, An
             del params[p.name]
 
 
-def import_module(module: nn.Module, input_shape: list[int], name: str | None = None) -> Graph:
-    """The document for ``module`` fed one batch of ``input_shape`` (a sample's shape)."""
+def import_module(module: nn.Module, input_shape: list[int], name: str | None = None,
+                  warnings: list[Issue] | None = None) -> Graph:
+    """The document for ``module`` fed one batch of ``input_shape`` (a sample's shape). What imports
+    but not exactly as the source has it (a parameter's unknown init) is added to ``warnings``."""
     importer = Importer()
     module = module.eval()
-    made = importer.body(module, [torch.empty(BATCH, *input_shape, device="meta")])
+    # forward's other arguments take their defaults (``mask=None``): traced as those constants.
+    rest = list(inspect.signature(module.forward).parameters.values())[1:]
+    consts = {p.name: p.default for p in rest if p.default is not p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    made = importer.body(module, [torch.empty(BATCH, *input_shape, device="meta")], consts=consts)
     if importer.refusals or made is None:
         raise ImportRefused(importer.refusals or [Refusal("the model", "its forward")])
     # Definitions after the ones they use, as the document lists them.
     body, out = made
+    if warnings is not None:
+        warnings += importer.warnings
     return Graph(name=name or type(module).__name__, nodes=body.nodes, edges=body.edges,
                  modules=importer.canonical_names(body), training=_training(input_shape, out))
 

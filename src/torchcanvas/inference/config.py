@@ -20,3 +20,9 @@ class InferenceSettings(BaseModel):
     # Feature maps drawn per conv activation, and values returned per vector activation.
     max_channels: int = Field(default=32, ge=1, le=1024)
     max_values: int = Field(default=1024, ge=1, le=100_000)
+    # Batch prediction: files per request (a zip's entries counted), bytes once inflated, and how
+    # many times its compressed size a zip entry may inflate (more is a zip bomb). The request
+    # body limit (max_body_bytes) bounds the upload itself first.
+    batch_max_files: int = Field(default=200, ge=1, le=100_000)
+    batch_max_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    batch_max_ratio: float = Field(default=100.0, ge=1.0)

@@ -85,10 +85,15 @@ def input_kind(spec: DatasetSpec, values: dict[str, Any]) -> InputKind:
     )
 
 
-def class_names(spec: DatasetSpec, values: dict[str, Any], n_outputs: int) -> list[str]:
+def class_names(spec: DatasetSpec, values: dict[str, Any], n_outputs: int, folder: Path | None = None) -> list[str]:
+    """``folder``: the data set's files, for an uploaded one (its classes.json, written by the upload)."""
     if spec.type == "Shapes":
         return ["background", *shape_classes(values)]
     names = CLASS_NAMES.get(spec.type)
+    if folder is not None and (folder / "classes.json").is_file():
+        import json
+
+        names = json.loads((folder / "classes.json").read_text(encoding="utf-8"))
     if names is not None and len(names) == n_outputs:
         return list(names)
     return [f"class {i}" for i in range(n_outputs)]
@@ -198,6 +203,25 @@ def _random_regression(n: int, features: tuple[int, ...], targets: int, test_fra
     return TestSet(lambda i: Sample(inputs[i], target=outs[i].tolist()), n_test)
 
 
+@functools.lru_cache(maxsize=8)
+def _table(folder: Path, classification: bool, modified: float) -> TestSet:
+    """An uploaded CSV's test rows, standardized with the training split's mean and std as
+    train.py does (``modified``: test.csv's mtime, so that a changed file is read again)."""
+    import csv
+
+    def read(name: str) -> tuple[torch.Tensor, list[str]]:
+        with (folder / name).open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))[1:]
+        return torch.tensor([[float(v) for v in r[:-1]] for r in rows]), [r[-1] for r in rows]
+
+    train_x, _ = read("train.csv")
+    test_x, ys = read("test.csv")
+    xs = (test_x - train_x.mean(0)) / train_x.std(0, correction=0).clamp_min(1e-8)
+    if classification:
+        return TestSet(lambda i: Sample(xs[i], label=int(ys[i])), len(xs))
+    return TestSet(lambda i: Sample(xs[i], target=[float(ys[i])]), len(xs))
+
+
 @functools.lru_cache(maxsize=4)
 def _shapes(
     n: int, size: int, shapes: tuple[str, ...], max_objects: int, noise: float, test_fraction: float, seed: int
@@ -272,4 +296,8 @@ def test_set(spec: DatasetSpec, values: dict[str, Any], seed: int, folder: Path 
         raise NoTestSet(f"the {t} test set is not on this server")
     if t == "ImageFolder":
         return _image_folder(folder, input_kind(spec, values))
+    if t in ("CSVClassification", "CSVRegression"):
+        if not (folder / "test.csv").is_file():
+            raise NoTestSet("the table's test.csv is not on this server")
+        return _table(folder, t == "CSVClassification", (folder / "test.csv").stat().st_mtime)
     return _vision(spec, folder)

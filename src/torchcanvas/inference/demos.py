@@ -120,5 +120,7 @@ def queue(db: Session, runner: Runner, examples_dir: Path) -> list[int]:
             pending.extend(r.id for r in runs)
             continue
         graph = Graph.model_validate(model.graph)
-        pending.append(runner.submit(graph, name=doc["name"], model_id=model.id, owner_id=user.id))
+        pending.append(
+            runner.submit(graph, name=doc["name"], model_id=model.id, model_version=model.version, owner_id=user.id)
+        )
     return pending

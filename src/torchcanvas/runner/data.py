@@ -2,7 +2,9 @@
 
 A document's dataset ``root`` is a relative name, never a host path. The runner resolves it
 inside ``<data_dir>/datasets/`` for the data sets it downloads, and inside ``<data_dir>/uploads/``
-for ``ImageFolder`` (the user's own images, put there by an upload), and refuses any root that
+for ``ImageFolder`` (the user's own images, put there by the server's admin); an uploaded data
+set (``ImageFolder`` or ``CSV*`` with a ``dataset`` id) is its folder in ``uploads/.datasets/``
+(torchcanvas.datasets.store). It refuses any root that
 ends up outside its area: absolute, climbing out with ``..``, or through a symlink. Messages name
 the root as the user wrote it, never the host path it resolved to.
 
@@ -16,11 +18,12 @@ import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
+from torchcanvas.datasets.store import dataset_dir
 from torchcanvas.graph.validate import GraphError, Issue
 
 DEFAULT_ROOT = "data"  # the catalog's default for a dataset's root
 # The datasets whose files are the user's own rather than downloaded.
-UPLOADED = frozenset({"ImageFolder"})
+UPLOADED = frozenset({"ImageFolder", "CSVClassification", "CSVRegression"})
 
 
 def _refuse(root: object, why: str, fix: str) -> GraphError:
@@ -36,6 +39,22 @@ def resolve_root(data_dir: Path, dataset_type: str, params: dict[str, Any]) -> P
     """The dataset's folder inside the data directory (resolved; it may not exist yet for a
     download). Raises GraphError (param ``root``) for a root that is not a name inside its area,
     or, for uploaded data, a folder that does not exist there."""
+    dataset_id = params.get("dataset")
+    if dataset_type in UPLOADED and isinstance(dataset_id, int) and not isinstance(dataset_id, bool):
+        # An uploaded data set, by its id: who may read it was asked when the run was queued
+        # (torchcanvas.datasets.store.check_choice); here only whether it is still there.
+        folder = dataset_dir(data_dir, dataset_id).resolve()
+        if not folder.is_dir():
+            raise GraphError(
+                [
+                    Issue(
+                        f"data set {dataset_id} is no longer on this server",
+                        param="training.dataset.dataset",
+                        fix="choose another data set, or upload it again",
+                    )
+                ]
+            )
+        return folder
     root = params.get("root", DEFAULT_ROOT)
     area_name = "uploads" if dataset_type in UPLOADED else "datasets"
     fix = f"use a relative folder name such as 'mnist'; it is kept in the server's {area_name}/ folder"
@@ -46,6 +65,8 @@ def resolve_root(data_dir: Path, dataset_type: str, params: dict[str, Any]) -> P
         raise GraphError([Issue("dataset root is an absolute path", param="training.dataset.root", fix=fix)])
     if ".." in PurePosixPath(root.replace("\\", "/")).parts:
         raise _refuse(root, "climbs out of its folder with '..'", fix)
+    if root.startswith("."):  # .datasets/ and .incoming/: uploaded data sets are reached by id only
+        raise _refuse(root, "starts with a dot", fix)
     area = data_area(data_dir, dataset_type).resolve()
     folder = (area / root).resolve()
     if not folder.is_relative_to(area):  # a symlink inside the area pointing out of it
@@ -54,8 +75,9 @@ def resolve_root(data_dir: Path, dataset_type: str, params: dict[str, Any]) -> P
         raise _refuse(
             root,
             "is not a folder of uploaded images",
-            f"put the images in {root}/ inside the server's uploads/ folder (train/<class>/*.png and "
-            "test/<class>/*.png); there is no upload page yet, so the server's admin does this",
+            "upload a zip of class folders in the Training tab (Your data sets) and choose it there; or the "
+            f"server's admin puts the images in {root}/ inside its uploads/ folder (train/<class>/*.png and "
+            "test/<class>/*.png)",
         )
     return folder
 

@@ -38,6 +38,7 @@ class LaunchSpec:
     env: dict[str, str] = field(default_factory=dict)  # extra environment (threads etc.)
     memory_bytes: int | None = None  # RLIMIT_AS, None for none
     device: str = "auto"  # the run's training.device: "auto" | "cpu" | "cuda"
+    threads: int | None = None  # torch's intra-op threads (runner/threads.py); None: torch's default
 
 
 class Execution(Protocol):
@@ -203,7 +204,7 @@ class LocalExecutor:
             proc = None
         if proc is None:
             proc = self._spawn(env)
-        line = {"cwd": str(spec.folder), "args": spec.args, "memory_bytes": spec.memory_bytes}
+        line = {"cwd": str(spec.folder), "args": spec.args, "memory_bytes": spec.memory_bytes, "threads": spec.threads}
         assert proc.stdin is not None
         proc.stdin.write((json.dumps(line) + "\n").encode())
         proc.stdin.close()

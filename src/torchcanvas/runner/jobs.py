@@ -32,11 +32,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from torchcanvas import codegen
 from torchcanvas.auth.config import Quotas
 from torchcanvas.auth.quotas import QuotaExceeded
-from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent
+from torchcanvas.datasets.store import check_choice
+from torchcanvas.db.models import FINISHED_STATUSES, Run, RunEvent, User
 from torchcanvas.graph.model import Graph
 from torchcanvas.runner.data import relative_to_run, resolve_root
 from torchcanvas.runner.events import RunEvent as Event
 from torchcanvas.runner.events import RunFinished, RunQueued, event_from_dict
+from torchcanvas.runner.weights import INIT_FILE, place
 
 if TYPE_CHECKING:
     from torchcanvas.settings import Settings
@@ -140,6 +142,7 @@ def train_args(folder: Path, data_dir: Path, config: dict[str, Any]) -> list[str
         "--out",
         "runs",
         "--progress",
+        *(["--init-from", INIT_FILE] if config.get("init_from") else []),
     ]
 
 
@@ -222,16 +225,22 @@ class Runner:
         *,
         name: str | None = None,
         model_id: Any = None,
+        model_version: int | None = None,
         experiment_id: int | None = None,
         label: str = "",
         variant: dict[str, Any] | None = None,
         owner_id: int | None = None,
+        init_from: tuple[Path, dict[str, Any]] | None = None,
     ) -> int:
-        """Queue a run of ``graph`` (its training config included) for the user ``owner_id``.
+        """Queue a run of ``graph`` (its training config included) for the user ``owner_id``;
+        ``init_from``: the weights file it starts from (checked already) and how its config names it.
         Raises GraphError when the project cannot be generated or its data lies outside the data
         directory, QueueFull when the queue is full, QuotaExceeded when the user is at a quota.
+        ``model_version`` is the number of the saved model's version that ``graph`` is.
         Returns the run's id."""
         dataset = graph.training.dataset
+        with self.sessions() as s:  # an uploaded data set: may its owner read it, and does the config fit it
+            check_choice(s, s.get(User, owner_id) if owner_id is not None else None, dataset.type, dataset.params)
         resolve_root(self.data_dir, dataset.type, dataset.params)
         files = codegen.generate(graph, limits=self.limits)
         with self._submitting, self.sessions() as s:
@@ -241,10 +250,11 @@ class Runner:
                 name=(name or graph.name)[:200],
                 status="queued",
                 model_id=model_id,
+                model_version=model_version if model_id is not None else None,
                 experiment_id=experiment_id,
                 label=label[:500],
                 variant=variant or {},
-                config=graph.training.model_dump(mode="json"),
+                config={**graph.training.model_dump(mode="json"), **({"init_from": init_from[1]} if init_from else {})},
                 graph=graph.model_dump(mode="json"),
                 created_at=_utcnow(),
             )
@@ -254,6 +264,8 @@ class Runner:
             folder.mkdir(parents=True, exist_ok=True)
             for filename, content in files.items():
                 (folder / filename).write_text(content, encoding="utf-8")
+            if init_from is not None:
+                place(init_from[0], folder)
             # Stored with the run, in one commit: a worker that claims the run at once numbers
             # its events after this one.
             add_events(s, [RunQueued(run_id=run.id, seq=1, epochs=graph.training.epochs)])

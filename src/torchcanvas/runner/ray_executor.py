@@ -50,6 +50,7 @@ from typing import IO, TYPE_CHECKING, Any
 from torchcanvas.graph.validate import GraphError, Issue
 from torchcanvas.runner import torchcanvas_job as job
 from torchcanvas.runner.executor import LaunchSpec, run_env
+from torchcanvas.runner.threads import threads_env
 
 if TYPE_CHECKING:
     from torchcanvas.settings import Settings
@@ -338,7 +339,7 @@ class RayExecutor:
                 "working_dir": str(spec.folder),
                 "excludes": ["/log.txt", "/runs/", "__pycache__/"],  # what the worker writes there
                 "py_modules": [str(JOB_PACKAGE)],
-                "env_vars": {**self.env, **spec.env},
+                "env_vars": {**self.env, **spec.env, **threads_env(spec.threads)},
             },
             entrypoint_num_cpus=self.cpus,
             entrypoint_num_gpus=gpus or None,

@@ -44,6 +44,7 @@ def check_analysis(a: Analysis) -> CheckResult:
         modules={name: _results(body) for name, body in a.module_bodies.items()},
         issues=[IssueModel.of(i) for i in a.issues],
         total_params=sum(n.params for n in nodes.values()),
+        frozen_params=sum(nodes[n].params for n in set(a.graph.training.freeze) if n in nodes),
         total_flops=sum(n.flops for n in nodes.values()),
     )
 

@@ -561,6 +561,13 @@ _TRAINING_CACHE = _LRU(1_000)
 def _training_warnings(graph: Graph, top: BodyAnalysis) -> list[Issue]:
     """Does the training config fit the model? Warnings: the model itself is fine, and model.py
     can be generated; ``codegen.generate`` refuses a train.py that would not run."""
+    from torchcanvas.shapes.training import freeze_issues
+
+    frozen = [Issue(i.message, i.node, i.param, i.fix, i.module, severity="warning") for i in freeze_issues(graph, top.infos)]
+    return frozen + _fit_warnings(graph, top)
+
+
+def _fit_warnings(graph: Graph, top: BodyAnalysis) -> list[Issue]:
     from torchcanvas.shapes.training import training_issues
 
     ins, outs = graph.inputs(), graph.outputs()

@@ -43,4 +43,5 @@ class CheckResult(BaseModel):
     modules: dict[str, dict[str, NodeResult]] = Field(default_factory=dict)
     issues: list[IssueModel] = Field(default_factory=list)  # every issue, node issues included
     total_params: int = 0
+    frozen_params: int = 0  # of total_params: the weights of the nodes in training.freeze
     total_flops: int = 0

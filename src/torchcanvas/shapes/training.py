@@ -3,7 +3,8 @@ model's output against the loss and the data set's targets."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import torch
 
@@ -89,6 +90,24 @@ def _constructed(rt: ResolvedTraining) -> list[Issue]:
         except (ValueError, RuntimeError, TypeError, OverflowError) as e:
             issues.append(Issue(f"{field} {r.spec.type}: torch refuses these params: {str(e).strip()[:200]}",
                                 param=f"training.{field}", fix="change the param it names"))
+    return issues
+
+
+def freeze_issues(graph: Graph, infos: Mapping[str, Any]) -> list[Issue]:
+    """``training.freeze`` names layers or module instances of the top-level graph, and leaves some
+    weights to train (an optimizer with no weights at all is an error in torch)."""
+    issues = []
+    for i, nid in enumerate(graph.training.freeze):
+        info = infos.get(nid)
+        if info is None or info.node.kind not in ("layer", "module"):
+            what = "is not a node of the model" if info is None else f"is an {info.node.kind} node, which has no weights"
+            issues.append(Issue(f"training.freeze[{i}]: '{nid}' {what}", param=f"training.freeze[{i}]",
+                                fix="freeze layers or modules of the top-level graph; remove this name"))
+    total = sum(x.n_params for x in infos.values())
+    frozen = sum(infos[n].n_params for n in set(graph.training.freeze) if n in infos)
+    if total and frozen >= total:
+        issues.append(Issue(f"training.freeze: every weight ({total:,}) is frozen, so there is nothing to train",
+                            param="training.freeze", fix="leave at least one layer with weights unfrozen, e.g. the last one"))
     return issues
 
 

@@ -19,7 +19,9 @@ function describe(body: { detail?: unknown; issues?: Issue[] }): { message: stri
     const issues = d.map((x: { message?: string; msg?: string; node?: string }) => ({ message: x.message ?? x.msg ?? String(x), node: x.node ?? null }));
     return { message: issues.map((i) => i.message).join("; "), issues };
   }
-  return { message: typeof d === "string" ? d : JSON.stringify(d ?? body), issues: body.issues ?? [] };
+  // An object detail carries its own one-line message (a run whose initial weights do not fit).
+  const message = d && typeof d === "object" && typeof (d as { message?: unknown }).message === "string" ? (d as { message: string }).message : null;
+  return { message: typeof d === "string" ? d : message ?? JSON.stringify(d ?? body), issues: body.issues ?? [] };
 }
 
 /**
@@ -69,8 +71,14 @@ export const api = {
   check: (g: Graph, signal?: AbortSignal) => json<CheckResult>("/check", post(g, signal)),
   /** `issues`: why a file is missing (train.py when the training config does not fit the model). */
   codegen: (g: Graph, signal?: AbortSignal) => json<{ files: Record<string, string>; issues?: Issue[] }>("/codegen", post(g, signal)),
-  codegenZip: async (g: Graph) => (await request("/codegen?format=zip", post(g))).blob(),
-  onnx: async (g: Graph) => (await request("/export/onnx", post(g))).blob(),
+  /** `includeData`: with the uploaded data set the config reads, in train.py's --data-root folder. */
+  codegenZip: async (g: Graph, includeData = false) =>
+    (await request(`/codegen?format=zip${includeData ? "&include_data=true" : ""}`, post(g))).blob(),
+  /** The .onnx file and its verification (the server ran it in onnxruntime against PyTorch). */
+  onnx: async (g: Graph) => {
+    const res = await request("/export/onnx", post(g));
+    return { blob: await res.blob(), verification: res.headers.get("X-Onnx-Verification") ?? "" };
+  },
   templates: () => json<Template[]>("/templates"),
   zoo: () => json<ZooModel[]>("/import/torchvision"),
   importModel: (source: string, signal?: AbortSignal) => json<Imported>("/import", post({ source }, signal)),
@@ -88,6 +96,7 @@ export const api = {
     remove: (id: string) => request(`/models/${id}`, send("DELETE")),
     duplicate: (id: string) => json<SavedModel>(`/models/${id}/duplicate`, { method: "POST" }),
     versions: (id: string) => json<ModelVersion[] | { items: ModelVersion[] }>(`/models/${id}/versions`),
+    version: (id: string, n: number) => json<ModelVersion & { graph: Graph }>(`/models/${id}/versions/${n}`),
     restore: (id: string, n: number) => json<SavedModel>(`/models/${id}/versions/${n}/restore`, { method: "POST" }),
   },
 };

@@ -2,6 +2,7 @@
 // experiments.py, lab.py and runner/events.py, and their fetch wrappers.
 import { json, post } from "./client";
 import type { Graph, Json } from "./types";
+import type { InitFrom } from "./weights";
 
 export type RunStatus = "queued" | "running" | "succeeded" | "failed" | "cancelled" | "interrupted";
 export const ACTIVE: ReadonlySet<RunStatus> = new Set(["queued", "running"]);
@@ -55,8 +56,12 @@ export type Curves = Record<string, Num[]>;
 export interface RunSummary {
   id: number;
   name: string;
+  /** The username of whoever started it. */
+  owner?: string | null;
   status: RunStatus;
   model_id: string | null;
+  /** The number of the model's version it trained (null: a draft's run, or from before versions were recorded). */
+  model_version?: number | null;
   experiment_id: number | null;
   label: string;
   variant: Record<string, Json>;
@@ -129,6 +134,8 @@ export interface Overrides {
   epochs?: number;
   lr?: number;
   batch_size?: number;
+  /** Start from these weights (train.py --init-from); the server checks them strictly first. */
+  init_from?: InitFrom;
 }
 /** A run or an experiment starts from a saved model or from a graph (exactly one). */
 export type Source = { model_id: string } | { graph: Graph };

@@ -69,6 +69,8 @@ export interface TrainingConfig {
   seed: number;
   device: "auto" | "cpu" | "cuda";
   init: "default" | "initialize_weights";
+  /** Top-level nodes whose weights do not train (requires_grad_(False) in train.py). */
+  freeze?: string[];
 }
 export interface Graph extends Body {
   schema_version: 1;
@@ -200,6 +202,8 @@ export interface CheckResult {
   issues: Issue[];
   total_params: number;
   total_flops: number;
+  /** Of total_params: the weights of the nodes in training.freeze. */
+  frozen_params?: number;
 }
 
 // --- models / templates --------------------------------------------------------------------

@@ -233,13 +233,14 @@ export async function autoLayout(
 }
 
 /** The body laid out anew if its own positions only fit `view` below the readable zoom. */
-export async function readableBody<B extends Body>(body: B, view: Viewport): Promise<B> {
+export async function readableBody<B extends Body>(body: B, view: Viewport, sizeOf?: (id: string) => Size): Promise<B> {
   const { w, h } = bodyBounds(body);
-  return fitZoom(w, h, view) >= READABLE_ZOOM ? body : laidOut(body, view);
+  return fitZoom(w, h, view) >= READABLE_ZOOM ? body : laidOut(body, view, sizeOf);
 }
 
-/** The body laid out anew for `view`, whatever its own positions. */
-export async function laidOut<B extends Body>(body: B, view: Viewport): Promise<B> {
-  const pos = await autoLayout(body, undefined, view);
+/** The body laid out anew for `view`, whatever its own positions; `sizeOf`: the nodes' sizes
+ * where known (canvas/nodeSize.ts estimates them before they are drawn). */
+export async function laidOut<B extends Body>(body: B, view: Viewport, sizeOf?: (id: string) => Size): Promise<B> {
+  const pos = await autoLayout(body, sizeOf, view);
   return { ...body, nodes: body.nodes.map((n) => (pos[n.id] ? { ...n, position: pos[n.id] } : n)) };
 }

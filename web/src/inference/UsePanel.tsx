@@ -3,14 +3,17 @@
 // takes (GET /runs/{id}/inference). A layer clicked on the canvas is inspected at once.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useDoc } from "../store/doc";
+import { Batch } from "./Batch";
+import { BrowserRun } from "./BrowserRun";
+import { Curve } from "./Curve";
 import { DrawPad } from "./DrawPad";
 import { Activations, Maps, Seen } from "./Results";
 import { PredictionView } from "./views";
 import type { Activation, Explanation, Input, Method, Prediction, Usage } from "./api";
 import { METHOD_NAMES, inferenceApi } from "./api";
 
-type Source = "sample" | "upload" | "draw" | "numbers";
-const SOURCE_NAMES: Record<Source, string> = { sample: "Test sample", upload: "Image", draw: "Draw", numbers: "Numbers" };
+type Source = "sample" | "upload" | "draw" | "numbers" | "batch";
+const SOURCE_NAMES: Record<Source, string> = { sample: "Test sample", upload: "Image", draw: "Draw", numbers: "Numbers", batch: "Batch" };
 
 function sources(u: Usage): Source[] {
   const out: Source[] = [];
@@ -18,6 +21,7 @@ function sources(u: Usage): Source[] {
   if (u.test_samples) out.push("sample");
   if (u.input?.image) out.push("upload");
   if (u.input && !u.input.image && !u.input.pad_max) out.push("numbers");
+  if (u.input?.image && u.task === "classification") out.push("batch");
   return out;
 }
 
@@ -103,13 +107,19 @@ export function UsePanel({ runId }: { runId: number }) {
         {source === "sample" && <SamplePicker n={usage.test_samples ?? 0} onPick={(i) => use({ kind: "sample", sample: i })} />}
         {source === "upload" && <ImageDrop onImage={(file) => use({ kind: "image", file })} size={usage.input?.size ?? []} />}
         {source === "numbers" && <NumbersEntry shape={usage.input?.sample_shape ?? []} onX={(x) => use({ kind: "x", x })} />}
+        {usage.task === "regression" && (usage.input?.sample_shape ?? []).every((d) => d === 1) && (
+          // one number in: the model's curve, whatever the input came from (a 1-element tensor's mean is its x)
+          <Curve runId={runId} entered={input && prediction ? { x: input.kind === "x" ? input.x[0] : prediction.input.mean, p: prediction } : null} />
+        )}
         {error && <div className="tc-error-box" data-testid="use-error">{error}</div>}
-        {prediction && <Seen input={prediction.input} steps={prediction.preprocessing} />}
+        {prediction && source !== "batch" && <Seen input={prediction.input} steps={prediction.preprocessing} />}
       </div>
-      <div className="tc-use-col">
+      {source === "batch" && <div className="tc-use-span"><Batch runId={runId} /></div>}
+      {source !== "batch" && <div className="tc-use-col">
         {busy === "predict" && !prediction && <div className="muted">Asking the model…</div>}
         {!prediction && !busy && <div className="muted">Give the model an input on the left.</div>}
         {prediction && <PredictionView p={prediction} />}
+        {prediction && prediction.task !== "segmentation" && <BrowserRun runId={runId} usage={usage} input={input} />}
         {prediction && usage.methods.length > 0 && (
           <section className="tc-use-section">
             <div className="tc-use-row">
@@ -141,7 +151,7 @@ export function UsePanel({ runId }: { runId: number }) {
             {activation && activation.node === node && <Activations a={activation} />}
           </section>
         )}
-      </div>
+      </div>}
     </div>
   );
 }

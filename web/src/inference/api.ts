@@ -1,5 +1,6 @@
 // The inference studio's API: TS mirror of api/routes/inference.py, and its fetch wrappers.
 import { json, post, request } from "../api/client";
+import type { BatchRow, TensorData } from "./onnxMath";
 
 export type Method = "integrated_gradients" | "saliency" | "grad_cam";
 export const METHOD_NAMES: Record<Method, string> = {
@@ -52,7 +53,23 @@ export interface Prediction {
   sample: number | null;
   true_label: { index: number; label: string } | null;
   true_value: number[] | null;
+  tensor?: TensorData | null;
   segmentation?: SegmentationRead | null;
+}
+export interface BatchPrediction {
+  run_id: number;
+  scoring: string;
+  count: number;
+  failed: number;
+  latency_ms: number;
+  rows: BatchRow[];
+}
+export interface Curve {
+  run_id: number;
+  x: number[];
+  y: number[];
+  test_x: number[];
+  test_y: number[];
 }
 export interface Explanation {
   run_id: number;
@@ -108,7 +125,14 @@ function body(input: Input, extra: Record<string, string | number | string[] | n
 
 export const inferenceApi = {
   usage: (runId: number) => json<Usage>(`/runs/${runId}/inference`),
-  predict: (runId: number, input: Input) => json<Prediction>(`/runs/${runId}/predict`, body(input, {})),
+  predict: (runId: number, input: Input, tensor = false) =>
+    json<Prediction>(`/runs/${runId}/predict`, body(input, tensor ? { tensor: input.kind === "image" ? "1" : 1 } : {})),
+  batch: (runId: number, files: File[]) => {
+    const form = new FormData();
+    for (const f of files) form.append("images", f, f.name);
+    return json<BatchPrediction>(`/runs/${runId}/predict/batch`, { method: "POST", body: form });
+  },
+  curve: (runId: number) => json<Curve>(`/runs/${runId}/curve`),
   explain: (runId: number, input: Input, methods: Method[], target: number | null) =>
     json<Explanation>(`/runs/${runId}/explain`, body(input, { methods, target })),
   activations: (runId: number, input: Input, node: string) =>

@@ -16,7 +16,7 @@ export function runLabel(r: RunSummary): string {
   const acc = num(r.final?.test_acc), loss = num(r.final?.test_loss);
   const metric = acc !== null ? `test_acc ${acc.toFixed(3)}` : loss !== null ? `test_loss ${loss.toPrecision(3)}` : "no test metric";
   const epochs = r.final?.epochs ?? r.final?.epoch;
-  return `#${r.id} · ${metric}${epochs ? ` · ${epochs} epoch${epochs === 1 ? "" : "s"}` : ""}${r.label ? ` · ${r.label}` : ""}`;
+  return `#${r.id}${r.model_version ? ` · v${r.model_version}` : ""} · ${metric}${epochs ? ` · ${epochs} epoch${epochs === 1 ? "" : "s"}` : ""}${r.label ? ` · ${r.label}` : ""}`;
 }
 
 export const parseTags = (text: string): string[] =>

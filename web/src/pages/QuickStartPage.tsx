@@ -3,6 +3,8 @@ import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { Graph, Template } from "../api/types";
 import { laidOut, prewarmLayout, readableBody } from "../graph/layout";
+import { estimatedSizes } from "../canvas/nodeSize";
+import { useCatalog } from "../store/catalog";
 import { emptyGraph } from "../store/doc";
 import { replaceDocument } from "../store/replace";
 import { setTourStep } from "../store/ui";
@@ -25,7 +27,10 @@ export function QuickStartPage() {
     // panel take about 560 px of its width). An imported model's rows are spaced for the
     // server's guess of a node's size: laid out here, with the editor's own.
     const view = { width: Math.max(400, window.innerWidth - 560), height: Math.max(300, window.innerHeight - 45) };
-    const body = await (relayout ? laidOut(graph, view) : readableBody(graph, view));
+    // Laid out with each node's own height (a Conv2d with three lines of params is twice a
+    // ReLU's), so that every shape label has its gap between two nodes.
+    const sizes = estimatedSizes(graph.nodes, useCatalog.getState().catalog?.layers);
+    const body = await (relayout ? laidOut(graph, view, sizes) : readableBody(graph, view, sizes));
     if (await replaceDocument({ ...body, name: graph.name ?? name }, what)) navigate("#/");
   };
   const open = (t: Template) => void openGraph(t.graph, t.title, false, `the template “${t.title}”`);

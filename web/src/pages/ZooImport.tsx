@@ -57,6 +57,11 @@ export function ZooImport({ onOpen }: { onOpen: (graph: Graph) => void }) {
           {picked?.state === "done" &&
             `${formatCount(picked.result.params)} params · ${formatCount(picked.result.flops)} FLOPs per image · ${picked.result.graph.nodes?.length ?? 0} nodes`}
         </span>
+        {picked?.state === "done" && (picked.result.issues?.length ?? 0) > 0 && (
+          <ul className="tc-warn-box small" data-testid="zoo-warnings">
+            {picked.result.issues?.map((i, k) => <li key={k}>{i.message}{i.fix ? ` (fix: ${i.fix})` : ""}</li>)}
+          </ul>
+        )}
         {picked?.state === "refused" && (
           <div className="tc-error-box" data-testid="zoo-refused">
             {picked.name} cannot be imported: {picked.message}

@@ -31,17 +31,24 @@ export function Palette() {
     const el = document.querySelector(".tc-canvas");
     const r = el?.getBoundingClientRect();
     const centre = r ? screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }) : { x: 0, y: 0 };
-    const id = placeFromPalette(item, { x: centre.x - 90, y: centre.y - 30 });
-    // Bring the new node into view if it landed outside it (below a node near the bottom edge).
-    const n = currentBody(useDoc.getState()).nodes.find((x) => x.id === id);
+    const { id, moved } = placeFromPalette(item, { x: centre.x - 90, y: centre.y - 30 });
+    // Bring the new node into view if it landed outside it (below a node near the bottom edge),
+    // with the output it pushed down when both fit (the next step is to connect them).
+    const nodes = currentBody(useDoc.getState()).nodes;
+    const n = nodes.find((x) => x.id === id);
     if (n && r) {
-      // Its whole box must be on screen and clear of the minimap in the bottom-right corner.
-      const p = flowToScreenPosition(n.position);
       const z = getZoom();
-      const right = p.x + NODE_W * z, bottom = p.y + NODE_H * z;
+      const withOut = [n, ...nodes.filter((x) => moved.includes(x.id))];
+      const y1 = Math.max(...withOut.map((x) => x.position.y)) + NODE_H;
+      const shown = (y1 - n.position.y) * z < r.height - 60 ? withOut : [n];
+      const top = n.position.y, bottomY = Math.max(...shown.map((x) => x.position.y)) + NODE_H;
+      const left = Math.min(...shown.map((x) => x.position.x)), rightX = Math.max(...shown.map((x) => x.position.x)) + NODE_W;
+      // The whole box must be on screen and clear of the minimap in the bottom-right corner.
+      const p = flowToScreenPosition({ x: left, y: top });
+      const right = p.x + (rightX - left) * z, bottom = p.y + (bottomY - top) * z;
       const underMap = right > r.right - MINIMAP.width - 30 && bottom > r.bottom - MINIMAP.height - 30;
       if (p.x < r.left || p.y < r.top || right > r.right - 10 || bottom > r.bottom - 10 || underMap)
-        void setCenter(n.position.x + NODE_W / 2, n.position.y + NODE_H / 2, { zoom: z, duration: 200 });
+        void setCenter((left + rightX) / 2, (top + bottomY) / 2, { zoom: z, duration: 200 });
     }
     setTab("params");
   };

@@ -53,5 +53,15 @@ export function SummaryPanel() {
   if (!result || result === NO_RESULT) return <div className="muted pad">Waiting for the first check…</div>;
   const nodes = path === null ? result.nodes : result.modules?.[path];
   const totals = path === null ? { params: result.total_params, flops: result.total_flops } : undefined;
-  return <SummaryTable body={body} nodes={nodes} totals={totals} />;
+  const frozen = path === null ? result.frozen_params ?? 0 : 0;
+  return (
+    <>
+      <SummaryTable body={body} nodes={nodes} totals={totals} />
+      {frozen > 0 && (
+        <div className="muted small pad" data-testid="summary-frozen">
+          Training: {(result.total_params - frozen).toLocaleString()} params trainable, {frozen.toLocaleString()} frozen (Training tab → Frozen layers)
+        </div>
+      )}
+    </>
+  );
 }

@@ -5,8 +5,10 @@ import { trainingChoices } from "../store/defaults";
 import { useDoc } from "../store/doc";
 import { AugmentPreview } from "./AugmentPreview";
 import { ChoiceForm } from "./ChoiceForm";
+import { DatasetsSection } from "../datasets/DatasetsSection";
 import { DownloadNote } from "./DownloadNote";
 import { TransformList } from "./TransformList";
+import { FrozenLayers, InitialWeights } from "./WeightsSection";
 import { WarningList } from "./TrainingWarnings";
 import { useWarnings } from "../canvas/WarningChip";
 
@@ -40,6 +42,7 @@ export function TrainingPanel() {
       <WarningList warnings={warnings} field="other" />
       <h4>Dataset</h4>
       <WarningList warnings={warnings} field="dataset" />
+      <DatasetsSection />
       <ChoiceForm kind="datasets" value={t.dataset} testId="dataset" onChange={(c) => c && set({ dataset: c })} />
       <DownloadNote />
       <h4>Augmentation (training split)</h4>
@@ -65,6 +68,11 @@ export function TrainingPanel() {
           {trainingChoices("device").map((d) => <option key={d} value={d}>{d}</option>)}
         </select>
       </div>
+      <h4>Initial weights</h4>
+      <InitialWeights />
+      <h4>Frozen layers</h4>
+      <WarningList warnings={warnings} field="freeze" />
+      <FrozenLayers />
     </div>
   );
 }

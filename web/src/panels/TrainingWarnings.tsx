@@ -9,13 +9,14 @@ import { useCheck } from "../store/check";
 import { useDoc } from "../store/doc";
 import { type Suggestion, suggestDatasets } from "./suggest";
 
-export type WarningField = "dataset" | "loss" | "other";
+export type WarningField = "dataset" | "loss" | "freeze" | "other";
 
 /** Which Training field an issue is about: its `param` ("training.dataset", or "shape" on the input node). */
 export function warningField(i: Issue, inputIds: Set<string>, outputIds: Set<string>): WarningField {
   const p = i.param ?? "";
   if (p.startsWith("training.dataset") || (p === "shape" && (!i.node || inputIds.has(i.node)))) return "dataset";
   if (p.startsWith("training.loss") || (i.node && outputIds.has(i.node))) return "loss";
+  if (p.startsWith("training.freeze")) return "freeze";
   return "other";
 }
 

@@ -7,9 +7,10 @@ const trainingFits = () => (useCheck.getState().result?.issues ?? []).every((i) 
 
 const fileBase = () => useDoc.getState().doc.name.replace(/[^A-Za-z0-9_-]+/g, "_") || "model";
 
-export async function downloadZip(): Promise<void> {
+export async function downloadZip(includeData = false): Promise<void> {
   try {
-    downloadBlob(await api.codegenZip(useDoc.getState().doc), `${fileBase()}.zip`);
+    if (includeData) toast("Packing the code with the data set…");
+    downloadBlob(await api.codegenZip(useDoc.getState().doc, includeData), `${fileBase()}.zip`);
   } catch (e) {
     // Refused because the training config does not fit the model: amber, with the way to fix it,
     // and gone as soon as it fits.
@@ -25,8 +26,10 @@ export async function downloadZip(): Promise<void> {
 
 export async function downloadOnnx(): Promise<void> {
   try {
-    toast("Exporting ONNX…");
-    downloadBlob(await api.onnx(useDoc.getState().doc), `${fileBase()}.onnx`);
+    toast("Exporting ONNX and verifying it with onnxruntime…");
+    const { blob, verification } = await api.onnx(useDoc.getState().doc);
+    downloadBlob(blob, `${fileBase()}.onnx`);
+    toast(`Downloaded ${fileBase()}.onnx: ${verification || "exported"}`);
   } catch (e) {
     toast(`ONNX export failed: ${(e as Error).message}`, true);
   }

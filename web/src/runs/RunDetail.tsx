@@ -3,6 +3,8 @@ import { useState } from "react";
 import { ACTIVE, runUrl, type RunFailure } from "../api/runs";
 import { UsePanel } from "../inference/UsePanel";
 import { useCatalog } from "../store/catalog";
+import { useDoc } from "../store/doc";
+import { openVersion } from "../store/persist";
 import { cancelRun } from "../store/runActions";
 import { duration } from "../store/runEvents";
 import { useRuns } from "../store/runs";
@@ -19,6 +21,9 @@ export function RunDetail({ id }: { id: number }) {
   const dataset = (summary?.config?.dataset as { type?: string } | undefined)?.type;
   const classNames = useCatalog((s) => (dataset ? s.catalog?.datasets[dataset]?.class_names : null));
   const [tab, setTab] = useState<"training" | "use">("training");
+  // Its initial weights (an upload or an earlier run: runner/weights.py) and frozen layers.
+  const initFrom = (summary?.config?.init_from as { name?: string } | undefined)?.name;
+  const frozen = ((summary?.config?.freeze as string[] | undefined) ?? []).length;
   if (!run) return <div className="muted pad">Loading run {id}…</div>;
   const active = ACTIVE.has(run.status);
   const usable = run.status === "succeeded"; // the Use tab: a finished run's model answering (inference/)
@@ -45,6 +50,13 @@ export function RunDetail({ id }: { id: number }) {
           ))}
         </span>
       </div>
+      {summary && <OlderVersion modelId={summary.model_id} trained={summary.model_version ?? null} />}
+      {(initFrom || frozen > 0) && (
+        <div className="muted small tc-run-init" data-testid="run-init-from">
+          {initFrom ? `Started from ${initFrom}` : "Started from the model's own init"}
+          {frozen > 0 ? ` · ${frozen} frozen layer${frozen > 1 ? "s" : ""}` : ""}
+        </div>
+      )}
       {summary?.failure ? (
         <RunFailureBox id={id} failure={summary.failure} log={run.error} />
       ) : (
@@ -58,6 +70,20 @@ export function RunDetail({ id }: { id: number }) {
           <Histograms runId={id} active={active} />
         </div>
       )}
+    </div>
+  );
+}
+
+/** A run of another version of the open model than the one on the canvas says so, and opens it. */
+function OlderVersion({ modelId, trained }: { modelId: string | null; trained: number | null }) {
+  const open = useDoc((s) => (s.modelId === modelId ? s.version : null));
+  if (!modelId || trained === null || open === null || open === trained) return null;
+  return (
+    <div className="tc-warn-box" style={{ margin: "6px 12px" }} data-testid="run-version-note">
+      This run trained <b>v{trained}</b> of this model; the canvas shows v{open}.{" "}
+      <button className="link" onClick={() => void openVersion(modelId, trained)} data-testid="run-open-version">
+        Open v{trained}
+      </button>
     </div>
   );
 }

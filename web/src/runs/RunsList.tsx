@@ -36,7 +36,11 @@ export function RunsList() {
           <div key={r.id} className={`tc-run-row${shown === r.id ? " on" : ""}`} data-testid={`run-${r.id}`} onClick={() => void showRun(r.id)}>
             <input type="checkbox" checked={!!ticked[r.id]} onClick={(e) => e.stopPropagation()} onChange={() => toggleTicked(r.id)} data-testid={`run-${r.id}-tick`} title="Select to compare" />
             <div className="tc-run-row-main">
-              <div className="tc-run-row-title"><b>#{r.id}</b> <span title={r.name}>{r.label || r.name}</span></div>
+              <div className="tc-run-row-title">
+                <b>#{r.id}</b>{" "}
+                {r.model_version ? <span className="tc-badge" title={`Trained version ${r.model_version} of the model`} data-testid={`run-${r.id}-version`}>v{r.model_version}</span> : null}{" "}
+                <span title={r.name}>{r.label || r.name}</span>
+              </div>
               <div className="muted small">
                 {f ? `loss ${fmtMetric(f.train_loss)}${f.test_loss !== null && f.test_loss !== undefined ? ` · test ${fmtMetric(f.test_loss)}` : ""}${f.test_miou !== null && f.test_miou !== undefined ? ` · mIoU ${fmtAccuracy(f.test_miou)}` : f.test_acc !== null && f.test_acc !== undefined ? ` · acc ${fmtAccuracy(f.test_acc)}` : ""}` : "no epoch yet"}
                 {" · "}{duration(seconds(r))}

@@ -189,7 +189,11 @@ export function setTraining(patch: Partial<TrainingConfig>): void {
  * Open a whole document. `undoable`: the document it replaces stays in the history, one Undo
  * away, as the model it was (store/replace.ts asks before a replace that would lose edits).
  */
-export function loadDocument(g: Partial<Graph>, modelId: string | null = null, opts: { undoable?: boolean } = {}): void {
+export function loadDocument(
+  g: Partial<Graph>,
+  modelId: string | null = null,
+  opts: { undoable?: boolean; version?: number | null } = {},
+): void {
   const doc = normalize(g);
   if (opts.undoable) {
     const s = useDoc.getState();
@@ -206,6 +210,8 @@ export function loadDocument(g: Partial<Graph>, modelId: string | null = null, o
     selectedEdges: {},
     rev: s.rev + 1,
     dirty: false,
+    clean: doc,
+    version: modelId === null ? null : (opts.version ?? null),
     loaded: s.loaded + 1,
   }));
 }

@@ -58,13 +58,20 @@ export interface DocState {
   /** Bumped on every edit that can change shapes or code (not on moves): drives the live check. */
   rev: number;
   modelId: string | null;
+  /** The number of the saved model's version the document was opened or saved as (null: a draft). */
+  version: number | null;
   dirty: boolean;
+  /** The document as last loaded or saved: `dirty` with `doc === clean` has no edits made here
+   * (a draft restored from storage, undone back to where it was loaded). */
+  clean: Graph;
   /** Bumped when a whole document is loaded (the canvas fits the view on it). */
   loaded: number;
 }
 
+const first = emptyGraph();
+
 export const useDoc = create<DocState>(() => ({
-  doc: emptyGraph(),
+  doc: first,
   path: null,
   selected: {},
   selectedEdges: {},
@@ -72,7 +79,9 @@ export const useDoc = create<DocState>(() => ({
   future: [],
   rev: 0,
   modelId: null,
+  version: null,
   dirty: false,
+  clean: first,
   loaded: 0,
 }));
 
@@ -86,3 +95,8 @@ export function currentBody(s: Pick<DocState, "doc" | "path">): Body {
 
 export const edgeId = (e: { source: { node: string; port: string }; target: { node: string; port: string } }) =>
   `${e.source.node}:${e.source.port}->${e.target.node}:${e.target.port}`;
+
+/** Whether the open document has edits made in this tab since it was loaded or saved. */
+export function hasChanges(s: Pick<DocState, "doc" | "dirty" | "clean"> = useDoc.getState()): boolean {
+  return s.dirty && s.doc !== s.clean;
+}

@@ -4,7 +4,7 @@
 import { create } from "zustand";
 import type { Graph } from "../api/types";
 import { loadDocument } from "./actions";
-import { useDoc } from "./doc";
+import { hasChanges, useDoc } from "./doc";
 import { undo } from "./history";
 import { saveModel } from "./persist";
 import { toast } from "./ui";
@@ -29,10 +29,12 @@ const countNodes = (g: Graph) => g.nodes.length + g.modules.reduce((n, m) => n +
 /**
  * Whether the open document may be replaced by `what`: at once when it has no unsaved edits;
  * otherwise when the user saves it (and the save succeeds) or discards it. Cancel: false.
+ * `changedOnly`: ask only about edits made in this tab (opening a saved model keeps a draft
+ * restored from storage there, so an untouched one loses nothing).
  */
-export async function confirmReplace(what: string): Promise<boolean> {
+export async function confirmReplace(what: string, opts: { changedOnly?: boolean } = {}): Promise<boolean> {
   const { dirty, doc, modelId } = useDoc.getState();
-  if (!dirty) return true;
+  if (!(opts.changedOnly ? hasChanges() : dirty)) return true;
   const choice = await new Promise<DiscardChoice>((answer) =>
     useDiscard.setState({ question: { what, name: doc.name, nodes: countNodes(doc), saved: modelId !== null, answer } }),
   );
@@ -50,6 +52,11 @@ export async function replaceDocument(g: Partial<Graph>, what: string): Promise<
   if (!(await confirmReplace(what))) return false;
   const lost = useDoc.getState().dirty; // saved meanwhile: nothing to bring back
   loadDocument(g, null, { undoable: true });
-  if (lost) toast(`Opened ${what}. “${before.doc.name}” is one Undo away.`, false, { action: { label: "Undo", run: undo } });
+  if (lost) oneUndoAway(what, before.doc.name);
   return true;
+}
+
+/** The toast after a replace that discarded unsaved edits. */
+export function oneUndoAway(what: string, name: string): void {
+  toast(`Opened ${what}. “${name}” is one Undo away.`, false, { action: { label: "Undo", run: undo } });
 }

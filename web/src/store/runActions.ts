@@ -5,6 +5,7 @@ import { useDoc } from "./doc";
 import { applyEvents, emptyRun, fromRead } from "./runEvents";
 import { useRuns } from "./runs";
 import { toast } from "./ui";
+import { currentInitFrom } from "./weights";
 
 const FLUSH_MS = 100;
 const streams = new Map<number, EventSource>();
@@ -39,7 +40,8 @@ function draftRuns(): number[] {
 
 /** Start a run; throws ApiError (e.g. 422 when the training config does not fit the model). */
 export async function startRun(overrides: Overrides): Promise<number> {
-  const run = await runsApi.create({ ...currentSource(), ...overrides });
+  const init = currentInitFrom();
+  const run = await runsApi.create({ ...currentSource(), ...overrides, ...(init ? { init_from: init } : {}) });
   const loaded = useDoc.getState().loaded;
   const key = listKey();
   useRuns.setState((s) => ({

@@ -8,6 +8,8 @@ import { exportImage } from "./imageExport";
 
 export function ExportMenu() {
   const [open, setOpen] = useState(false);
+  // An uploaded data set (by id) can travel with the code, in train.py's --data-root folder.
+  const uploaded = useDoc((s) => typeof s.doc.training.dataset.params?.dataset === "number");
   const file = useRef<HTMLInputElement>(null);
   const { getInternalNode } = useReactFlow();
   const image = (kind: "png" | "svg") =>
@@ -26,6 +28,7 @@ export function ExportMenu() {
           {item("png", "Diagram PNG", () => void image("png"))}
           {item("svg", "Diagram SVG", () => void image("svg"))}
           {item("zip", "Code (zip)", () => void downloadZip())}
+          {uploaded && item("zip-data", "Code + data set (zip)", () => void downloadZip(true))}
           {item("onnx", "ONNX", () => void downloadOnnx())}
           <hr />
           {item("import", "Import JSON…", () => file.current?.click())}

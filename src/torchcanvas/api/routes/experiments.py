@@ -66,6 +66,7 @@ def create_experiment_runs(
     name: str,
     model_id: uuid.UUID | None,
     owner: User,
+    model_version: int | None = None,
 ) -> Experiment:
     """Expand the axes, check that every variant generates a project, then queue one run each
     (``owner``'s: the queue quota counts them all before any is queued)."""
@@ -109,6 +110,7 @@ def create_experiment_runs(
                 v.graph,
                 name=f"{name} [{v.label}]",
                 model_id=model_id,
+                model_version=model_version,
                 experiment_id=experiment.id,
                 label=v.label,
                 variant=v.values,
@@ -157,11 +159,11 @@ async def create_experiment(
 
 
 def _create_experiment(body: ExperimentCreate, session: Session, runner: Runner, user: User) -> ExperimentRead:
-    base = graph_of_model(session, user, body.model_id) if body.model_id is not None else body.graph
+    base, version = graph_of_model(session, user, body.model_id) if body.model_id is not None else (body.graph, None)
     assert base is not None
     base = with_overrides(base, body)
     name = body.name or base.name
-    experiment = create_experiment_runs(session, runner, base, body.axes, name, body.model_id, user)
+    experiment = create_experiment_runs(session, runner, base, body.axes, name, body.model_id, user, version)
     return _read(session, experiment)
 
 

@@ -19,6 +19,7 @@ from torchcanvas.api.deps import SettingsDep
 from torchcanvas.api.work import CpuDep, server_busy
 from torchcanvas.auth.deps import CurrentUser
 from torchcanvas.graph.model import Graph
+from torchcanvas.graph.validate import Issue
 from torchcanvas.importer import ImportRefused, import_module
 from torchcanvas.importer.config import ImportSettings
 from torchcanvas.importer.sandbox import SourceImportFailed, import_source
@@ -56,7 +57,8 @@ def _import(request: ImportRequest, limits: Limits) -> Imported:
     name = request.source.split(":", 1)[1]
     try:
         module = torchvision_module(name, weights=False)
-        graph = import_module(module, request.input_shape or torchvision_input_shape(name))
+        warnings: list[Issue] = []
+        graph = import_module(module, request.input_shape or torchvision_input_shape(name), warnings=warnings)
     except SourceError as e:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=str(e)) from e
     except ImportRefused as e:
@@ -65,7 +67,8 @@ def _import(request: ImportRequest, limits: Limits) -> Imported:
     if not result.ok:
         detail = f"{request.source} imported, but its document does not check: {result.issues[0].message}"
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, detail=detail)
-    return Imported(graph=graph, params=result.total_params, flops=result.total_flops, issues=result.issues)
+    issues = [IssueModel.of(w) for w in warnings] + result.issues
+    return Imported(graph=graph, params=result.total_params, flops=result.total_flops, issues=issues)
 
 
 @router.get("/torchvision", response_model=list[ZooModel], summary="torchvision's classification models")

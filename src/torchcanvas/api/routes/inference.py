@@ -39,7 +39,7 @@ from torchcanvas.inference import evaluate
 from torchcanvas.inference.data import NoTestSet, class_names, test_set
 from torchcanvas.inference.loaded import LoadedModel, ModelCache, NotUsable
 from torchcanvas.inference.preprocess import BadInput, Given, Prepared, prepare
-from torchcanvas.runner.data import resolve_root
+from torchcanvas.runner.data import UPLOADED, resolve_root
 from torchcanvas.settings import Settings
 
 router = APIRouter(tags=["inference"])
@@ -74,6 +74,7 @@ class InputBody(BaseModel):
 
 class PredictBody(InputBody):
     top_k: int | None = Field(default=None, ge=1, le=1000, description="classes returned; the server's default")
+    tensor: bool = Field(default=False, description="also return the preprocessed tensor (to run the ONNX file on it)")
 
 
 class ExplainBody(InputBody):
@@ -94,6 +95,14 @@ class InputSeen(BaseModel):
     min: float
     max: float
     png: str | None = Field(description="base64 PNG of it (an image: its own range stretched to 0..255)")
+
+
+class TensorData(BaseModel):
+    """The tensor the model was given, all crops: little-endian float32, base64."""
+
+    shape: list[int]
+    dtype: Literal["float32"] = "float32"
+    data: str
 
 
 class ClassScore(BaseModel):
@@ -136,6 +145,7 @@ class Prediction(BaseModel):
     sample: int | None
     true_label: Truth | None
     true_value: list[float] | None
+    tensor: TensorData | None = Field(default=None, description="the preprocessed input, when asked for")
     segmentation: SegmentationRead | None = Field(default=None, description="a segmentation model's masks")
 
 
@@ -284,9 +294,10 @@ def _seen(prep: Prepared) -> InputSeen:
     )
 
 
-def _truth(loaded: LoadedModel, index: int) -> Truth:
+def _truth(loaded: LoadedModel, index: int, settings: Settings | None = None) -> Truth:
     ds = loaded.training.dataset
-    names = class_names(ds.spec, ds.values, loaded.training.num_classes or index + 1)
+    folder = _data_folder(settings, loaded) if settings is not None and ds.spec.type in UPLOADED else None
+    names = class_names(ds.spec, ds.values, loaded.training.num_classes or index + 1, folder)
     return Truth(index=index, label=names[index] if index < len(names) else f"class {index}")
 
 
@@ -364,7 +375,7 @@ def _usage(request: Request, run: Run, settings: Settings) -> Usage:
         input=InputRead(
             image=k.image, channels=k.channels, size=list(k.size), pad_max=k.pad_max, sample_shape=k.sample_shape
         ),
-        classes=class_names(ds.spec, ds.values, n_classes) if n_classes else [],
+        classes=class_names(ds.spec, ds.values, n_classes, _data_folder(settings, loaded)) if n_classes else [],
         test_samples=n_test,
         layers=[LayerRead(id=v.id, type=v.type, conv=v.conv) for v in loaded.layers.values()],
         inputs=loaded.input_ids,
@@ -386,21 +397,34 @@ async def predict(
     loaded = await _run_and_model(request, session, user, run_id, cpu)
     asked = body.top_k if isinstance(body, PredictBody) else _form_int(fields, "top_k")
     top_k = min(asked, 1000) if asked else settings.inference.top_k
-    return await cpu.run(_predict, loaded, given, settings, top_k)
+    tensor = body.tensor if isinstance(body, PredictBody) else fields.get("tensor", "") in ("1", "true")
+    return await cpu.run(_predict, loaded, given, settings, top_k, tensor)
 
 
-def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int) -> Prediction:
+def _tensor(x: torch.Tensor) -> TensorData:
+    import base64
+
+    import numpy as np
+
+    data = x.detach().float().contiguous().numpy().astype("<f4", copy=False)
+    return TensorData(shape=list(x.shape), data=base64.b64encode(np.ascontiguousarray(data).tobytes()).decode("ascii"))
+
+
+def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int, tensor: bool = False) -> Prediction:
     prep = _prepare(loaded, given, settings)
     answer = TASK_PREDICT.get(loaded.task, _predict_classes)
     try:
-        return answer(loaded, prep, top_k)
+        p = answer(loaded, prep, top_k, settings)
     except BadInput as e:
         raise _bad(e) from None
     except NotUsable as e:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=str(e)) from None
+    if tensor:
+        p.tensor = _tensor(prep.x)
+    return p
 
 
-def _predict_segments(loaded: LoadedModel, prep: Prepared, top_k: int) -> Prediction:
+def _predict_segments(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
     from torchcanvas.inference.segmentation import segment
 
     s = segment(loaded, prep)
@@ -428,25 +452,37 @@ def _predict_segments(loaded: LoadedModel, prep: Prepared, top_k: int) -> Predic
     )
 
 
-def _predict_classes(loaded: LoadedModel, prep: Prepared, top_k: int) -> Prediction:
+def _predict_classes(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
     p = evaluate.predict(loaded, prep, top_k)
     return Prediction(
         run_id=loaded.run_id,
         task=loaded.task,  # type: ignore[arg-type]
         scoring=p.scoring,  # type: ignore[arg-type]
-        top=[ClassScore(**t) for t in p.top],
+        top=[ClassScore(**t) for t in _uploaded_names(loaded, settings, p.top)],
         outputs=p.outputs,
         latency_ms=round(p.latency_ms, 3),
         preprocessing=prep.steps,
         input=_seen(prep),
         sample=prep.sample,
-        true_label=_truth(loaded, prep.label) if prep.label is not None else None,
+        true_label=_truth(loaded, prep.label, settings) if prep.label is not None else None,
         true_value=prep.target,
     )
 
 
+def _uploaded_names(loaded: LoadedModel, settings: Settings, top: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The top classes labelled with an uploaded data set's class names (its classes.json)."""
+    ds = loaded.training.dataset
+    folder = _data_folder(settings, loaded) if ds.spec.type in UPLOADED else None
+    if folder is None or not top:
+        return top
+    names = class_names(ds.spec, ds.values, loaded.training.num_classes or 0, folder)
+    return [{**t, "label": names[t["index"]] if t["index"] < len(names) else t["label"]} for t in top]
+
+
 # The one place a task chooses its answer; every other task gets the top-k classes (or values).
-TASK_PREDICT: dict[str, Callable[[LoadedModel, Prepared, int], Prediction]] = {"segmentation": _predict_segments}
+TASK_PREDICT: dict[str, Callable[[LoadedModel, Prepared, int, Settings], Prediction]] = {
+    "segmentation": _predict_segments
+}
 
 
 @router.post(

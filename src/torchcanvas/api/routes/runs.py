@@ -41,6 +41,7 @@ from torchcanvas.runner.events import RunStatus
 from torchcanvas.runner.failure import Failure, diagnose
 from torchcanvas.runner.feed import EventFeed
 from torchcanvas.runner.metrics import differences, histograms, summarize
+from torchcanvas.runner.weights import InitFrom
 
 router = APIRouter(prefix="/runs", tags=["runs"])
 
@@ -86,6 +87,11 @@ class OneSource(BaseModel):
 
 class RunCreate(Overrides, OneSource):
     name: DisplayName | None = Field(default=None, description="defaults to the graph's name")
+    init_from: InitFrom | None = Field(
+        default=None,
+        description="start from these weights (train.py --init-from); checked strictly against the model first: 422 "
+        "with every missing, unexpected and mis-shaped key when they do not fit",
+    )
 
 
 class RunSummary(BaseModel):
@@ -94,6 +100,10 @@ class RunSummary(BaseModel):
     owner: str | None = Field(description="the username of whoever started it")
     status: RunStatus
     model_id: uuid.UUID | None
+    model_version: int | None = Field(
+        description="the number of the model's version it trained; null for a run of an unsaved draft "
+        "and for runs from before versions were recorded"
+    )
     experiment_id: int | None
     label: str = Field(description="within an experiment, the variant: 'weight_decay=0.01, BatchNorm=off'")
     variant: dict[str, JsonValue] = Field(description="within an experiment, the value on each axis")
@@ -196,6 +206,7 @@ def _fields(session: Session, run: Run) -> dict[str, Any]:
         "owner": owner_name(session, run.owner_id),
         "status": run.status,
         "model_id": run.model_id,
+        "model_version": run.model_version,
         "experiment_id": run.experiment_id,
         "label": run.label,
         "variant": run.variant,
@@ -248,11 +259,12 @@ def compare(session: Session, runs: list[Run]) -> Comparison:
     return Comparison(runs=compared, differences=diffs)
 
 
-def graph_of_model(session: Session, user: User, model_id: uuid.UUID) -> Graph:
-    """The graph of a saved model the user may train (their own; else 404)."""
+def graph_of_model(session: Session, user: User, model_id: uuid.UUID) -> tuple[Graph, int]:
+    """The graph of a saved model the user may train (their own; else 404), and the number of
+    its version that graph is (what a run of it records)."""
     model = load_model(session, user, model_id, policy.can_edit_model)
     try:
-        return Graph.model_validate(model.graph)
+        return Graph.model_validate(model.graph), model.version
     except ValidationError as exc:
         raise field_error(
             ["body", "model_id"], f"the saved model's graph is no longer valid: {exc.errors()[0]['msg']}"
@@ -296,11 +308,23 @@ async def create_run(
 
 
 def _create_run(body: RunCreate, session: Session, runner: Runner, user: User) -> RunRead:
-    graph = graph_of_model(session, user, body.model_id) if body.model_id is not None else body.graph
+    graph, version = graph_of_model(session, user, body.model_id) if body.model_id is not None else (body.graph, None)
     assert graph is not None
     graph = with_overrides(graph, body)
+    init = None
+    if body.init_from is not None:
+        # Imported here: the weights routes build on this module's (OneSource, graph_of_model).
+        from torchcanvas.api.routes.weights import report, resolve
+
+        path, named, shapes = resolve(session, runner, runner.settings, user, body.init_from)
+        keys = report(graph, shapes, str(named["name"]), runner.settings)
+        if not keys.ok:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail={"message": keys.message, "report": keys.model_dump()})
+        init = (path, named)
     try:  # GraphError -> 422 with issues; QuotaExceeded -> 429 (api.access.quota_exceeded)
-        run_id = runner.submit(graph, name=body.name, model_id=body.model_id, owner_id=user.id)
+        run_id = runner.submit(
+            graph, name=body.name, model_id=body.model_id, model_version=version, owner_id=user.id, init_from=init
+        )
     except QueueFull as exc:
         raise queue_full(exc) from None
     return read(session, load_run(session, user, run_id))
@@ -412,16 +436,20 @@ class RunAttach(BaseModel):
 )
 def attach_run(run_id: IdPath, body: RunAttach, session: SessionDep, user: CurrentUser) -> RunRead:
     """A run belongs to the model it trained: one started from an unsaved draft (no model_id)
-    joins the model once the draft is saved. Your own run, onto a model you may edit; a run of
-    another model stays where it is (409). Attaching it again to the same model changes nothing."""
+    joins the model once the draft is saved, as the model's version of that moment (the first,
+    when the draft's runs are attached on its first save). Your own run, onto a model you may
+    edit; a run of another model stays where it is (409). Attaching it again to the same model
+    changes nothing."""
     run = load_run(session, user, run_id, manage=True)
-    load_model(session, user, body.model_id, policy.can_edit_model)
+    model = load_model(session, user, body.model_id, policy.can_edit_model)
     if run.model_id is not None and run.model_id != body.model_id:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             detail=f"run {run_id} belongs to another model: a run stays with the model it trained",
         )
-    run.model_id = body.model_id
+    if run.model_id is None:
+        run.model_id = body.model_id
+        run.model_version = model.version
     session.commit()
     return read(session, run)
 
