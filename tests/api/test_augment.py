@@ -55,3 +55,24 @@ def test_bad_requests_are_422_naming_the_field(client: TestClient) -> None:
     assert r.status_code == 422 and "at most 32" in r.json()["detail"][0]["message"]
     assert client.post(URL, json={"dataset": {"type": "Digits"}, "n": 0}).status_code == 422
     assert client.post(URL, json={"transforms": []}).json()["detail"][0]["loc"] == ["body", "dataset"]
+
+
+def test_shapes_previews_show_the_mask_moving_with_a_flip_and_not_with_colour(client: TestClient) -> None:
+    """Shapes pairs are tinted where the mask is: a flip mirrors image and tint together; a colour
+    jitter changes the picture (test_segmentation.py shows it leaves the mask alone)."""
+    flip = {
+        "dataset": {"type": "Shapes", "params": {"size": 32}},
+        "transforms": [{"type": "RandomHorizontalFlip", "params": {"p": 1.0}}],
+        "n": 2,
+    }
+    r = client.post(URL, json=flip)
+    assert r.status_code == 200, r.text
+    before, after = (decode(x).convert("RGB") for x in (r.json()["pairs"][0]["before"], r.json()["pairs"][0]["after"]))
+    assert before.size == after.size == (32, 32)
+    assert ImageChops.difference(ImageOps.mirror(before), after).getbbox() is None
+    jitter = {**flip, "transforms": [{"type": "ColorJitter", "params": {"hue": 0.5}}], "n": 1}
+    b, a = (decode(client.post(URL, json=jitter).json()["pairs"][0][k]).convert("RGB") for k in ("before", "after"))
+    assert ImageChops.difference(b, a).getbbox() is not None  # the colours changed
+
+    r = client.post(URL, json={**flip, "transforms": [{"type": "TenCrop", "params": {"size": 24}}]})
+    assert r.status_code == 422 and "one mask" in r.text

@@ -146,3 +146,12 @@ def test_a_sample_out_of_range_is_a_422(client_and_run: tuple[TestClient, int]) 
     client, run_id = client_and_run
     r = client.post(f"{API}/runs/{run_id}/predict", json={"sample": 24})
     assert r.status_code == 422 and "0 to 23" in r.text
+
+
+def test_explain_says_it_is_for_classifiers_and_activations_work(client_and_run: tuple[TestClient, int]) -> None:
+    client, run_id = client_and_run
+    r = client.post(f"{API}/runs/{run_id}/explain", json={"sample": 0})
+    assert r.status_code == 422 and "this model is a segmentation model" in r.text
+    a = client.post(f"{API}/runs/{run_id}/activations", json={"sample": 0, "node": "up"})
+    assert a.status_code == 200, a.text
+    assert a.json()["shape"] == [1, 8, 32, 32]

@@ -35,6 +35,10 @@ def test_train_the_unet_template_and_segment_a_test_image(
         ed.tid("dataset-param-n_samples").fill("160")
         ed.tid("dataset-param-n_samples").press("Enter")
         expect(ed.tid("check-warnings")).to_have_count(0)
+        # The augmentation preview tints each image where its mask is: the flip moves both.
+        pair = ed.tid("augment-pair-0")
+        pair.scroll_into_view_if_needed()
+        expect(pair.locator("img").first).to_be_visible(timeout=60_000)
         ed.shot("60a_seg_template")
 
         ed.tid("train-button").click()

@@ -18,6 +18,7 @@ from torchvision.transforms import v2
 from torchcanvas.catalog.spec import resolve_params
 from torchcanvas.catalog.training import (
     EXCLUDED,
+    MULTI_IMAGE,
     Resolved,
     _lengths,
     build_datasets,
@@ -28,7 +29,7 @@ from torchcanvas.graph.model import Choice
 from torchcanvas.graph.validate import GraphError, Issue
 from torchcanvas.limits import Limits
 
-PREVIEW_DATASETS = ("Digits", "LFWFaces")
+PREVIEW_DATASETS = ("Digits", "LFWFaces", "Shapes")
 
 
 def build_pipeline(transforms: list[Resolved], image_size: int | None = None) -> v2.Compose:
@@ -127,6 +128,19 @@ def preview(
     n = max(1, min(int(n), 64))
     pipeline = build_pipeline(resolve_transforms(transforms))
     plain = build_pipeline([])
+    if dataset.type == "Shapes":
+        multi = [t.type for t in transforms if t.type in MULTI_IMAGE]
+        if multi:
+            raise GraphError(
+                [
+                    Issue(
+                        f"{multi[0]} makes several images of one, but a segmentation sample has one mask",
+                        param="transforms",
+                        fix="remove it, or use RandomCrop / CenterCrop",
+                    )
+                ]
+            )
+        return _shapes_preview(dataset, pipeline, plain, n, seed)
     if images is None:
         images, _ = offline_images(dataset.type)
     g = torch.Generator().manual_seed(seed)
@@ -140,4 +154,54 @@ def preview(
             while isinstance(after, (tuple, list)):
                 after = after[0]
             out.append((_to_pil(plain(img)), _to_pil(after)))
+    return out
+
+
+# The Use tab's class colours (web/src/inference/overlay.ts), background first.
+_CLASS_RGB = torch.tensor([[0, 0, 0], [239, 68, 68], [34, 197, 94], [59, 130, 246]], dtype=torch.float32) / 255
+
+
+@cache
+def _shapes_images(
+    size: int, shapes: tuple[str, ...], max_objects: int, noise: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    from torchcanvas.codegen.shapes import make_shapes
+
+    images, masks, _, _ = make_shapes(64, size=size, shapes=shapes, max_objects=max_objects, noise=noise, seed=0)
+    return images, masks
+
+
+def _tinted(image: torch.Tensor, mask: torch.Tensor) -> Image.Image:
+    """The image with each shape's pixels tinted by its class colour: the mask made visible."""
+    x = image.detach().float().clamp(0, 1)
+    x = x.repeat(3, 1, 1) if x.shape[0] == 1 else x[:3]
+    colour = _CLASS_RGB[mask.clamp(0, len(_CLASS_RGB) - 1)].permute(2, 0, 1)  # (3, H, W)
+    k = 0.45 * (mask > 0).float()
+    return _to_pil(x * (1 - k) + colour * k)
+
+
+def _shapes_preview(
+    dataset: Choice, pipeline: v2.Compose, plain: v2.Compose, n: int, seed: int
+) -> list[tuple[Image.Image, Image.Image]]:
+    """Shapes images with their masks tinted in: a geometric transform moves both, a colour one the image only."""
+    from torchcanvas.catalog.training import shape_classes
+
+    spec = build_datasets()["Shapes"]
+    values, errors = resolve_params(spec, dataset.params)
+    if errors:
+        raise GraphError([Issue(f"dataset Shapes: {e.message}", param=f"dataset.{e.param}", fix=e.fix) for e in errors])
+    images, masks = _shapes_images(
+        int(values["size"]),  # type: ignore[arg-type]
+        tuple(shape_classes(values)),
+        int(values["max_objects"]),  # type: ignore[arg-type]
+        float(values["noise"]),  # type: ignore[arg-type]
+    )
+    idx = torch.randperm(len(images), generator=torch.Generator().manual_seed(seed))[:n]
+    out = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for i in idx.tolist():
+            img, mask = tv_tensors.Image(images[i]), tv_tensors.Mask(masks[i])
+            after_img, after_mask = pipeline(img, mask)
+            out.append((_tinted(plain(img), masks[i]), _tinted(after_img, after_mask.as_subclass(torch.Tensor))))
     return out

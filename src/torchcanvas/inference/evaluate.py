@@ -122,7 +122,7 @@ def explain(
     from captum.attr import IntegratedGradients, LayerAttribution, LayerGradCam, Saliency
 
     if loaded.task != "classification":
-        raise BadInput("methods", "explanations are for classifiers: this model is a regression")
+        raise BadInput("methods", f"explanations are for classifiers: this model is a {loaded.task} model")
     x = prep.x[:1].clone().requires_grad_(True)
     out: list[Attribution] = []
     with loaded.lock:

@@ -149,6 +149,8 @@ def dataset_image(dataset: Choice) -> Size:
     if dataset.type == "ImageFolder":
         side = dataset.params.get("image_size", 32)
         return _pair(side) or (32, 32)
+    if dataset.type == "Shapes":  # generated at its size param
+        return _pair(dataset.params.get("size", 64)) or (64, 64)
     spec = build_datasets().get(dataset.type)
     if spec is not None and spec.is_image:
         return spec.sample_shape[-2], spec.sample_shape[-1]

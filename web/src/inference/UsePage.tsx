@@ -47,14 +47,17 @@ function RunList() {
       {note && <p className="small" data-testid="use-note">{note}</p>}
       {runs === null ? <div className="muted">Loading…</div> : runs.length === 0 ? <div className="muted">No finished runs yet: train a model, then come back.</div> : (
         <table className="tc-table" data-testid="usable-runs">
-          <thead><tr><th>Run</th><th>Name</th><th>Data</th><th>Test accuracy</th><th>By</th></tr></thead>
+          <thead><tr><th>Run</th><th>Name</th><th>Data</th><th title="the test accuracy; for segmentation the mean IoU">Test accuracy</th><th>By</th></tr></thead>
           <tbody>
             {runs.map((r) => (
               <tr key={r.id} data-testid="usable-run">
                 <td><a href={`#/use/${r.id}`}>#{r.id}</a></td>
                 <td><a href={`#/use/${r.id}`}>{r.name}</a>{r.demo && <span className="tc-chip small">demo</span>}</td>
                 <td>{r.dataset}</td>
-                <td>{typeof r.final?.test_acc === "number" ? `${(r.final.test_acc * 100).toFixed(1)}%` : "—"}</td>
+                <td>
+                  {typeof r.final?.test_miou === "number" ? `mIoU ${(r.final.test_miou * 100).toFixed(1)}%`
+                    : typeof r.final?.test_acc === "number" ? `${(r.final.test_acc * 100).toFixed(1)}%` : "—"}
+                </td>
                 <td>{r.owner ?? "—"}</td>
               </tr>
             ))}
