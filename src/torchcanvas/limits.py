@@ -25,6 +25,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+# The image formats this server decodes from uploads (``PIL.Image.open(..., formats=IMAGE_FORMATS)``):
+# the common ones only, so that a file never reaches Pillow's rarer decoders (EPS, which runs
+# Ghostscript when it is installed, among them).
+IMAGE_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF", "PPM")
+
 
 class Limits(BaseModel):
     # How long one request's CPU work (check, codegen, export, previews, lab demos) may take

@@ -32,6 +32,8 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import torch
 
+from torchcanvas.limits import IMAGE_FORMATS
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 JUNK = frozenset({"__MACOSX", "Thumbs.db", "desktop.ini", ".DS_Store"})
 MAX_LISTED = 20
@@ -173,7 +175,7 @@ def _open(data: bytes, where: str, limits: MaskZipLimits):  # type: ignore[no-un
     from PIL import Image, UnidentifiedImageError
 
     try:
-        img = Image.open(io.BytesIO(data))  # reads the header only
+        img = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)  # reads the header only
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise _refuse("is not an image this server reads", where, "save it as PNG") from None
     if img.size[0] * img.size[1] > limits.max_pixels:

@@ -253,3 +253,13 @@ def test_a_diverged_model_is_refused_not_answered_with_nan(tmp_path: Path) -> No
         evaluate.predict(loaded, prep, 2)
     a = evaluate.activations(loaded, prep, "conv1", 4, 4)
     assert np.isfinite([a.mean, a.std]).all()
+
+
+def test_uploads_reach_only_the_common_image_decoders() -> None:
+    # An EPS file is an image to Pillow (decoded by running Ghostscript, when installed); the
+    # server never hands it to that decoder: it is not an image it reads.
+    from torchcanvas.inference.preprocess import BadInput, open_image
+
+    eps = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 8 8\nshowpage\n"
+    with pytest.raises(BadInput, match="not an image this server reads"):
+        open_image(eps, max_bytes=10_000, max_pixels=10_000)

@@ -28,6 +28,8 @@ from typing import Any
 
 import torch
 
+from torchcanvas.limits import IMAGE_FORMATS
+
 ANNOTATIONS = "annotations.json"
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,127}(/[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,127}){0,7}")
 
@@ -79,7 +81,7 @@ class CocoSet:
         from PIL import Image
 
         entry = self.images[i]
-        with Image.open(entry.path) as img:
+        with Image.open(entry.path, formats=IMAGE_FORMATS) as img:
             if img.size != (entry.width, entry.height):
                 raise CocoError(
                     [

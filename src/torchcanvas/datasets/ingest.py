@@ -35,10 +35,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from torchcanvas.datasets.config import DatasetSettings
+from torchcanvas.limits import IMAGE_FORMATS
 
 Task = Literal["classification", "regression"]
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm"})
-PIL_FORMATS = ("PNG", "JPEG", "BMP", "GIF", "WEBP", "TIFF", "PPM")
 # What archivers and file browsers leave in a zip: skipped, never refused.
 JUNK = frozenset({"__MACOSX", "Thumbs.db", "desktop.ini"})
 MAX_PROBLEMS = 20  # listed in one refusal; the rest are counted
@@ -290,7 +290,7 @@ def _open_image(data: bytes, where: str, limits: DatasetSettings) -> Any:
 
     try:
         # Only these decoders: PIL picks one by content, not by name, and some (EPS) run programs.
-        img = Image.open(io.BytesIO(data), formats=PIL_FORMATS)
+        img = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as e:
         raise refuse(f"is not an image that can be read ({str(e)[:120]})", where, "replace or remove it") from None
     w, h = img.size

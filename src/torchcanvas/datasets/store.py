@@ -37,6 +37,7 @@ from torchcanvas.datasets.ingest import (
 )
 from torchcanvas.db.models import Dataset, User
 from torchcanvas.graph.validate import GraphError, Issue
+from torchcanvas.limits import IMAGE_FORMATS
 
 AREA = ".datasets"
 INCOMING = ".incoming"
@@ -269,7 +270,7 @@ def sample_images(data_dir: Path, row: Dataset, n: int = 64) -> Any:
     picked = [f[k] for k in range(n) for f in files if k < len(f)][:n]
     out = []
     for path in picked:
-        with Image.open(path) as img:
+        with Image.open(path, formats=IMAGE_FORMATS) as img:
             rgb = img.convert("RGB")
             out.append(torch.frombuffer(bytearray(rgb.tobytes()), dtype=torch.uint8).reshape(rgb.height, rgb.width, 3))
     return torch.stack(out).permute(0, 3, 1, 2).contiguous()

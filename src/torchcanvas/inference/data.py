@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 
 from torchcanvas.catalog.training import DatasetSpec, dataset_shape, shape_classes
+from torchcanvas.limits import IMAGE_FORMATS
 
 # Class names the data sets' own code gives (torchvision's ``classes``; 1 = face in LFWFaces).
 CLASS_NAMES: dict[str, list[str]] = {
@@ -271,7 +272,7 @@ def _image_folder(folder: Path, kind: InputKind) -> TestSet:
         raise NoTestSet("the image folder has no test/ folder on this server")
     ds = datasets.ImageFolder(str(test))
     return TestSet(
-        lambda i: Sample(to_stored_image(Image.open(ds.samples[i][0]), kind), label=ds.samples[i][1]), len(ds)
+        lambda i: Sample(to_stored_image(Image.open(ds.samples[i][0], formats=IMAGE_FORMATS), kind), label=ds.samples[i][1]), len(ds)
     )
 
 

@@ -20,6 +20,7 @@ from torchcanvas.catalog.training import transform_kwargs
 from torchcanvas.codegen.data_py import transform_call
 from torchcanvas.inference.data import InputKind, NoTestSet, Sample, pixels_to_stored, test_set, to_stored_image
 from torchcanvas.inference.loaded import LoadedModel
+from torchcanvas.limits import IMAGE_FORMATS
 
 
 class BadInput(Exception):
@@ -58,7 +59,7 @@ def open_image(data: bytes, max_bytes: int, max_pixels: int) -> Image.Image:
     if len(data) > max_bytes:
         raise BadInput("image", f"the upload is {len(data):,} bytes; images up to {max_bytes:,} bytes are accepted")
     try:
-        img = Image.open(io.BytesIO(data))  # lazy: reads the header only
+        img = Image.open(io.BytesIO(data), formats=IMAGE_FORMATS)  # lazy: reads the header only
     except Image.DecompressionBombError:  # PIL's own guard, past twice its MAX_IMAGE_PIXELS
         raise BadInput(
             "image",
