@@ -19,7 +19,7 @@ from torchcanvas.catalog.training import build_transforms, resolve_training
 from torchcanvas.codegen import generate
 from torchcanvas.codegen.detection import data_section
 from torchcanvas.graph.model import Graph, TrainingConfig
-from torchcanvas.shapes import check
+from torchcanvas.shapes import build_model, check
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -103,11 +103,17 @@ def test_every_detector_trains_one_epoch_through_its_generated_train_py(tmp_path
     }
     if detector == "FasterRCNN":  # and the seed's init, and a scheduler, through the same script
         extra |= {"init": "initialize_weights", "scheduler": {"type": "ReduceLROnPlateau"}}
-    files = generate(_chain(BACKBONE, training=_training(detector, **extra)))
+    else:  # and initial weights for the backbone, with its first conv frozen
+        extra |= {"freeze": ["conv1"]}
+    graph = _chain(BACKBONE, training=_training(detector, **extra))
+    files = generate(graph)
     for name, text in files.items():
         (tmp_path / name).write_text(text)
+    init = {k: torch.full_like(v, 0.01) for k, v in build_model(graph).state_dict().items()}
+    torch.save(init, tmp_path / "init.pt")
+    args = ["--init-from", "init.pt"] if detector == "FCOS" else []
     proc = subprocess.run(
-        [sys.executable, "train.py", "--epochs", "1", "--device", "cpu", "--progress"],
+        [sys.executable, "train.py", "--epochs", "1", "--device", "cpu", "--progress", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -126,6 +132,9 @@ def test_every_detector_trains_one_epoch_through_its_generated_train_py(tmp_path
     assert abs(sum(e["losses"].values()) - e["train_loss"]) < 1e-4 * max(1.0, e["train_loss"])
     state = torch.load(tmp_path / "runs" / "checkpoint.pt", weights_only=True)["model"]
     assert any(k.startswith("backbone.") for k in state) and any(k.startswith(("head.", "roi_heads.")) for k in state)
+    if detector == "FCOS":  # the backbone started from init.pt; its frozen conv1 kept those weights
+        assert torch.equal(state["backbone.conv1.weight"], init["conv1.weight"])
+        assert not torch.equal(state["backbone.conv2.weight"], init["conv2.weight"])
 
 
 # ---- boxes move with the image ---------------------------------------------------------------------

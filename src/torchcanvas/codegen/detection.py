@@ -201,7 +201,9 @@ test_loader = DataLoader(test_set, batch_size=args.batch_size, collate_fn=collat
 '''
 
 
-def model_section(rt: ResolvedTraining, model_class: str, s: DetectorSetup, init_fn: str) -> str:
+def model_section(rt: ResolvedTraining, model_class: str, s: DetectorSetup, init_fn: str, backbone_setup: str = "") -> str:
+    """``init_fn``: the functions the section calls (the seed's init, load_weights); ``backbone_setup``:
+    what runs on the backbone once built (initial weights, frozen layers)."""
     names = shape_names(rt.dataset.values)
     h, w = s.feature_size
     size = s.image_size
@@ -233,13 +235,13 @@ def model_section(rt: ResolvedTraining, model_class: str, s: DetectorSetup, init
 """
         pooler = 'roi_pooler = MultiScaleRoIAlign(featmap_names=["0"], output_size=7, sampling_ratio=2)\n'
     init = f"{init_fn}\n" if init_fn else ""
-    init_call = "initialize_weights(backbone)\n" if init_fn else ""
+    init_call = "initialize_weights(backbone)\n" if "def initialize_weights" in init_fn else ""
     return f"""
 # ---- 2/5 model ----
 {init}# The canvas model is the backbone: (B, 3, {size}, {size}) images in, a (B, {s.out_channels}, {h}, {w}) feature map out.
 # torchvision's {s.detector} adds its heads and reads the feature map's channels from backbone.out_channels.
 backbone = {model_class}()
-{init_call}backbone.out_channels = {s.out_channels}
+{init_call}{backbone_setup}backbone.out_channels = {s.out_channels}
 {anchor_note}
 anchor_generator = {anchors}
 {pooler}{heads}    # The detector resizes every image to min_size..max_size (800..1333 by default): keep them at {size}.

@@ -180,18 +180,19 @@ def load_weights(model, path):
 """
 
 
-def _freeze(frozen: list[str]) -> str:
-    """requires_grad_(False) on the frozen layers; the optimizer then gets only the trainable weights."""
+def _freeze(frozen: list[str], owner: str = "model") -> str:
+    """requires_grad_(False) on the frozen layers of ``owner`` (the model, or a detector's
+    backbone); the optimizer then gets only the trainable weights."""
     if not frozen:
         return ""
     return f"""
 # Frozen layers (training.freeze): their weights keep their initial values. BatchNorm layers among
 # them still update their running statistics in train mode.
 for name in {literal(frozen)}:
-    getattr(model, name).requires_grad_(False)
-trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
-frozen = sum(p.numel() for p in model.parameters() if not p.requires_grad)
-print(f"params: {{trainable:,}} trainable, {{frozen:,}} frozen")
+    getattr({owner}, name).requires_grad_(False)
+trainable = sum(p.numel() for p in {owner}.parameters() if p.requires_grad)
+frozen = sum(p.numel() for p in {owner}.parameters() if not p.requires_grad)
+print(f"{owner} params: {{trainable:,}} trainable, {{frozen:,}} frozen")
 """
 
 
@@ -467,10 +468,14 @@ def render_train_py(
 
         s = detection.setup(rt, output_shape)
         init = _INIT_FN if graph.training.init == "initialize_weights" else ""
+        # Initial weights and frozen layers are the backbone's: the canvas model is the backbone.
+        backbone = "if args.init_from:\n    load_weights(backbone, args.init_from)\n" + _freeze(
+            graph.training.freeze if frozen is None else frozen, owner="backbone"
+        )
         source = (
             _header(rt, model_class, graph)
             + _data(rt)
-            + detection.model_section(rt, model_class, s, init)
+            + detection.model_section(rt, model_class, s, init + _LOAD_WEIGHTS.strip("\n") + "\n", backbone)
             + _optimizer(rt)
             + detection.loss_section(s)
             + detection.train_section(rt)
