@@ -14,7 +14,7 @@ import torch
 from PIL import Image
 
 from torchcanvas.codegen.shapes import make_shapes
-from torchcanvas.segmentation_zip import MaskZipLimits, MaskZipRefused, read_mask_zip
+from torchcanvas.datasets.masks import MaskZipLimits, MaskZipRefused, read_mask_zip
 
 
 def _png(t: torch.Tensor, mode: str) -> bytes:
