@@ -116,8 +116,12 @@ export function Canvas() {
     return () => ro.disconnect();
   }, []);
   useEffect(() => {
-    // Wait for the new nodes to be measured before fitting.
-    const t = setTimeout(() => void fitView({ ...FIT, duration: 150 }), 60);
+    // Wait for the new nodes to be measured before fitting. A big graph jumps to its fit: an
+    // animated zoom from 1 down to its overview passes through every zoom between, where
+    // hundreds of nodes are on screen, and mounted each frame to be unmounted the next (a
+    // 1,000-node model's open spent seconds there).
+    const big = currentBody(useDoc.getState()).nodes.length > OVERVIEW_MIN;
+    const t = setTimeout(() => void fitView({ ...FIT, duration: big ? 0 : 150 }), 60);
     return () => clearTimeout(t);
   }, [loaded, path, fitView]);
 
