@@ -204,3 +204,8 @@ def test_a_big_graph_far_out_is_one_canvas_and_its_nodes_come_back_zoomed_in(
     expect(overview).to_have_count(0)
     expect(ed.page.locator(".react-flow__node").first).to_be_visible()
     assert ed.page.locator(".react-flow__node").count() < len(doc["nodes"])
+    # Nodes never drawn before had estimated sizes and handles (canvas/nodeSize.ts): the edges
+    # between those on screen are drawn all the same, ending on their handles.
+    expect(ed.page.locator(".react-flow__edge").first).to_be_visible()
+    shown = ed.page.locator(".react-flow__node").first.get_attribute("data-id")
+    assert ed.page.locator(f"[data-testid^='rf__edge-{shown}:'], [data-testid*='->{shown}:']").count() >= 1

@@ -21,6 +21,7 @@ import { edgeEnds, lanes } from "./route";
 import { Overview, boxAt, useOverviewBoxes } from "./Overview";
 import { ShapeEdge } from "./ShapeEdge";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
+import { estimateFlowNode } from "./nodeSize";
 import { useFlowEdges, useFlowNodes } from "./useFlowElements";
 
 // Module scope: React Flow re-mounts every node when these objects change identity.
@@ -78,11 +79,17 @@ export function Canvas() {
   const sizes = useRef(new Map<string, { width: number; height: number }>());
   const [sizesVersion, setSizesVersion] = useState(0);
   const lod = useStore(farOut);
-  const overview = lod && body.nodes.length > OVERVIEW_MIN;
-  const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion, overview);
-  const overviewBoxes = useOverviewBoxes(body, (id) => sizes.current.get(id), sizesVersion);
+  // A big graph just opened stays drawn by the overview until its fit is done: React Flow
+  // applies a new zoom one render before our hidden flags, so a fit far out would mount every
+  // node for one frame (and unmount it the next).
+  const [fitting, setFitting] = useState(false);
+  const overview = (lod || fitting) && body.nodes.length > OVERVIEW_MIN;
   const layers = useCatalog((s) => s.catalog?.layers);
   const modules = useDoc((s) => s.doc.modules);
+  const big = body.nodes.length > OVERVIEW_MIN;
+  const estimate = useMemo(() => (big ? estimateFlowNode(layers, modules) : undefined), [big, layers, modules]);
+  const nodes = useFlowNodes(body, selected, sizes.current, sizesVersion, overview, estimate);
+  const overviewBoxes = useOverviewBoxes(body, (id) => sizes.current.get(id), sizesVersion);
   const edgeLanes = useMemo(() => {
     if (body.nodes.length > ROUTED) return null;
     const byId = new Map(body.nodes.map((n) => [n.id, n]));
@@ -116,9 +123,14 @@ export function Canvas() {
     return () => ro.disconnect();
   }, []);
   useEffect(() => {
-    // Wait for the new nodes to be measured before fitting.
-    const t = setTimeout(() => void fitView({ ...FIT, duration: 150 }), 60);
-    return () => clearTimeout(t);
+    // Wait for the new nodes to be measured before fitting. A big graph jumps to its fit: an
+    // animated zoom from 1 down to its overview passes through every zoom between, where
+    // hundreds of nodes are on screen, and mounted each frame to be unmounted the next (a
+    // 1,000-node model's open spent seconds there).
+    const big = currentBody(useDoc.getState()).nodes.length > OVERVIEW_MIN;
+    setFitting(big);
+    const t = setTimeout(() => void fitView({ ...FIT, duration: big ? 0 : 150 }).finally(() => setFitting(false)), 60);
+    return () => (clearTimeout(t), setFitting(false));
   }, [loaded, path, fitView]);
 
   const onNodesChange = useCallback((changes: NodeChange<GraphFlowNode>[]) => {
@@ -232,7 +244,7 @@ export function Canvas() {
         deleteKeyCode={null}
         selectionKeyCode="Shift"
         multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-        onlyRenderVisibleElements={nodes.length > 150}
+        onlyRenderVisibleElements={big}
         onMoveStart={onMoveStart}
         onMoveEnd={onMoveEnd}
         minZoom={0.05}

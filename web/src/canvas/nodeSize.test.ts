@@ -6,7 +6,7 @@ import { laidOut, NODE_H } from "../graph/layout";
 import lenet from "../../../examples/seed_lenet_bn.json";
 import type { Body } from "../api/types";
 import { nodeBoxes } from "./route";
-import { estimateNodeSize, estimatedSizes, paramLines } from "./nodeSize";
+import { estimateFlowNode, estimateNodeSize, estimatedSizes, paramLines } from "./nodeSize";
 
 const param = (name: string, def: unknown, infer: string | null = null) => ({
   name, type: "int" as const, default: def as never, required: false, nullable: false, choices: null,
@@ -77,4 +77,19 @@ describe("a template laid out before it is drawn (Quick start)", () => {
     expect(tightest(await laidOut(body, view, sizes), sizes)).toBeGreaterThanOrEqual(50);
     expect(tightest(await laidOut(body, view), sizes)).toBeLessThan(40); // conv1 (102 px drawn) laid out as 80
   }, 60_000);
+});
+
+describe("a big graph's nodes before React Flow draws them", () => {
+  it("have the estimated size, and handles where PortRow puts them (centred on the top and bottom borders)", () => {
+    const port = (name: string) => ({ name, doc: "", optional: false, when: null });
+    const conv = { ...layers.Conv2d, inputs: [port("in")], outputs: [port("out")] } as LayerSpec;
+    const node = layer("conv1", "Conv2d", { out_channels: 6, kernel_size: 5 });
+    const est = estimateFlowNode({ Conv2d: conv }, [])(node);
+    const h = estimateNodeSize(node, layers).height;
+    expect(est.measured).toEqual({ width: 200, height: h });
+    expect(est.handles).toEqual([
+      { id: "in", type: "target", position: "top", x: 95, y: -5, width: 10, height: 10 },
+      { id: "out", type: "source", position: "bottom", x: 95, y: h - 5, width: 10, height: 10 },
+    ]);
+  });
 });

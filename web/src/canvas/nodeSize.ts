@@ -2,8 +2,11 @@
 // the key params' lines), for laying out a document that is not on screen yet (a template
 // opened from Quick start). The figures are styles.css .tc-node's, measured in Chromium:
 // a node with no params line is 54 px tall, and each wrapped line of params adds about 15 px.
-import type { GraphNode, LayerSpec } from "../api/types";
+import { Position } from "@xyflow/react";
+import type { GraphNode, LayerSpec, ModuleDef } from "../api/types";
 import { NODE_W } from "../graph/layout";
+import { nodePorts } from "../graph/ports";
+import type { Estimate } from "./useFlowElements";
 import { keyParamTexts } from "./LayerNode";
 
 /** The width inside a node's padding and border. */
@@ -44,5 +47,30 @@ export function estimatedSizes(nodes: GraphNode[], layers: Record<string, LayerS
   return (id) => {
     const n = byId.get(id);
     return n ? estimateNodeSize(n, layers) : undefined;
+  };
+}
+
+/** styles.css .tc-handle: 10 px, centred on the node's top or bottom border. */
+const HANDLE = 10;
+
+/**
+ * A React Flow node's estimated `measured` size and `handles` (where Ports.tsx PortRow puts
+ * them: spread evenly along the top and bottom), for a node not drawn yet (useFlowNodes).
+ */
+export function estimateFlowNode(layers: Record<string, LayerSpec> | undefined, modules: ModuleDef[]): Estimate {
+  return (n) => {
+    const { width, height } = estimateNodeSize(n, layers);
+    const { inputs, outputs } = nodePorts(n, layers, modules);
+    const row = (ids: string[], type: "target" | "source") =>
+      ids.map((id, i) => ({
+        id,
+        type,
+        position: type === "target" ? Position.Top : Position.Bottom,
+        x: ((i + 1) / (ids.length + 1)) * width - HANDLE / 2,
+        y: type === "target" ? -HANDLE / 2 : height - HANDLE / 2,
+        width: HANDLE,
+        height: HANDLE,
+      }));
+    return { measured: { width, height }, handles: [...row(inputs, "target"), ...row(outputs, "source")] };
   };
 }

@@ -7,13 +7,29 @@ import { edgeId } from "../store/doc";
 import type { GraphFlowEdge, GraphFlowNode } from "./types";
 
 type Size = { width: number; height: number };
-interface NodeCacheEntry { src: GraphNode; selected: boolean; hidden: boolean; size?: Size; flow: GraphFlowNode }
+/** A node's size and handles before it is drawn (see useFlowNodes). */
+export type Estimate = (n: GraphNode) => Pick<GraphFlowNode, "measured" | "handles">;
+interface NodeCacheEntry { src: GraphNode; selected: boolean; hidden: boolean; size?: Size; estimate?: Estimate; flow: GraphFlowNode }
 
 // Not "input"/"output": React Flow styles its built-in node types of those names.
 const nodeType = (n: GraphNode) => (n.kind === "input" ? "tcInput" : n.kind === "output" ? "tcOutput" : "tcLayer");
 
-/** `hidden`: the overview canvas draws the nodes (Overview.tsx); React Flow keeps them unmounted. */
-export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: Map<string, Size>, sizesVersion: number, hidden = false): GraphFlowNode[] {
+/**
+ * `hidden`: the overview canvas draws the nodes (Overview.tsx); React Flow keeps them unmounted.
+ * `estimate` (big graphs): a node not measured yet gets an estimated size and handles. React Flow
+ * renders every node that has no handle bounds, visible or not, to measure it: opening a
+ * 1,000-node model mounted all 1,000 full nodes (and unmounted them at the fit), whatever
+ * onlyRenderVisibleElements said. With the estimate only the visible ones mount; each is
+ * measured when it comes into view, and its real size and handles replace the estimate.
+ */
+export function useFlowNodes(
+  body: Body,
+  selected: Record<string, true>,
+  sizes: Map<string, Size>,
+  sizesVersion: number,
+  hidden = false,
+  estimate?: Estimate,
+): GraphFlowNode[] {
   const cache = useRef(new Map<string, NodeCacheEntry>());
   return useMemo(() => {
     const next = new Map<string, NodeCacheEntry>();
@@ -21,7 +37,8 @@ export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: 
       const sel = !!selected[n.id];
       const size = sizes.get(n.id);
       const hit = cache.current.get(n.id);
-      if (hit && hit.src === n && hit.selected === sel && hit.size === size && hit.hidden === hidden) {
+      const est = size ? undefined : estimate;
+      if (hit && hit.src === n && hit.selected === sel && hit.size === size && hit.hidden === hidden && hit.estimate === est) {
         next.set(n.id, hit);
         return hit.flow;
       }
@@ -32,16 +49,16 @@ export function useFlowNodes(body: Body, selected: Record<string, true>, sizes: 
         data: { node: n },
         selected: sel,
         ...(hidden ? { hidden } : {}),
-        ...(size ? { measured: size } : {}),
+        ...(size ? { measured: size } : est ? est(n) : {}),
       };
-      next.set(n.id, { src: n, selected: sel, hidden, size, flow });
+      next.set(n.id, { src: n, selected: sel, hidden, size, estimate: est, flow });
       return flow;
     });
     cache.current = next;
     return out;
     // sizesVersion tells the memo that the (mutable) sizes map changed.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [body.nodes, selected, sizesVersion, hidden]);
+  }, [body.nodes, selected, sizesVersion, hidden, estimate]);
 }
 
 interface EdgeCacheEntry { src: Body["edges"][number]; selected: boolean; lane?: number; flow: GraphFlowEdge }
