@@ -56,8 +56,14 @@ def main() -> None:
         )
         t0 = time.perf_counter()
         reached = None
+        # stderr (tqdm's bar) to a file: shown only if the run fails
+        err = open(Path(tmp) / "stderr.txt", "w")  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "train.py", "--device", "cpu", "--progress"], cwd=tmp, stdout=subprocess.PIPE, text=True
+            [sys.executable, "train.py", "--device", "cpu", "--progress"],
+            cwd=tmp,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
         )
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -73,7 +79,10 @@ def main() -> None:
             if reached is None and e["map50"] >= GOAL:
                 reached = (e["epoch"], wall, e["map50"])
         proc.wait()
+        err.close()
         wall = time.perf_counter() - t0
+        if proc.returncode:
+            print((Path(tmp) / "stderr.txt").read_text()[-3000:])
         cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"finished in {wall:.0f} s wall, {cpu.ru_utime + cpu.ru_stime:.0f} s CPU (exit {proc.returncode})")
     if reached:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import torch
 from torch import nn
 
 from torchcanvas.catalog.detection import POSTPROCESS, shape_names
@@ -108,12 +107,6 @@ def build_detector(backbone: nn.Module, s: DetectorSetup) -> nn.Module:
         return FCOS(backbone, num_classes=s.num_classes, anchor_generator=anchors, **common)
     pooler = MultiScaleRoIAlign(featmap_names=["0"], output_size=7, sampling_ratio=2)
     return FasterRCNN(backbone, num_classes=s.num_classes, rpn_anchor_generator=anchors, box_roi_pool=pooler, **common)
-
-
-def detections(model: nn.Module, images: list[torch.Tensor]) -> list[dict[str, torch.Tensor]]:
-    """The detector's answers in eval mode: per image, boxes (k, 4) xyxy, scores (k,), labels (k,)."""
-    out: list[dict[str, torch.Tensor]] = model(images)
-    return out
 
 
 # ---- the generated source ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ def training_variants() -> Iterator[dict[str, Any]]:
     for name, ds in c.datasets.items():
         yield {"dataset": {"type": name}, "loss": {"type": first_loss.get(ds.task, "CrossEntropyLoss")}}
     for name, loss in c.losses.items():
-        dataset = {"regression": "Regression1D", "detection": "ShapesDetection"}.get(loss.task, "Moons")
+        dataset = {"regression": "Regression1D", "segmentation": "Shapes", "detection": "ShapesDetection"}.get(loss.task, "Moons")
         yield {"dataset": {"type": dataset}, "loss": {"type": name, "params": _example(loss)}}
     from torchcanvas.catalog.detection import DETECTORS
 
