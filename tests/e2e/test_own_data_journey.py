@@ -79,6 +79,11 @@ HEAT_FRACTION = """sel => {
 }"""
 
 
+def scroll_to_top(ed: Editor, selector: str) -> None:
+    """Scroll the run drawer so that an element starts at its top, for a screenshot of what follows."""
+    ed.page.evaluate("s => document.querySelector(s).scrollIntoView({block: 'start'})", selector)
+
+
 def shot(ed: Editor, name: str) -> None:
     ed.shot(name)
     size = ed.page.viewport_size
@@ -182,7 +187,7 @@ def test_my_data_in_my_model_trained_answering_and_explaining(
         expect(ed.tid("explain-grad_cam")).not_to_contain_text("zero everywhere")
         coloured = page.evaluate(HEAT_FRACTION, "[data-testid=explain-grad_cam] img")
         assert coloured > 0.05, f"only {coloured:.1%} of the Grad-CAM overlay is coloured"
-        ed.tid("explain-grad_cam").scroll_into_view_if_needed()
+        scroll_to_top(ed, "[data-testid=explain]")  # the Explain row, "Why one", the overlays
         shot(ed, "journey_3_use_explain")
 
         # 5. a conv layer clicked on the canvas: its feature maps for this picture
@@ -191,7 +196,7 @@ def test_my_data_in_my_model_trained_answering_and_explaining(
         expect(ed.tid("activation")).to_contain_text("conv2 (Conv2d) output 1 × 16")
         grid = ed.tid("activation-grid")
         expect(grid).to_be_visible()
-        grid.scroll_into_view_if_needed()
+        scroll_to_top(ed, "[data-testid=activation]")
         shot(ed, "journey_5_feature_maps")
 
         # 4. the demo digits model: a digit drawn on its pad
