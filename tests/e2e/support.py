@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,3 +290,63 @@ def upload_image_folder(account: Account, folder: Path, name: str = "digits", **
     r = account.api.post("/datasets", files={"file": (path.name, path.read_bytes())}, data={"name": name})
     assert r.status_code == 201, r.text
     return dict(r.json())
+
+
+# --- the inference studio (tests/e2e/test_inference.py, test_own_data_journey.py) ------------------
+
+
+def wait_succeeded(api: httpx.Client, run_id: int, timeout: float = 900) -> None:
+    """Poll a run until it succeeds; fail at once when it ends otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status = api.get(f"/runs/{run_id}").json()["status"]
+        if status == "succeeded":
+            return
+        assert status in ("queued", "running"), f"run {run_id} ended {status}"
+        assert time.monotonic() < deadline, f"run {run_id} still {status}"
+        time.sleep(0.5)
+
+
+def draw_a_one(ed: Editor) -> None:
+    """A vertical stroke down the middle of the studio's draw pad."""
+    pad = ed.tid("draw-pad")
+    box = pad.bounding_box()
+    assert box is not None
+    x = box["x"] + box["width"] * 0.5
+    ed.page.mouse.move(x, box["y"] + box["height"] * 0.15)
+    ed.page.mouse.down()
+    for i in range(1, 11):
+        ed.page.mouse.move(x, box["y"] + box["height"] * (0.15 + 0.07 * i))
+    ed.page.mouse.up()
+
+
+def digit_png(index: int) -> bytes:
+    """sklearn's digit number ``index``, enlarged to 32x32 as a user's picture of one would be."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+    from sklearn.datasets import load_digits
+
+    img = load_digits().images[index] * (255 / 16)
+    buf = io.BytesIO()
+    Image.fromarray(img.astype(np.uint8), mode="L").resize((32, 32), Image.Resampling.NEAREST).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def assert_browser_agrees(ed: Editor) -> None:
+    """The Use panel's "Run in your browser" result: the same top-1 as the server, and every
+    class shown (as many as the server's top-k bars) within 1e-4 of the server's probability."""
+    result = ed.tid("browser-result")
+    expect(result).to_be_visible(timeout=90_000)  # the first use loads 15 MB of wasm and exports the model
+    assert result.get_attribute("data-same-top1") == "true"
+    rows = ed.tid("browser-row")
+    shown = ed.tid("prediction-bar").count()
+    assert shown > 0 and rows.count() == shown, (rows.count(), shown)
+    for i in range(rows.count()):
+        server = float(rows.nth(i).get_attribute("data-server") or "nan")
+        browser = float(rows.nth(i).get_attribute("data-browser") or "nan")
+        assert abs(server - browser) < 1e-4, (i, server, browser)
+    assert float(result.get_attribute("data-max-diff") or "nan") < 1e-4
+    expect(ed.tid("browser-verification")).to_contain_text("verified on the server with onnxruntime")
+    expect(ed.tid("browser-verification")).to_contain_text("dynamo exporter")

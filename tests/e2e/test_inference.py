@@ -7,31 +7,27 @@ These train real runs (the demos and a 2-epoch digits CNN), so they take tens of
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.support import Editor, Server, editor_page, live_server, sign_up
+from tests.e2e.support import (
+    Server,
+    assert_browser_agrees,
+    digit_png,
+    draw_a_one,
+    editor_page,
+    live_server,
+    sign_up,
+    wait_succeeded,
+)
 
 pytestmark = pytest.mark.e2e
 
 SIZES = [(1600, 1000), (1280, 720)]
-
-
-def _wait_succeeded(api: httpx.Client, run_id: int, timeout: float = 900) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        status = api.get(f"/runs/{run_id}").json()["status"]
-        if status == "succeeded":
-            return
-        assert status in ("queued", "running"), f"run {run_id} ended {status}"
-        assert time.monotonic() < deadline, f"run {run_id} still {status}"
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -48,22 +44,10 @@ def digits_demo(studio: Server) -> dict[str, Any]:
     admin = sign_up(studio, "use-admin")
     r = admin.api.post("/inference/demos")
     assert r.status_code == 202, r.text
-    _wait_succeeded(admin.api, r.json()["runs"][0])
+    wait_succeeded(admin.api, r.json()["runs"][0])
     listed = studio.api.get("/inference/runs").json()
     demo: dict[str, Any] = next(x for x in listed if x["demo"] and x["dataset"] == "Digits")
     return demo
-
-
-def _draw_a_one(ed: Editor) -> None:
-    pad = ed.tid("draw-pad")
-    box = pad.bounding_box()
-    assert box is not None
-    x = box["x"] + box["width"] * 0.5
-    ed.page.mouse.move(x, box["y"] + box["height"] * 0.15)
-    ed.page.mouse.down()
-    for i in range(1, 11):
-        ed.page.mouse.move(x, box["y"] + box["height"] * (0.15 + 0.07 * i))
-    ed.page.mouse.up()
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -80,7 +64,7 @@ def test_draw_a_digit_on_the_demo_model_and_inspect_it(
         expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)
         expect(ed.tid("use-source-draw")).to_have_attribute("aria-selected", "true")  # a digit model: the pad first
 
-        _draw_a_one(ed)
+        draw_a_one(ed)
         top = ed.tid("prediction-top")
         expect(top).to_have_text("1", timeout=30_000)
         expect(ed.tid("prediction-bar")).to_have_count(5)
@@ -140,35 +124,6 @@ def test_a_finished_runs_use_tab_follows_the_canvas(
 # ---- in the browser: onnxruntime-web beside the server; batch; CSV -------------------------------
 
 
-def _digit_png(seed: int) -> bytes:
-    """A sklearn digit, enlarged to 32x32 as a user's picture of one would be."""
-    import io
-
-    import numpy as np
-    from PIL import Image
-    from sklearn.datasets import load_digits
-
-    img = load_digits().images[seed] * (255 / 16)
-    buf = io.BytesIO()
-    Image.fromarray(img.astype(np.uint8), mode="L").resize((32, 32), Image.Resampling.NEAREST).save(buf, "PNG")
-    return buf.getvalue()
-
-
-def _assert_browser_agrees(ed: Editor) -> None:
-    result = ed.tid("browser-result")
-    expect(result).to_be_visible(timeout=90_000)  # the first use loads 15 MB of wasm and exports the model
-    assert result.get_attribute("data-same-top1") == "true"
-    rows = ed.tid("browser-row")
-    assert rows.count() == 5
-    for i in range(rows.count()):
-        server = float(rows.nth(i).get_attribute("data-server") or "nan")
-        browser = float(rows.nth(i).get_attribute("data-browser") or "nan")
-        assert abs(server - browser) < 1e-4, (i, server, browser)
-    assert float(result.get_attribute("data-max-diff") or "nan") < 1e-4
-    expect(ed.tid("browser-verification")).to_contain_text("verified on the server with onnxruntime")
-    expect(ed.tid("browser-verification")).to_contain_text("dynamo exporter")
-
-
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
 def test_the_browser_runs_the_models_onnx_and_agrees_with_the_server(
     browser: Browser,
@@ -200,16 +155,16 @@ def test_the_browser_runs_the_models_onnx_and_agrees_with_the_server(
         expect(ed.tid("prediction-top")).to_be_visible()
         assert not wasm, "onnxruntime-web is loaded only when asked for"
         ed.tid("browser-run-go").click()
-        _assert_browser_agrees(ed)
+        assert_browser_agrees(ed)
         assert len(wasm) == 1 and "application/wasm" in wasm[0] and "/assets/ort-wasm" in wasm[0], wasm
 
         # an uploaded image: the server prepares it and sends the tensor; both answer on it
         picture = tmp_path / "three.png"
-        picture.write_bytes(_digit_png(3))
+        picture.write_bytes(digit_png(3))
         ed.tid("use-source-upload").click()
         ed.tid("image-input").set_input_files(str(picture))
         expect(ed.tid("preprocessing")).to_contain_text("the uploaded image")
-        _assert_browser_agrees(ed)
+        assert_browser_agrees(ed)
         ed.tid("explain").click()
         expect(ed.tid("explain-grad_cam").locator("img")).to_be_visible()
         ed.page.wait_for_function(
@@ -235,12 +190,12 @@ def test_batch_predict_sorts_by_confidence_and_downloads_csv(
     files = []
     for i in range(3):
         f = tmp_path / f"digit{i}.png"
-        f.write_bytes(_digit_png(i))
+        f.write_bytes(digit_png(i))
         files.append(str(f))
     archive = tmp_path / "more.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for i in range(3, 7):
-            z.writestr(f"digits/d{i}.png", _digit_png(i))
+            z.writestr(f"digits/d{i}.png", digit_png(i))
         z.writestr("digits/readme.txt", "not an image")
     files.append(str(archive))
     for width, height in SIZES:
@@ -279,7 +234,7 @@ def test_a_regression_model_draws_its_curve_and_answers_an_x(
     account = sign_up(studio)
     r = account.api.post("/runs", json={"graph": mlp_graph(hidden=16)})
     assert r.status_code == 201, r.text
-    _wait_succeeded(account.api, r.json()["id"])
+    wait_succeeded(account.api, r.json()["id"])
     with editor_page(browser, artifacts, width=width, height=height, timeout_ms=20_000, account=account) as ed:
         ed.page.goto(f"{studio.url}/#/use/{r.json()['id']}")
         expect(ed.tid("use-panel")).to_be_visible(timeout=90_000)

@@ -110,6 +110,10 @@ def test_an_image_zip_from_upload_to_a_trained_model(
     predicted = alice.post(f"{API}/runs/{run['id']}/predict", json={"sample": 0})
     assert predicted.status_code == 200, predicted.text
     assert predicted.json()["top"][0]["label"] in ds["classes"]
+    # and its explanations name the class they explain the same way
+    explained = alice.post(f"{API}/runs/{run['id']}/explain", json={"sample": 0, "methods": ["grad_cam"], "target": 2})
+    assert explained.status_code == 200, explained.text
+    assert explained.json()["target"] == {"index": 2, "label": ds["classes"][2]}
 
 
 @pytest.mark.slow

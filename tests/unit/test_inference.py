@@ -255,6 +255,29 @@ def test_a_diverged_model_is_refused_not_answered_with_nan(tmp_path: Path) -> No
     assert np.isfinite([a.mean, a.std]).all()
 
 
+def test_a_blank_grad_cam_says_why(tmp_path: Path) -> None:
+    """Grad-CAM keeps only the regions that raise the class's score: where none does (here the last
+    layer is all zeros, as an untrained one nearly is), the blank overlay says so in its note."""
+    doc = _doc("seed_lenet_bn")
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buf, "PNG")
+    prep_image = Given(image=buf.getvalue())
+    loaded = _loaded(tmp_path, doc)
+    prep = prepare(loaded, prep_image, **BOUNDS)
+    _, (live,) = evaluate.explain(loaded, prep, ["grad_cam"], None, ig_steps=4)
+    assert live.note.startswith("on conv2 (Conv2d), the last conv layer") and "zero everywhere" not in live.note
+
+    model = build_model(Graph.model_validate(doc))
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        last.weight.zero_()
+        last.bias.zero_()
+    torch.save({"model": model.state_dict()}, tmp_path / "blank.pt")
+    blank = ModelCache(1).get(7, doc, tmp_path / "blank.pt", Limits())
+    target, (cam,) = evaluate.explain(blank, prepare(blank, prep_image, **BOUNDS), ["grad_cam"], None, ig_steps=4)
+    assert f"zero everywhere: no region of conv2 raises class {target}'s score" in cam.note
+
+
 def test_uploads_reach_only_the_common_image_decoders() -> None:
     # An EPS file is an image to Pillow (decoded by running Ghostscript, when installed); the
     # server never hands it to that decoder: it is not an image it reads.

@@ -151,6 +151,12 @@ def explain(
                 cam = LayerGradCam(forward, layer).attribute(x, target=target, relu_attributions=True)
                 a = LayerAttribution.interpolate(cam, tuple(x.shape[-2:]), interpolate_mode="bilinear")
                 note = f"on {conv.id} ({conv.type}), the last conv layer, upsampled to the input"
+                if not bool(cam.detach().abs().max() > 0):
+                    # an overlay with no heat at all reads as "nothing matters": say why it is blank
+                    note += (
+                        f"; zero everywhere: no region of {conv.id} raises class {target}'s score"
+                        " (often a model that has not learned yet)"
+                    )
             a = torch.nan_to_num(a.detach())
             if loaded.kind.image and x.dim() == 4:
                 heat = a[0].abs().sum(dim=0) if a.shape[1] > 1 else a[0, 0]

@@ -573,7 +573,7 @@ def _explain(
         raise _bad(e) from None
     return Explanation(
         run_id=loaded.run_id,
-        target=_truth(loaded, chosen),
+        target=_truth(loaded, chosen, settings),
         input=_seen(prep),
         preprocessing=prep.steps,
         maps=[AttributionMap(method=m.method, png=m.png, values=m.values, note=m.note) for m in maps],
