@@ -25,7 +25,6 @@ import csv
 import io
 import math
 import random
-import stat
 import zipfile
 from array import array
 from collections import Counter
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from torchcanvas.datasets.config import DatasetSettings
+from torchcanvas.datasets.zips import entry_problem
 from torchcanvas.limits import IMAGE_FORMATS
 
 Task = Literal["classification", "regression"]
@@ -127,23 +127,6 @@ class ImageOptions:
     seed: int = 0
 
 
-def _entry_problem(info: zipfile.ZipInfo) -> str | None:
-    """Why a zip entry's name or type may not be extracted: None when it may. (String tests, not
-    PurePosixPath: a 20,000-entry zip is checked in milliseconds.)"""
-    name = info.filename
-    if not name.isprintable():
-        return "has control characters in its name"
-    if "\\" in name:
-        return "has a backslash in its name (a Windows path)"
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        return "is an absolute path"
-    if ".." in name.split("/"):
-        return "climbs out of the zip's folder with '..'"
-    if stat.S_ISLNK(info.external_attr >> 16):
-        return "is a symbolic link"
-    return None
-
-
 def _is_junk(parts: Sequence[str]) -> bool:
     return any(p in JUNK or p[:1] == "." for p in parts)
 
@@ -223,7 +206,7 @@ def _check_directory(zf: zipfile.ZipFile, zip_bytes: int, limits: DatasetSetting
         )
     problems = Problems()
     for info in infos:
-        if why := _entry_problem(info):
+        if why := entry_problem(info):
             problems.add(why, info.filename[:200], "remove the entry; a data set's zip holds only folders and images")
     problems.raise_any()
     total = sum(i.file_size for i in infos)

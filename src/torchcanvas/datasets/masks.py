@@ -24,7 +24,6 @@ The own-data uploader stores what ``read_mask_zip`` returns; this module has no 
 from __future__ import annotations
 
 import io
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -32,6 +31,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import torch
 
+from torchcanvas.datasets.zips import entry_problem
 from torchcanvas.limits import IMAGE_FORMATS
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
@@ -80,21 +80,6 @@ def _refuse(message: str, where: str = "", fix: str = "") -> MaskZipRefused:
     return MaskZipRefused([Problem(message, where, fix)])
 
 
-def _name_problem(info: zipfile.ZipInfo) -> str | None:
-    name = info.filename
-    if "\\" in name:
-        return "has a backslash in its name"
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":"):
-        return "has an absolute path"
-    if ".." in PurePosixPath(name).parts:
-        return "climbs out of the zip's folder (..)"
-    if stat.S_ISLNK(info.external_attr >> 16):
-        return "is a symbolic link"
-    if info.flag_bits & 0x1:
-        return "is encrypted"
-    return None
-
-
 def _check_directory(zf: zipfile.ZipFile, zip_bytes: int, limits: MaskZipLimits) -> list[zipfile.ZipInfo]:
     infos = zf.infolist()
     if len(infos) > limits.max_entries:
@@ -102,7 +87,7 @@ def _check_directory(zf: zipfile.ZipFile, zip_bytes: int, limits: MaskZipLimits)
             f"the zip holds {len(infos):,} entries, over the limit of {limits.max_entries:,}",
             fix="upload fewer images",
         )
-    bad = [Problem(f"the entry {why}", i.filename, "remove it") for i in infos if (why := _name_problem(i))]
+    bad = [Problem(f"the entry {why}", i.filename, "remove it") for i in infos if (why := entry_problem(i))]
     if bad:
         raise MaskZipRefused(bad[:MAX_LISTED])
     total = sum(i.file_size for i in infos)

@@ -15,6 +15,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from torchcanvas.datasets.zips import entry_problem
+
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"})
 
 
@@ -37,11 +39,6 @@ def _is_zip(name: str, data: bytes) -> bool:
     return name.lower().endswith(".zip") or data[:4] == b"PK\x03\x04"
 
 
-def _climbs(name: str) -> bool:
-    p = PurePosixPath(name.replace("\\", "/"))
-    return p.is_absolute() or ".." in p.parts or (len(name) > 1 and name[1] == ":")
-
-
 def _skipped(name: str) -> bool:
     """Folders, macOS resource forks and hidden files: not images a user meant to send."""
     parts = PurePosixPath(name).parts
@@ -54,9 +51,10 @@ def _open_zip(name: str, data: bytes, budget: int, max_files: int, max_ratio: fl
         infos = z.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as e:
         raise BatchRefused(f"{name} is not a zip file this server reads ({e}); zip the images again") from None
-    climbing = [i.filename for i in infos if _climbs(i.filename)]
-    if climbing:
-        raise BatchRefused(f"{name} has entries that climb out of the folder ({climbing[0]!r}); zip the images again")
+    bad = [(i.filename, why) for i in infos if (why := entry_problem(i))]
+    if bad:
+        entry, why = bad[0]
+        raise BatchRefused(f"{name} has an entry that {why} ({entry!r}), so none is read: zip the images again")
     files = [i for i in infos if not i.is_dir() and not _skipped(i.filename)]
     if len(files) > max_files:
         raise BatchRefused(f"{name} holds {len(files)} files; at most {max_files} are predicted at once", 413)
