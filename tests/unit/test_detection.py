@@ -178,6 +178,32 @@ GEOMETRIC = {
 }
 
 
+@pytest.mark.slow
+def test_every_augmentation_trains_a_detector_step_through_its_generated_train_py(tmp_path: Path):
+    # Every geometric transform (boxes move) and every colour one (boxes stay), chained on the
+    # train split and ending at 32x32 so that the detector's batches keep one size.
+    from tests.unit.test_segmentation import COLOUR
+
+    chain = [{"type": n, "params": p} for n, p in GEOMETRIC.items() if n != "Resize"]
+    chain += [{"type": n, "params": p} for n, p in COLOUR.items()]
+    chain += [{"type": "Resize", "params": {"size": [32, 32]}}]
+    graph = _chain(BACKBONE, training=_training("FCOS", train_transforms=chain))
+    for name, text in generate(graph).items():
+        (tmp_path / name).write_text(text)
+    proc = subprocess.run(
+        [sys.executable, "train.py", "--epochs", "1", "--device", "cpu", "--progress"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    epoch = next(json.loads(x) for x in proc.stdout.splitlines() if x.startswith('{"event": "epoch"'))
+    assert math.isfinite(epoch["train_loss"]) and 0 <= epoch["map50"] <= 1
+    source = (tmp_path / "train.py").read_text()
+    assert all(f"v2.{t['type']}(" in source for t in chain)
+
+
 def test_every_geometric_transform_of_the_catalog_is_covered():
     geometry = {n for n, s in build_transforms().items() if s.category in ("Geometry", "Flip")} - {"TenCrop"}
     assert geometry == set(GEOMETRIC)
