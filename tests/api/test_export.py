@@ -19,12 +19,14 @@ from torchcanvas.shapes import build_model
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[2] / "examples").glob("*.json"))
 # float32 through two runtimes that order their sums differently. Measured at batch 3 with these
-# inputs: the largest difference over the 10 examples is 4.8e-7 (seed_dropout_scale), most are
+# inputs: the largest difference over the examples is 4.8e-7 (seed_dropout_scale), most are
 # below 1.2e-7.
 ATOL = 1e-6
 # The exporter each example takes: dynamo (torch.export) for all of them today. A model that
 # moves to the TorchScript fallback after a torch upgrade shows up here.
 EXPORTER = {
+    "detect_shapes_fcos": "dynamo",
+    "fcn_shapes": "dynamo",
     "lstm_classifier": "dynamo",
     "nested_blocks": "dynamo",
     "resnet_basic_block": "dynamo",
@@ -34,6 +36,7 @@ EXPORTER = {
     "seed_mlp_dropout": "dynamo",
     "seed_mlp_weight_decay": "dynamo",
     "transformer_encoder": "dynamo",
+    "unet_shapes": "dynamo",
     "unet_tiny": "dynamo",
 }
 
