@@ -78,6 +78,9 @@ def test_upload_list_check_and_delete(client: TestClient, tmp_path: Path) -> Non
 def test_uploads_that_are_not_state_dicts_or_too_large_are_refused(client: TestClient, tmp_path: Path) -> None:
     r = _upload(client, b"print('hello')")
     assert r.status_code == 422 and "not a PyTorch state_dict file" in r.text
+    # A malformed pickle: the unpickler fails with whatever its stack does (here an IndexError; a 500 once).
+    r = _upload(client, b"tR.")
+    assert r.status_code == 422 and "not a PyTorch state_dict file" in r.text
     r = _upload(client, _file(torch.zeros(3)))
     assert r.status_code == 422 and "no state_dict" in r.text
     r = _upload(client, _file({"w": torch.zeros(20_000)}))  # 80 KB, over the 64 KiB of these settings

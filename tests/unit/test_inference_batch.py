@@ -25,7 +25,7 @@ def _zip(entries: dict[str, bytes]) -> bytes:
     "name", ["../x.png", "a/../../x.png", "/abs.png", "..\\win.png", "C:/drive.png", "a/..\\..\\b.png"]
 )
 def test_climbing_entries_refuse_the_whole_zip(name: str) -> None:
-    with pytest.raises(BatchRefused, match="climbs out|absolute path|backslash") as e:
+    with pytest.raises(BatchRefused, match=r"climbs out|absolute path|backslash") as e:
         expand([("z.zip", _zip({"ok.png": b"x", name: b"y"}))], **LIMITS)
     assert e.value.status == 422
 

@@ -86,8 +86,6 @@ def read_state(path: Path) -> dict[str, list[int]]:
     """Every key of a state_dict file and its shape. Accepts ``torch.save(model.state_dict())``
     and a checkpoint holding one under ``model`` (train.py's checkpoint.pt) or ``state_dict``.
     Memory-mapped where the format allows: reading the keys of a 500 MB file costs little."""
-    import pickle
-    import zipfile
 
     import torch
 
@@ -98,7 +96,7 @@ def read_state(path: Path) -> dict[str, list[int]]:
             if "mmap" not in str(e) and "zip" not in str(e):
                 raise
             state = torch.load(path, map_location="cpu", weights_only=True)  # the legacy format
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, zipfile.BadZipFile, OSError) as e:
+    except Exception as e:
         raise WeightsError(
             f"not a PyTorch state_dict file ({str(e).splitlines()[0][:200] if str(e) else type(e).__name__}); "
             "save one with torch.save(model.state_dict(), 'weights.pt')"

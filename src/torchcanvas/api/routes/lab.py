@@ -32,6 +32,7 @@ from torchcanvas.lab import (
     lesson_graph,
 )
 from torchcanvas.lab.demos import NormLayer
+from torchcanvas.lab.small_batches import MAX_TRIALS
 from torchcanvas.runner import Runner
 from torchcanvas.runner.experiments import Axis, PathAxis
 from torchcanvas.settings import Settings
@@ -231,7 +232,7 @@ async def post_normalization(body: NormalizationRequest, cpu: CpuDep) -> Normali
 class BatchStatisticsRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     batch_sizes: list[Annotated[int, Field(ge=2, le=64)]] = Field(default=[2, 4, 8, 16, 32], min_length=1, max_length=8)
-    trials: int = Field(default=30, ge=2, le=200, description="batches per size, each with random partners")
+    trials: int = Field(default=30, ge=2, le=MAX_TRIALS, description="batches per size, each with random partners")
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
