@@ -434,23 +434,31 @@ def _predict(loaded: LoadedModel, given: Given, settings: Settings, top_k: int, 
     return p
 
 
+def _answer(loaded: LoadedModel, prep: Prepared, latency_ms: float, **task: Any) -> Prediction:
+    """A task's answer with what every answer carries: the run, the latency and the input as the
+    model saw it; ``task``: the task's own fields (what it leaves out is null)."""
+    return Prediction(
+        run_id=loaded.run_id,
+        latency_ms=round(latency_ms, 3),
+        preprocessing=prep.steps,
+        input=_seen(prep),
+        sample=prep.sample,
+        **{"outputs": None, "true_label": None, "true_value": None, **task},
+    )
+
+
 def _predict_segments(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
     from torchcanvas.inference.segmentation import segment
 
     s = segment(loaded, prep)
     ranked = sorted(s.classes, key=lambda c: -c.share)[:top_k]
-    return Prediction(
-        run_id=loaded.run_id,
+    return _answer(
+        loaded,
+        prep,
+        s.latency_ms,
         task="segmentation",
         scoring="sigmoid" if segmentation_channels(loaded.training) == 1 else "softmax",
         top=[ClassScore(index=c.index, label=c.label, probability=c.share) for c in ranked],
-        outputs=None,
-        latency_ms=round(s.latency_ms, 3),
-        preprocessing=prep.steps,
-        input=_seen(prep),
-        sample=prep.sample,
-        true_label=None,
-        true_value=None,
         segmentation=SegmentationRead(
             classes=[SegmentClass(**c.__dict__) for c in s.classes],
             mask=s.mask,
@@ -464,16 +472,14 @@ def _predict_segments(loaded: LoadedModel, prep: Prepared, top_k: int, settings:
 
 def _predict_classes(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings) -> Prediction:
     p = evaluate.predict(loaded, prep, top_k)
-    return Prediction(
-        run_id=loaded.run_id,
-        task=loaded.task,  # type: ignore[arg-type]
-        scoring=p.scoring,  # type: ignore[arg-type]
+    return _answer(
+        loaded,
+        prep,
+        p.latency_ms,
+        task=loaded.task,
+        scoring=p.scoring,
         top=[ClassScore(**t) for t in _uploaded_names(loaded, settings, p.top)],
         outputs=p.outputs,
-        latency_ms=round(p.latency_ms, 3),
-        preprocessing=prep.steps,
-        input=_seen(prep),
-        sample=prep.sample,
         true_label=_truth(loaded, prep.label, settings) if prep.label is not None else None,
         true_value=prep.target,
     )
@@ -502,18 +508,13 @@ def _detect(loaded: LoadedModel, prep: Prepared, top_k: int, settings: Settings)
         if prep.sample is not None and ds.spec.type == "ShapesDetection"
         else None
     )
-    return Prediction(
-        run_id=loaded.run_id,
+    return _answer(
+        loaded,
+        prep,
+        found.latency_ms,
         task="detection",
         scoring="detector",
         top=[],
-        outputs=None,
-        latency_ms=round(found.latency_ms, 3),
-        preprocessing=prep.steps,
-        input=_seen(prep),
-        sample=prep.sample,
-        true_label=None,
-        true_value=None,
         detections=[DetectedBox(**b) for b in found.boxes],
         true_boxes=[DetectedBox(**b) for b in truth] if truth is not None else None,
         postprocess=found.postprocess,
