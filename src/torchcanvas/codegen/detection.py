@@ -22,6 +22,7 @@ from torchcanvas.catalog.detection import POSTPROCESS, shape_names
 from torchcanvas.catalog.training import Resolved, ResolvedTraining
 from torchcanvas.codegen.render import literal
 from torchcanvas.codegen.shapes import shapes_source
+from torchcanvas.codegen.train_py import LOOP_HEAD
 
 # Without a checked model (catalog-wide renders): a backbone of stride 4 with 64 channels.
 _PLACEHOLDER_CHANNELS, _PLACEHOLDER_STRIDE = 64, 4
@@ -308,18 +309,7 @@ def evaluate():
     return result["map_50"].item(), result["map"].item()
 
 
-writer = SummaryWriter(args.out)
-bar = tqdm(total=args.epochs * len(train_loader), unit="batch", leave=False)
-# An epoch line every `report_every` epochs (about 200 lines a run), sooner when 0.2 s have passed,
-# and after the last epoch.
-report_every = max(1, args.epochs // 200)
-last_progress, last_report, reported = 0.0, time.time(), 0
-window_losses = []  # every batch loss since the last epoch line
-for epoch in range(1, args.epochs + 1):
-    model.train()
-    lr = optimizer.param_groups[0]["lr"]
-    bar.set_description(f"epoch {{epoch}}/{{args.epochs}}", refresh=False)
-    batch_losses, part_sums = [], {{}}
+{LOOP_HEAD}    batch_losses, part_sums = [], {{}}
     for step, (images, targets) in enumerate(train_loader, 1):
         images = [image.to(device) for image in images]
         targets = [{{k: v.to(device) for k, v in t.items()}} for t in targets]

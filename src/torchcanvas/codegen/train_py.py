@@ -215,6 +215,22 @@ initialize_weights(model)
 """
 
 
+# The head of every task's training loop: logging, the progress bar, the reporting cadence, the epoch.
+LOOP_HEAD = """writer = SummaryWriter(args.out)
+bar = tqdm(total=args.epochs * len(train_loader), unit="batch", leave=False)
+# Evaluate, log and print an epoch line every `report_every` epochs (about 200 lines a run), sooner
+# when 0.2 s have passed, and after the last epoch: thousands of tiny epochs then cost little more
+# than their training steps, and slow epochs still report each one.
+report_every = max(1, args.epochs // 200)
+last_progress, last_report, reported = 0.0, time.time(), 0
+window_losses = []  # every batch loss since the last epoch line
+for epoch in range(1, args.epochs + 1):
+    model.train()
+    lr = optimizer.param_groups[0]["lr"]
+    bar.set_description(f"epoch {epoch}/{args.epochs}", refresh=False)
+"""
+
+
 def _optimizer(rt: ResolvedTraining) -> str:
     opt = rt.optimizer
     weights = "[p for p in model.parameters() if p.requires_grad]" if rt.config.freeze else "model.parameters()"
@@ -370,19 +386,7 @@ def evaluate():
     return (
         evaluate
         + f"""
-writer = SummaryWriter(args.out)
-bar = tqdm(total=args.epochs * len(train_loader), unit="batch", leave=False)
-# Evaluate, log and print an epoch line every `report_every` epochs (about 200 lines a run), sooner
-# when 0.2 s have passed, and after the last epoch: thousands of tiny epochs then cost little more
-# than their training steps, and slow epochs still report each one.
-report_every = max(1, args.epochs // 200)
-last_progress, last_report, reported = 0.0, time.time(), 0
-window_losses = []  # every batch loss since the last epoch line
-for epoch in range(1, args.epochs + 1):
-    model.train()
-    lr = optimizer.param_groups[0]["lr"]
-    bar.set_description(f"epoch {{epoch}}/{{args.epochs}}", refresh=False)
-    batch_losses = []
+{LOOP_HEAD}    batch_losses = []
     for step, (x, y) in enumerate(train_loader, 1):
 {fold}        x, y = x.to(device), y.to(device)
 {step}        batch_losses.append(loss.item())
